@@ -1,0 +1,61 @@
+namespace AgentLocks.Cli;
+
+/// <summary>What a command sees: its parsed options, the coordination root, and typed accessors that fail with <c>INVALID_ARGS</c>.</summary>
+internal sealed class CommandContext(CommandLine line, string root, string? postgres, bool json)
+{
+    public CommandLine Line { get; } = line;
+
+    /// <summary>The coordination root (<c>--root</c>, else <c>$AGENTLOCKS_ROOT</c>, else <c>~/.agentlocks</c>).</summary>
+    public string Root { get; } = root;
+
+    /// <summary>The PostgreSQL connection string (<c>--postgres</c>, else <c>$AGENTLOCKS_POSTGRES</c>), or null for the file store.</summary>
+    public string? Postgres { get; } = postgres;
+
+    public bool Json { get; } = json;
+
+    public string? Optional(string name) => Line.Options.GetValueOrDefault(name);
+
+    public string Required(string name)
+        => Optional(name) ?? throw CommandLine.Invalid($"--{name} is required.");
+
+    public bool Flag(string name) => Line.Flags.Contains(name);
+
+    /// <summary>Parses a typed ID option, naming the option and the broken rule on failure.</summary>
+    public T Required<T>(string name)
+        where T : struct, ISpanParsable<T>
+        => ParseId<T>(name, Required(name));
+
+    public T? Optional<T>(string name)
+        where T : struct, ISpanParsable<T>
+        => Optional(name) is { } text ? ParseId<T>(name, text) : null;
+
+    /// <summary>A TTL in whole minutes: digits only, so <c>10abc</c> and <c>1.5</c> are refused rather than read as a prefix.</summary>
+    public TimeSpan? OptionalMinutes(string name)
+    {
+        var text = Optional(name);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (text.Length is 0 or > 9 || !text.All(char.IsAsciiDigit))
+        {
+            throw CommandLine.Invalid($"--{name} must be a whole number of minutes, not '{text}'.");
+        }
+
+        return TimeSpan.FromMinutes(int.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static T ParseId<T>(string name, string text)
+        where T : struct, ISpanParsable<T>
+    {
+        try
+        {
+            return T.Parse(text, null);
+        }
+        catch (FormatException e)
+        {
+            throw CommandLine.Invalid($"--{name}: {e.Message}");
+        }
+    }
+}
