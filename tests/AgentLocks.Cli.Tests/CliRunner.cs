@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace AgentLocks.Cli.Tests;
+
+/// <summary>Runs the built <c>agentlocks</c> program as a child process, as a user or script would.</summary>
+internal static class CliRunner
+{
+    private static readonly string ToolPath = Path.Combine(AppContext.BaseDirectory, "AgentLocks.Cli.dll");
+
+    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        start.ArgumentList.Add(ToolPath);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // Never touch the real ~/.agentlocks or a developer's database from a test.
+        start.Environment.Remove("AGENTLOCKS_ROOT");
+        start.Environment.Remove("AGENTLOCKS_POSTGRES");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+}
+
+/// <summary>What a CLI run printed and returned.</summary>
+internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    /// <summary>The single JSON envelope of a <c>--json</c> run; fails the test if stdout holds anything else.</summary>
+    public JsonElement Envelope
+    {
+        get
+        {
+            using var document = JsonDocument.Parse(Stdout);
+            return document.RootElement.Clone();
+        }
+    }
+}
