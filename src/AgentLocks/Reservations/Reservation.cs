@@ -33,13 +33,14 @@ public sealed record Reservation
     /// <summary>Active, released or expired.</summary>
     /// <remarks>Usage: <c>r.State == ReservationState.Active</c></remarks>
     [JsonPropertyName("state")]
-    [JsonConverter(typeof(JsonStringEnumConverter<ReservationState>))]
+    [JsonConverter(typeof(LowercaseEnumConverter<ReservationState>))]
     public required ReservationState State { get; init; }
 
     /// <summary>Exclusive (the default; beadboard knows no other) or shared.</summary>
     /// <remarks>Usage: <c>r.Mode</c></remarks>
     [JsonPropertyName("mode")]
-    [JsonConverter(typeof(JsonStringEnumConverter<ReservationMode>))]
+    [JsonPropertyOrder(1)]
+    [JsonConverter(typeof(LowercaseEnumConverter<ReservationMode>))]
     public ReservationMode Mode { get; init; }
 
     /// <summary>When it was granted.</summary>
@@ -60,6 +61,7 @@ public sealed record Reservation
     /// <summary>The store's fencing token for this grant; null only for reservations beadboard wrote.</summary>
     /// <remarks>Usage: <c>r.FencingToken</c></remarks>
     [JsonPropertyName("fencing_token")]
+    [JsonPropertyOrder(1)]
     public FencingToken? FencingToken { get; init; }
 
     /// <summary>True when active and not yet expired at <paramref name="now"/>.</summary>
