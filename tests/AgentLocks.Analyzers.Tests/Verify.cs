@@ -41,6 +41,17 @@ internal static class Verify
         await test.RunAsync();
     }
 
+    /// <summary>Fixes several documents at once, so fix-all in project and solution scope is exercised.</summary>
+    public static async Task CodeFixAsync<TAnalyzer, TFix>(string[] sources, string[] fixedSources, string? equivalenceKey = null)
+        where TAnalyzer : DiagnosticAnalyzer, new()
+        where TFix : CodeFixProvider, new()
+    {
+        var test = new FixTest<TAnalyzer, TFix> { CodeActionEquivalenceKey = equivalenceKey };
+        test.TestState.Sources.AddRange(sources.Select((s, i) => ($"/0/Test{i}.cs", Microsoft.CodeAnalysis.Text.SourceText.From(Usings + s))));
+        test.FixedState.Sources.AddRange(fixedSources.Select((s, i) => ($"/0/Test{i}.cs", Microsoft.CodeAnalysis.Text.SourceText.From(Usings + s))));
+        await test.RunAsync();
+    }
+
     public static DiagnosticResult Diagnostic(string id) => new(id, DiagnosticSeverity.Warning);
 
     private static ImmutableArray<MetadataReference> BuildReferences()
