@@ -45,17 +45,26 @@ internal sealed class PostgresSchema(string name)
             -- Decisions read only the active rows.
             CREATE INDEX reservations_active ON {schema}.reservations (agent_id, scope) WHERE state = 'active';
             CREATE INDEX reservations_bead ON {schema}.reservations (bead_id);
+            -- One row per transition, as the core's history entries: the reservation as it was after it.
             CREATE TABLE {schema}.history (
                 seq            bigserial PRIMARY KEY,
-                recorded_at    timestamptz NOT NULL,
+                event          text NOT NULL,
+                recorded_at    timestamptz,
                 reservation_id text NOT NULL,
+                scope          text NOT NULL,
                 agent_id       text NOT NULL,
                 bead_id        text NOT NULL,
-                event          text NOT NULL,
-                entry          jsonb NOT NULL
+                mode           text NOT NULL,
+                state          text NOT NULL,
+                created_at     timestamptz NOT NULL,
+                expires_at     timestamptz NOT NULL,
+                released_at    timestamptz,
+                fencing_token  bigint,
+                taken_over_by  text,
+                successor      text
             );
-            CREATE INDEX history_agent ON {schema}.history (agent_id);
-            CREATE INDEX history_bead ON {schema}.history (bead_id);
+            -- Status counts read only the ended ones.
+            CREATE INDEX history_ended ON {schema}.history (state) WHERE state <> 'active';
             CREATE TABLE {schema}.messages (
                 message_id   text PRIMARY KEY,
                 thread_id    text,

@@ -37,6 +37,10 @@ public sealed partial record PostgresStoreOptions
     /// <remarks>Usage: <c>new PostgresStoreOptions { HeartbeatInterval = TimeSpan.FromSeconds(2) }</c></remarks>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The TTL bounds and default of reservations; beadboard's (5 to 1440 minutes, 120 by default) unless set.</summary>
+    /// <remarks>Usage: <c>new PostgresStoreOptions { Policy = ReservationPolicy.Default }</c></remarks>
+    public ReservationPolicy Policy { get; init; } = ReservationPolicy.Default;
+
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
     private static partial Regex SchemaName();
 }

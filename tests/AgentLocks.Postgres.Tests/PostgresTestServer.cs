@@ -6,9 +6,13 @@ namespace AgentLocks.Postgres.Tests;
 internal static class PostgresTestServer
 {
     private static readonly Lazy<string> Connection = new(Resolve);
+    private static readonly Lazy<NpgsqlDataSource> Shared = new(() => NpgsqlDataSource.Create(ConnectionString));
 
     /// <summary>From <c>AGENTLOCKS_TEST_POSTGRES</c>; a test that needs it fails (never skips) when it is missing.</summary>
     public static string ConnectionString => Connection.Value;
+
+    /// <summary>One pool for the tests that do not test connection handling, so each test does not pay for a new one.</summary>
+    public static NpgsqlDataSource DataSource => Shared.Value;
 
     public static string NewSchemaName() => "t_" + Guid.NewGuid().ToString("N")[..16];
 
