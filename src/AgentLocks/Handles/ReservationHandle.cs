@@ -2,24 +2,38 @@ namespace AgentLocks;
 
 /// <summary>
 /// A held reservation. Disposing releases it (once; later disposals do nothing). <see cref="HandleLost"/> is
-/// cancelled when the lease is lost.
+/// cancelled when the lease is lost: it expired, another agent took it over, or it was released by someone else.
+/// A lease monitor checks every third of the TTL (on the store's <see cref="TimeProvider"/>), and with
+/// <see cref="ReservationRequest.AutoRenew"/> renews the lease instead.
 /// </summary>
 /// <remarks>Usage: <c>await using var held = await store.ReserveAsync(request); Console.WriteLine(held.FencingToken);</c></remarks>
 public sealed class ReservationHandle : ILockHandle
 {
     private readonly IReservationLeaseOwner _owner;
+    private readonly TimeSpan _ttl;
+    private readonly bool _autoRenew;
+    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _lost = new();
-    private int _disposed;
+    private readonly object _gate = new();
+    private readonly ITimer _monitor;
+    private Reservation _reservation;
+    private int _ticking;
+    private bool _disposed;
 
-    internal ReservationHandle(IReservationLeaseOwner owner, Reservation reservation)
+    internal ReservationHandle(IReservationLeaseOwner owner, Reservation reservation, TimeSpan ttl, bool autoRenew, TimeProvider time)
     {
         _owner = owner;
-        Reservation = reservation;
+        _reservation = reservation;
+        _ttl = ttl;
+        _autoRenew = autoRenew;
+        _time = time;
+        var period = ttl / 3;
+        _monitor = time.CreateTimer(_ => OnMonitorTick(), null, period, period);
     }
 
-    /// <summary>The reservation as last granted or renewed.</summary>
+    /// <summary>The reservation as last granted, renewed or seen by the lease monitor.</summary>
     /// <remarks>Usage: <c>held.Reservation.ExpiresAt</c></remarks>
-    public Reservation Reservation { get; private set; }
+    public Reservation Reservation => Volatile.Read(ref _reservation);
 
     /// <summary>The fencing token of this grant.</summary>
     /// <remarks>Usage: <c>held.FencingToken</c></remarks>
@@ -28,30 +42,103 @@ public sealed class ReservationHandle : ILockHandle
     /// <inheritdoc/>
     public CancellationToken HandleLost => _lost.Token;
 
-    /// <summary>Extends the lease; fails with <c>RESERVATION_NOT_FOUND</c> when it was lost.</summary>
+    /// <summary>The lease monitor's latest check; tests await it after advancing a fake clock.</summary>
+    internal Task LastMonitorTick { get; private set; } = Task.CompletedTask;
+
+    /// <summary>Extends the lease (by the handle's TTL unless given); fails with <c>RESERVATION_NOT_FOUND</c> when it was lost.</summary>
     /// <remarks>Usage: <c>await held.RenewAsync(TimeSpan.FromMinutes(30), ct);</c></remarks>
     public async Task<Reservation> RenewAsync(TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
-        Reservation = await _owner.RenewAsync(Reservation, ttl, cancellationToken).ConfigureAwait(false);
-        return Reservation;
+        try
+        {
+            var renewed = await _owner.RenewAsync(Reservation, ttl ?? _ttl, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _reservation, renewed);
+            return renewed;
+        }
+        catch (AgentLocksException e) when (e.Code == ErrorCode.ReservationNotFound)
+        {
+            MarkLost();
+            throw;
+        }
     }
 
-    /// <summary>Releases the reservation; idempotent.</summary>
+    /// <summary>Releases the reservation; idempotent. A lease already lost is not released again.</summary>
     /// <remarks>Usage: <c>await held.DisposeAsync();</c></remarks>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        lock (_gate)
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
         }
 
+        await _monitor.DisposeAsync().ConfigureAwait(false);
         try
         {
             await _owner.ReleaseAsync(Reservation, CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
-            _lost.Dispose();
+            lock (_gate)
+            {
+                _lost.Dispose();
+            }
+        }
+    }
+
+    private void OnMonitorTick()
+    {
+        // One check at a time: a slow store must not pile up ticks.
+        if (Interlocked.CompareExchange(ref _ticking, 1, 0) == 0)
+        {
+            LastMonitorTick = CheckLeaseAsync();
+        }
+    }
+
+    private async Task CheckLeaseAsync()
+    {
+        try
+        {
+            if (_autoRenew)
+            {
+                await RenewAsync(null, CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (await _owner.FindLiveAsync(Reservation.Id, CancellationToken.None).ConfigureAwait(false) is { } current)
+            {
+                Volatile.Write(ref _reservation, current);
+            }
+            else
+            {
+                MarkLost();
+            }
+        }
+        catch (Exception e) when (e is AgentLocksException or IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            // The store could not be asked this time; past the expiry by our own clock the lease is gone regardless.
+            if (Reservation.ExpiresAt <= _time.GetUtcNow())
+            {
+                MarkLost();
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
+        }
+    }
+
+    private void MarkLost()
+    {
+        lock (_gate)
+        {
+            if (!_disposed)
+            {
+                _monitor.Dispose();
+                _lost.Cancel();
+            }
         }
     }
 }
@@ -64,4 +151,7 @@ internal interface IReservationLeaseOwner
 
     /// <summary>Releases by reservation id; a reservation already gone is not an error here.</summary>
     Task ReleaseAsync(Reservation reservation, CancellationToken cancellationToken);
+
+    /// <summary>The reservation with this id while its lease is live, else null.</summary>
+    Task<Reservation?> FindLiveAsync(ReservationId id, CancellationToken cancellationToken);
 }

@@ -33,13 +33,13 @@ public sealed record Reservation
     /// <summary>Active, released or expired.</summary>
     /// <remarks>Usage: <c>r.State == ReservationState.Active</c></remarks>
     [JsonPropertyName("state")]
-    [JsonConverter(typeof(JsonStringEnumConverter<ReservationState>))]
+    [JsonConverter(typeof(LowercaseEnumConverter<ReservationState>))]
     public required ReservationState State { get; init; }
 
     /// <summary>Exclusive (the default; beadboard knows no other) or shared.</summary>
     /// <remarks>Usage: <c>r.Mode</c></remarks>
     [JsonPropertyName("mode")]
-    [JsonConverter(typeof(JsonStringEnumConverter<ReservationMode>))]
+    [JsonConverter(typeof(LowercaseEnumConverter<ReservationMode>))]
     public ReservationMode Mode { get; init; }
 
     /// <summary>When it was granted.</summary>

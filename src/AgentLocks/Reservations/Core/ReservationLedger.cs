@@ -1,0 +1,297 @@
+namespace AgentLocks;
+
+/// <summary>
+/// The decision core shared by every store. A store reads its state into a ledger (active reservations, the last
+/// fencing token, who is registered, its own <c>now</c>), lets one operation decide, then persists
+/// <see cref="Active"/>, <see cref="LastFencingToken"/> and <see cref="Appended"/> when <see cref="Changed"/>.
+/// The ledger does no I/O and reads no clock, so every rule (TTL bounds, conflict, takeover, ownership, history)
+/// is written once here and stores only persist.
+/// </summary>
+internal sealed class ReservationLedger
+{
+    private readonly List<Reservation> _active;
+    private readonly Func<AgentId, bool> _isKnownAgent;
+    private readonly List<ReservationHistoryEntry> _appended = [];
+
+    /// <param name="active">The reservations of the active file or table, expired ones included.</param>
+    /// <param name="lastFencingToken">The highest token the store has handed out (0 for none).</param>
+    /// <param name="isKnownAgent">Whether an agent is registered.</param>
+    /// <param name="now">The store's time: its clock, or the database server's.</param>
+    /// <param name="history">The past history, loaded only for status summaries.</param>
+    public ReservationLedger(
+        IEnumerable<Reservation> active,
+        long lastFencingToken,
+        Func<AgentId, bool> isKnownAgent,
+        DateTimeOffset now,
+        IReadOnlyList<ReservationHistoryEntry>? history = null)
+    {
+        _active = [.. active];
+        _isKnownAgent = isKnownAgent;
+        Now = now;
+        History = history;
+
+        // A token in the active set above the recorded one (a merged or hand-edited file) still moves the counter on.
+        LastFencingToken = _active.Aggregate(lastFencingToken, (max, r) => Math.Max(max, r.FencingToken?.Value ?? 0));
+    }
+
+    public DateTimeOffset Now { get; }
+
+    public IReadOnlyList<Reservation> Active => _active;
+
+    public long LastFencingToken { get; private set; }
+
+    public IReadOnlyList<ReservationHistoryEntry>? History { get; }
+
+    /// <summary>What this operation did, in order; every change appends an entry, so none means nothing to write.</summary>
+    public IReadOnlyList<ReservationHistoryEntry> Appended => _appended;
+
+    public bool Changed => _appended.Count > 0;
+
+    /// <summary>
+    /// Grants, refreshes or refuses. Another agent's overlapping live reservation conflicts unless both are shared;
+    /// an expired one is <c>RESERVATION_STALE_FOUND</c> unless the request asks to take it over, whoever its owner
+    /// is (an unknown owner is never dispossessed silently). The agent's own live reservation of the same scope is
+    /// refreshed in place (same id and fencing token).
+    /// </summary>
+    public Outcome<Reservation> Reserve(ReservationRequest request, ReservationPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (policy.Validate(request.Ttl, out var ttl) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (!_isKnownAgent(request.Agent))
+        {
+            return AgentNotFound(request.Agent);
+        }
+
+        Reservation? own = null;
+        List<Reservation> ownExpired = [];
+        List<Reservation> stale = [];
+        foreach (var held in _active.Where(r => r.Scope.Overlaps(request.Scope)))
+        {
+            var live = held.IsLiveAt(Now);
+            if (held.AgentId == request.Agent)
+            {
+                if (!live)
+                {
+                    ownExpired.Add(held);
+                }
+                else if (held.Scope == request.Scope)
+                {
+                    own = held;
+                }
+
+                continue;
+            }
+
+            if (held.Mode == ReservationMode.Shared && request.Mode == ReservationMode.Shared)
+            {
+                continue;
+            }
+
+            if (live)
+            {
+                return new AgentLocksError(ErrorCode.ReservationConflict,
+                    $"Scope '{request.Scope}' overlaps '{held.Scope}', reserved by agent {held.AgentId} until {Text(held.ExpiresAt)}.");
+            }
+
+            stale.Add(held);
+        }
+
+        if (stale.Count > 0 && !request.TakeoverStale)
+        {
+            var first = stale[0];
+            return new AgentLocksError(ErrorCode.ReservationStaleFound,
+                $"An expired reservation of '{first.Scope}' by agent {first.AgentId} overlaps '{request.Scope}'. Ask for takeover (--takeover-stale) to take it.");
+        }
+
+        ownExpired.ForEach(Expire);
+        if (own is not null)
+        {
+            return Replace(own, own with { ExpiresAt = Now + ttl, Mode = request.Mode, BeadId = request.Bead }, ReservationEvent.Renewed);
+        }
+
+        var id = ReservationId.New(Now);
+        foreach (var old in stale)
+        {
+            _active.Remove(old);
+            _appended.Add(new ReservationHistoryEntry(ReservationEvent.TakenOver, old with { State = ReservationState.Expired }, Now, request.Agent, id));
+        }
+
+        LastFencingToken = checked(LastFencingToken + 1);
+        var granted = new Reservation
+        {
+            Id = id,
+            Scope = request.Scope,
+            AgentId = request.Agent,
+            BeadId = request.Bead,
+            State = ReservationState.Active,
+            Mode = request.Mode,
+            CreatedAt = Now,
+            ExpiresAt = Now + ttl,
+            FencingToken = new FencingToken(LastFencingToken),
+        };
+        _active.Add(granted);
+        _appended.Add(new ReservationHistoryEntry(ReservationEvent.Reserved, granted, Now));
+        return granted;
+    }
+
+    /// <summary>Extends the agent's live reservation of exactly <paramref name="scope"/>; only its owner may.</summary>
+    public Outcome<Reservation> Renew(AgentId agent, ScopePattern scope, TimeSpan? ttl, ReservationPolicy policy)
+    {
+        if (policy.Validate(ttl, out var granted) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var owned = FindOwned(agent, scope);
+        return owned.Error is { } error
+            ? error
+            : Replace(owned.Value!, owned.Value! with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
+    }
+
+    /// <summary>Releases the agent's live reservation of exactly <paramref name="scope"/>; only its owner may.</summary>
+    public Outcome<Reservation> Release(AgentId agent, ScopePattern scope)
+    {
+        var owned = FindOwned(agent, scope);
+        return owned.Error is { } error ? error : ReleaseHeld(owned.Value!);
+    }
+
+    /// <summary>Extends the reservation with this id (a handle's renewal): a lease already lost cannot be renewed.</summary>
+    public Outcome<Reservation> RenewById(ReservationId id, TimeSpan? ttl, ReservationPolicy policy)
+    {
+        if (policy.Validate(ttl, out var granted) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var held = FindLive(id);
+        return held is null
+            ? new AgentLocksError(ErrorCode.ReservationNotFound, $"Reservation {id} is no longer held: it expired, was released or was taken over.")
+            : Replace(held, held with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
+    }
+
+    /// <summary>Releases the reservation with this id (a handle's disposal); one already gone is not an error, so null.</summary>
+    public Reservation? ReleaseById(ReservationId id)
+    {
+        var held = _active.Find(r => r.Id == id);
+        if (held is not null && !held.IsLiveAt(Now))
+        {
+            // Its owner gives up a lease that already ran out: it ends as expired, not released.
+            Expire(held);
+            return null;
+        }
+
+        return held is null ? null : ReleaseHeld(held);
+    }
+
+    /// <summary>
+    /// The reservation with this id while it is live. A lease monitor asks this; it changes nothing, so an expired
+    /// reservation stays for status to sweep or another agent to take over on request.
+    /// </summary>
+    public Reservation? FindLive(ReservationId id) => _active.Find(r => r.Id == id && r.IsLiveAt(Now));
+
+    /// <summary>Moves every reservation whose lease has run out into the history as expired.</summary>
+    public IReadOnlyList<Reservation> Sweep()
+    {
+        var expired = _active.Where(r => !r.IsLiveAt(Now)).ToList();
+        expired.ForEach(Expire);
+        return expired;
+    }
+
+    /// <summary>
+    /// beadboard's status: sweep, then the active reservations and unacknowledged required messages matching the
+    /// query, with counts. Released and expired are counted from the whole history (this sweep included).
+    /// Needs <see cref="History"/>.
+    /// </summary>
+    public Outcome<ReservationStatus> Status(StatusQuery query, IEnumerable<AgentMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (History is null)
+        {
+            throw new InvalidOperationException("A status needs the history; load the ledger with it.");
+        }
+
+        if (query.Agent is { } agent && !_isKnownAgent(agent))
+        {
+            return AgentNotFound(agent);
+        }
+
+        Sweep();
+        bool Matches(Reservation r) => (query.Bead is null || r.BeadId == query.Bead) && (query.Agent is null || r.AgentId == query.Agent);
+        var reservations = _active.Where(Matches).ToList();
+        var past = History.Concat(_appended).Select(e => e.Reservation).Where(Matches).ToList();
+        var unacked = messages
+            .Where(m => m.RequiresAck && m.AckedAt is null
+                && (query.Bead is null || m.BeadId == query.Bead.Value.Value)
+                && (query.Agent is null || m.ToAgent == query.Agent.Value.Value))
+            .OrderByDescending(m => m.CreatedAt)
+            .ToList();
+        return new ReservationStatus
+        {
+            Reservations = reservations,
+            UnackedRequiredMessages = unacked,
+            Summary = new StatusSummary(
+                reservations.Count,
+                past.Count(r => r.State == ReservationState.Released),
+                past.Count(r => r.State == ReservationState.Expired),
+                unacked.Count),
+        };
+    }
+
+    private static string Text(DateTimeOffset instant) => UtcTimestampJsonConverter.Text(instant);
+
+    private static AgentLocksError AgentNotFound(AgentId agent)
+        => new(ErrorCode.AgentNotFound, $"Agent {agent} is not registered; run 'agentlocks agent register --agent {agent}' first.");
+
+    /// <summary>The agent's live reservation of exactly this scope, or why there is none for it.</summary>
+    private Outcome<Reservation> FindOwned(AgentId agent, ScopePattern scope)
+    {
+        if (!_isKnownAgent(agent))
+        {
+            return AgentNotFound(agent);
+        }
+
+        var same = _active.Where(r => r.Scope == scope).ToList();
+        if (same.Find(r => r.AgentId == agent) is { } mine)
+        {
+            if (mine.IsLiveAt(Now))
+            {
+                return mine;
+            }
+
+            Expire(mine);
+        }
+        else if (same.Find(r => r.IsLiveAt(Now)) is { } other)
+        {
+            return new AgentLocksError(ErrorCode.ReleaseForbidden,
+                $"Only the reservation owner may release or renew this scope: '{scope}' is reserved by agent {other.AgentId}.");
+        }
+
+        return new AgentLocksError(ErrorCode.ReservationNotFound, $"Agent {agent} holds no active reservation of '{scope}'.");
+    }
+
+    private Reservation ReleaseHeld(Reservation held)
+        => Replace(held, held with { State = ReservationState.Released, ReleasedAt = Now }, ReservationEvent.Released);
+
+    private void Expire(Reservation held) => Replace(held, held with { State = ReservationState.Expired }, ReservationEvent.Expired);
+
+    /// <summary>Applies one transition: active ones stay in place, ended ones leave the active set; either way a history entry.</summary>
+    private Reservation Replace(Reservation held, Reservation next, ReservationEvent what)
+    {
+        var index = _active.IndexOf(held);
+        if (next.State == ReservationState.Active)
+        {
+            _active[index] = next;
+        }
+        else
+        {
+            _active.RemoveAt(index);
+        }
+
+        _appended.Add(new ReservationHistoryEntry(what, next, Now));
+        return next;
+    }
+}

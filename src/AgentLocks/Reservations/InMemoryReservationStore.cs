@@ -1,0 +1,91 @@
+namespace AgentLocks;
+
+/// <summary>
+/// A reservation store in process memory, with the same rules as the file and PostgreSQL stores: for users'
+/// tests (pair it with a fake <see cref="TimeProvider"/>) and single-process tools. Nothing survives the process.
+/// </summary>
+/// <remarks>Usage: <c>IReservationStore store = new InMemoryReservationStore(new ReservationStoreOptions { TimeProvider = fakeTime });</c></remarks>
+public sealed class InMemoryReservationStore : IReservationStore
+{
+    private readonly ReservationEngine _engine;
+
+    /// <summary>Creates an empty store.</summary>
+    /// <remarks>Usage: <c>var store = new InMemoryReservationStore();</c></remarks>
+    public InMemoryReservationStore(ReservationStoreOptions? options = null)
+    {
+        options ??= new ReservationStoreOptions();
+        _engine = new ReservationEngine(new InMemoryReservationPersistence(options.TimeProvider), options.Policy);
+    }
+
+    /// <inheritdoc/>
+    public Task<AgentRecord> RegisterAgentAsync(AgentId agent, AgentRegistration? registration = null, CancellationToken cancellationToken = default)
+        => _engine.RegisterAgentAsync(agent, registration, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<ReservationHandle> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
+        => _engine.ReserveAsync(request, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<ReserveResult> TryReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
+        => _engine.TryReserveAsync(request, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<ReservationSetHandle> ReserveAllAsync(IEnumerable<ReservationRequest> requests, CancellationToken cancellationToken = default)
+        => _engine.ReserveAllAsync(requests, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+        => _engine.RenewAsync(agent, scope, ttl, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default)
+        => _engine.ReleaseAsync(agent, scope, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
+        => _engine.GetStatusAsync(query, cancellationToken);
+}
+
+/// <summary>The in-memory state; one lock makes each read-decide-write atomic.</summary>
+internal sealed class InMemoryReservationPersistence(TimeProvider timeProvider) : IReservationPersistence
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<AgentId, AgentRecord> _agents = [];
+    private readonly List<ReservationHistoryEntry> _history = [];
+    private List<Reservation> _active = [];
+    private long _lastFencingToken;
+
+    public TimeProvider TimeProvider { get; } = timeProvider;
+
+    public Task<T> UpdateAsync<T>(bool withHistory, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var ledger = new ReservationLedger(_active, _lastFencingToken, _agents.ContainsKey, TimeProvider.GetUtcNow(), withHistory ? [.. _history] : null);
+            var result = decide(ledger);
+            if (ledger.Changed)
+            {
+                _active = [.. ledger.Active];
+                _history.AddRange(ledger.Appended);
+                _lastFencingToken = ledger.LastFencingToken;
+            }
+
+            return Task.FromResult(result);
+        }
+    }
+
+    public Task<AgentRecord> UpsertAgentAsync(AgentId agent, Func<AgentRecord?, DateTimeOffset, AgentRecord> decide, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var record = decide(_agents.GetValueOrDefault(agent), TimeProvider.GetUtcNow());
+            _agents[agent] = record;
+            return Task.FromResult(record);
+        }
+    }
+
+    public Task<IReadOnlyList<AgentMessage>> ReadMessagesAsync(CancellationToken cancellationToken)
+        => Task.FromResult<IReadOnlyList<AgentMessage>>([]);
+}

@@ -1,0 +1,89 @@
+namespace AgentLocks;
+
+/// <summary>
+/// <see cref="IReservationStore"/> written once over a persistence seam: refusals come from the core as data,
+/// handles renew and release by reservation id, so a holder that lost its lease cannot touch the next holder's.
+/// </summary>
+internal sealed class ReservationEngine(IReservationPersistence persistence, ReservationPolicy policy) : IReservationStore, IReservationLeaseOwner
+{
+    public ReservationPolicy Policy { get; } = policy;
+
+    public Task<AgentRecord> RegisterAgentAsync(AgentId agent, AgentRegistration? registration = null, CancellationToken cancellationToken = default)
+        => persistence.UpsertAgentAsync(agent, (existing, now) => AgentRegistrations.Apply(existing, agent, registration, now), cancellationToken);
+
+    public async Task<ReservationHandle> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
+    {
+        var result = await TryReserveAsync(request, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded ? result.Handle : throw result.Error.ToException();
+    }
+
+    public async Task<ReserveResult> TryReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var outcome = await persistence.UpdateAsync(false, ledger => ledger.Reserve(request, Policy), cancellationToken).ConfigureAwait(false);
+        if (outcome.Error is { } error)
+        {
+            return ReserveResult.Refused(error);
+        }
+
+        Policy.Validate(request.Ttl, out var ttl);
+        return ReserveResult.Granted(new ReservationHandle(this, outcome.Value!, ttl, request.AutoRenew, persistence.TimeProvider));
+    }
+
+    public async Task<ReservationSetHandle> ReserveAllAsync(IEnumerable<ReservationRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+
+        // One canonical order for every caller, so two agents taking overlapping sets cannot each hold half.
+        var ordered = requests.OrderBy(r => r.Scope).ThenBy(r => r.Agent).ToList();
+        for (var i = 1; i < ordered.Count; i++)
+        {
+            if (ordered[i].Scope == ordered[i - 1].Scope)
+            {
+                throw new AgentLocksException(ErrorCode.InvalidArgs, $"Scope '{ordered[i].Scope}' is requested twice.");
+            }
+        }
+
+        List<ReservationHandle> taken = [];
+        try
+        {
+            foreach (var request in ordered)
+            {
+                taken.Add(await ReserveAsync(request, cancellationToken).ConfigureAwait(false));
+            }
+
+            return new ReservationSetHandle(taken);
+        }
+        catch
+        {
+            for (var i = taken.Count - 1; i >= 0; i--)
+            {
+                await taken[i].DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    public async Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+        => (await persistence.UpdateAsync(false, ledger => ledger.Renew(agent, scope, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+
+    public async Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default)
+        => (await persistence.UpdateAsync(false, ledger => ledger.Release(agent, scope), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+
+    public async Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        var messages = await persistence.ReadMessagesAsync(cancellationToken).ConfigureAwait(false);
+        var outcome = await persistence.UpdateAsync(true, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
+        return outcome.GetOrThrow();
+    }
+
+    async Task<Reservation> IReservationLeaseOwner.RenewAsync(Reservation reservation, TimeSpan? ttl, CancellationToken cancellationToken)
+        => (await persistence.UpdateAsync(false, ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+
+    Task IReservationLeaseOwner.ReleaseAsync(Reservation reservation, CancellationToken cancellationToken)
+        => persistence.UpdateAsync(false, ledger => ledger.ReleaseById(reservation.Id), cancellationToken);
+
+    Task<Reservation?> IReservationLeaseOwner.FindLiveAsync(ReservationId id, CancellationToken cancellationToken)
+        => persistence.UpdateAsync(false, ledger => ledger.FindLive(id), cancellationToken);
+}

@@ -1,0 +1,18 @@
+namespace AgentLocks;
+
+/// <summary>What the file and in-memory stores may be configured with: the clock and the TTL policy.</summary>
+/// <remarks>Usage: <c>new FileReservationStore(root, new ReservationStoreOptions { TimeProvider = fakeTime, Policy = demoPolicy })</c></remarks>
+public sealed record ReservationStoreOptions
+{
+    /// <summary>The clock for grants, expiry and lease monitors; tests pass a fake one.</summary>
+    /// <remarks>Usage: <c>new ReservationStoreOptions { TimeProvider = new FakeTimeProvider() }</c></remarks>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The TTL bounds and default; beadboard's unless set.</summary>
+    /// <remarks>Usage: <c>new ReservationStoreOptions { Policy = ReservationPolicy.Default }</c></remarks>
+    public ReservationPolicy Policy { get; init; } = ReservationPolicy.Default;
+
+    /// <summary>How long the file store waits for <c>reservations/.lock</c> held by a live process before failing with <c>LOCKED</c>.</summary>
+    /// <remarks>Usage: <c>new ReservationStoreOptions { LockTimeout = TimeSpan.FromSeconds(2) }</c></remarks>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}
