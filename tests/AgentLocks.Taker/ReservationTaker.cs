@@ -1,11 +1,66 @@
 namespace AgentLocks.Taker;
 
-/// <summary>Placeholder: filled in by the issue that needs it.</summary>
+/// <summary>
+/// The reservation side of the taker. Protocol (one line each way):
+/// <list type="bullet">
+/// <item><c>reserve serve ROOT AGENT SCOPE BEAD</c>: prints <c>ready</c>, then per stdin line <c>try N</c> prints
+/// <c>granted N TOKEN</c> or <c>refused N CODE</c> (keeping the handle), and per <c>release</c> prints <c>released</c>.</item>
+/// <item><c>reserve hold-mutex ROOT</c>: takes <c>reservations/.lock</c>, prints <c>holding</c>, and holds it until killed.</item>
+/// </list>
+/// </summary>
 internal static class ReservationTaker
 {
-    public static Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
-        Console.Error.WriteLine("not implemented: " + string.Join(' ', args));
-        return Task.FromResult(2);
+        switch (args)
+        {
+            case ["serve", var root, var agent, var scope, var bead]:
+                // A generous mutex timeout: sixteen cold processes on a busy two-core machine are slow, not stuck.
+                var store = new FileReservationStore(root, new ReservationStoreOptions { LockTimeout = TimeSpan.FromSeconds(60) });
+                await ServeAsync(store, new ReservationRequest(AgentId.Parse(agent), ScopePattern.Parse(scope), BeadId.Parse(bead)));
+                return 0;
+            case ["hold-mutex", var root]:
+                var directory = Path.Combine(root, "reservations");
+                Directory.CreateDirectory(directory);
+                using (await StoreMutex.AcquireAsync(Path.Combine(directory, ".lock"), TimeSpan.FromSeconds(30), CancellationToken.None))
+                {
+                    Console.WriteLine("holding");
+                    await Task.Delay(Timeout.Infinite);
+                }
+
+                return 0;
+            default:
+                await Console.Error.WriteLineAsync("usage: reserve serve ROOT AGENT SCOPE BEAD | reserve hold-mutex ROOT");
+                return 2;
+        }
+    }
+
+    private static async Task ServeAsync(FileReservationStore store, ReservationRequest request)
+    {
+        ReservationHandle? held = null;
+
+        // Warm up (JIT, first file reads) before the rounds, so a round measures the race and not start-up.
+        await store.GetStatusAsync();
+        Console.WriteLine("ready");
+        while (Console.ReadLine() is { } line)
+        {
+            switch (line.Split(' '))
+            {
+                case ["try", var round]:
+                    var result = await store.TryReserveAsync(request);
+                    held = result.Handle ?? held;
+                    Console.WriteLine(result.Succeeded ? $"granted {round} {result.Handle.FencingToken}" : $"refused {round} {result.Error.Code.ToWireName()}");
+                    break;
+                case ["release"]:
+                    if (held is not null)
+                    {
+                        await held.DisposeAsync();
+                        held = null;
+                    }
+
+                    Console.WriteLine("released");
+                    break;
+            }
+        }
     }
 }

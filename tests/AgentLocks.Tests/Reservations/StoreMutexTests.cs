@@ -1,0 +1,142 @@
+using System.Diagnostics;
+
+namespace AgentLocks.Tests.Reservations;
+
+/// <summary>beadboard's <c>reservations/.lock</c>: a lock left behind never wedges the store; a live one is respected.</summary>
+public sealed class StoreMutexTests : IDisposable
+{
+    private static readonly AgentId Agent = AgentId.Parse("agent-a");
+    private readonly TempRoot _root = new();
+
+    public StoreMutexTests() => Directory.CreateDirectory(LockDirectory);
+
+    private string LockDirectory => _root.File("reservations");
+
+    private string LockPath => _root.File("reservations", ".lock");
+
+    public void Dispose() => _root.Dispose();
+
+    [Fact]
+    public async Task A_lock_left_by_a_dead_process_is_removed_at_once()
+    {
+        await File.WriteAllTextAsync(LockPath, $"{await DeadPidAsync()}\n");
+        var elapsed = await TimeRegisterAsync(Store(TimeSpan.FromSeconds(30)));
+        Assert.True(elapsed < TimeSpan.FromSeconds(5), $"took {elapsed}");
+        Assert.False(File.Exists(LockPath));
+    }
+
+    [Fact]
+    public async Task A_lock_whose_pid_was_reused_is_removed_at_once()
+    {
+        // Our own PID is alive, but it did not start in 2001: the writer is gone and its PID reused.
+        await File.WriteAllTextAsync(LockPath, $"{Environment.ProcessId}\n2001-01-01T00:00:00.000Z\n");
+        var elapsed = await TimeRegisterAsync(Store(TimeSpan.FromSeconds(30)));
+        Assert.True(elapsed < TimeSpan.FromSeconds(5), $"took {elapsed}");
+    }
+
+    [Fact]
+    public async Task A_lock_held_by_a_live_process_is_waited_for_then_refused_with_locked()
+    {
+        var content = $"{Environment.ProcessId}\n";
+        await File.WriteAllTextAsync(LockPath, content);
+        var error = await Assert.ThrowsAsync<AgentLocksException>(() => Store(TimeSpan.FromMilliseconds(300)).RegisterAgentAsync(Agent));
+        Assert.Equal(ErrorCode.Locked, error.Code);
+        Assert.Contains($"process {Environment.ProcessId}", error.Message, StringComparison.Ordinal);
+        Assert.Equal(content, await File.ReadAllTextAsync(LockPath));
+    }
+
+    [Fact]
+    public async Task A_json_lock_with_a_live_pid_is_respected()
+    {
+        await File.WriteAllTextAsync(LockPath, $"{{\"pid\": {Environment.ProcessId}}}");
+        var error = await Assert.ThrowsAsync<AgentLocksException>(() => Store(TimeSpan.FromMilliseconds(200)).RegisterAgentAsync(Agent));
+        Assert.Equal(ErrorCode.Locked, error.Code);
+    }
+
+    [Fact]
+    public async Task An_unreadable_lock_is_given_a_grace_period_then_removed()
+    {
+        await File.WriteAllTextAsync(LockPath, "garbage");
+        var fresh = await Assert.ThrowsAsync<AgentLocksException>(() => Store(TimeSpan.FromMilliseconds(200)).RegisterAgentAsync(Agent));
+        Assert.Equal(ErrorCode.Locked, fresh.Code);
+
+        File.SetLastWriteTimeUtc(LockPath, DateTime.UtcNow.AddMinutes(-1));
+        await Store(TimeSpan.FromSeconds(30)).RegisterAgentAsync(Agent);
+        Assert.False(File.Exists(LockPath));
+    }
+
+    [Fact]
+    public async Task A_symlinked_lock_is_invalid_and_never_followed()
+    {
+        var target = _root.File("elsewhere.txt");
+        await File.WriteAllTextAsync(target, "precious");
+        File.CreateSymbolicLink(LockPath, target);
+
+        var error = await Assert.ThrowsAsync<AgentLocksException>(() => Store(TimeSpan.FromSeconds(1)).RegisterAgentAsync(Agent));
+        Assert.Equal(ErrorCode.InvalidLock, error.Code);
+        Assert.Equal("precious", await File.ReadAllTextAsync(target));
+        Assert.NotNull(new FileInfo(LockPath).LinkTarget);
+    }
+
+    [Fact]
+    public async Task The_lock_holds_our_pid_and_start_time_while_held_and_is_gone_after()
+    {
+        var (held, mutex) = (string.Empty, await StoreMutex.AcquireAsync(LockPath, TimeSpan.FromSeconds(5), CancellationToken.None));
+        using (mutex)
+        {
+            var inspection = await StoreMutex.InspectAsync(LockPath, removeStale: true, CancellationToken.None);
+            Assert.Equal(LockVerdict.Held, inspection.Verdict);
+            held = await ReadSharedAsync(LockPath);
+        }
+
+        var lines = held.Split('\n');
+        Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), lines[0]);
+        var written = DateTimeOffset.Parse(lines[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True((ProcessLiveness.CurrentStartTime!.Value - written).Duration() < TimeSpan.FromMilliseconds(1));
+        Assert.False(File.Exists(LockPath));
+    }
+
+    [Fact]
+    public async Task Concurrent_stores_in_one_process_grant_one_holder()
+    {
+        var setup = Store(TimeSpan.FromSeconds(30));
+        var agents = Enumerable.Range(0, 16).Select(i => AgentId.Parse($"agent-{i}")).ToList();
+        foreach (var agent in agents)
+        {
+            await setup.RegisterAgentAsync(agent);
+        }
+
+        var results = await Task.WhenAll(agents.Select(agent => Task.Run(() =>
+            Store(TimeSpan.FromSeconds(30)).TryReserveAsync(new ReservationRequest(agent, ScopePattern.Parse("src/auth"), BeadId.Parse("bd-1"))))));
+        Assert.Single(results, r => r.Succeeded);
+        Assert.All(results.Where(r => !r.Succeeded), r => Assert.Equal(ErrorCode.ReservationConflict, r.Error!.Code));
+        Assert.Empty(Directory.EnumerateFiles(LockDirectory, "*.tmp-*"));
+    }
+
+    private static async Task<TimeSpan> TimeRegisterAsync(FileReservationStore store)
+    {
+        var watch = Stopwatch.StartNew();
+        await store.RegisterAgentAsync(Agent);
+        return watch.Elapsed;
+    }
+
+    /// <summary>The PID of a process that has exited.</summary>
+    private static async Task<int> DeadPidAsync()
+    {
+        using var process = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        await process.WaitForExitAsync();
+        return process.Id;
+    }
+
+    /// <summary>Reads the held lock the way beadboard would (no OS lock of its own).</summary>
+    private static async Task<string> ReadSharedAsync(string path)
+    {
+        // Our holder keeps an exclusive OS lock, which .NET readers honour; /bin/cat does not, as beadboard's node does not.
+        using var cat = Process.Start(new ProcessStartInfo("cat", path) { RedirectStandardOutput = true, UseShellExecute = false })!;
+        var text = await cat.StandardOutput.ReadToEndAsync();
+        await cat.WaitForExitAsync();
+        return text;
+    }
+
+    private FileReservationStore Store(TimeSpan lockTimeout) => new(_root.Path, new ReservationStoreOptions { LockTimeout = lockTimeout });
+}
