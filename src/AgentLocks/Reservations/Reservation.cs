@@ -39,6 +39,7 @@ public sealed record Reservation
     /// <summary>Exclusive (the default; beadboard knows no other) or shared.</summary>
     /// <remarks>Usage: <c>r.Mode</c></remarks>
     [JsonPropertyName("mode")]
+    [JsonPropertyOrder(1)]
     [JsonConverter(typeof(LowercaseEnumConverter<ReservationMode>))]
     public ReservationMode Mode { get; init; }
 
@@ -60,6 +61,7 @@ public sealed record Reservation
     /// <summary>The store's fencing token for this grant; null only for reservations beadboard wrote.</summary>
     /// <remarks>Usage: <c>r.FencingToken</c></remarks>
     [JsonPropertyName("fencing_token")]
+    [JsonPropertyOrder(1)]
     public FencingToken? FencingToken { get; init; }
 
     /// <summary>True when active and not yet expired at <paramref name="now"/>.</summary>

@@ -15,6 +15,8 @@ namespace AgentLocks;
 [JsonSerializable(typeof(AgentRecord))]
 [JsonSerializable(typeof(AgentMessage))]
 [JsonSerializable(typeof(ReservationStatus))]
+[JsonSerializable(typeof(ActiveFile))]
+[JsonSerializable(typeof(FencingCeiling))]
 internal sealed partial class AgentLocksJsonContext : JsonSerializerContext
 {
 }

@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using AgentSwarm.Agents;
+
+namespace AgentSwarm.Swarm;
+
+/// <summary>
+/// Starts the agent processes (this same program in its <c>agent</c> role), shows their progress, kills one
+/// with SIGKILL midway and starts it again, then prints the summary and checks the invariant from the logs.
+/// </summary>
+internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool terminal)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
+
+    private readonly Channel<(AgentView Agent, SwarmEvent? Event)> _events = Channel.CreateUnbounded<(AgentView, SwarmEvent?)>();
+    private readonly Dictionary<AgentView, Process> _processes = [];
+    private readonly Dictionary<int, long> _deathsNs = [];
+    private readonly List<string> _recent = [];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private int _renderedLines;
+    private TimeSpan _lastRender;
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var layout = RunLayout.CreateFresh(options.RunDirectory);
+        var backend = options.Postgres is null ? $"file store in {layout.Store}" : "PostgreSQL";
+        await output.WriteLineAsync($"AgentSwarm: {options.Agents} agent processes, {options.Rounds} rounds each, over {layout.Repository}").ConfigureAwait(false);
+        await output.WriteLineAsync($"  store: {backend}; reservation lease {options.LeaseSeconds} s; {(options.Kill ? "one agent is killed with SIGKILL midway" : "no kill")}").ConfigureAwait(false);
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Deadline);
+        var running = 0;
+        foreach (var role in AgentCatalog.Roles.Take(options.Agents))
+        {
+            Start(role, options.Rounds, layout);
+            running++;
+        }
+
+        var killed = !options.Kill;
+        var plannedRounds = options.Agents * options.Rounds;
+        try
+        {
+            while (running > 0)
+            {
+                var (agent, e) = await NextAsync(deadline.Token).ConfigureAwait(false);
+                if (e is null)
+                {
+                    running--;
+                    await NoteAsync($"{agent.Role} (pid {agent.Pid}) exited with {agent.ExitCode}{(agent.Killed ? " (killed)" : "")}", important: agent.ExitCode != 0 && !agent.Killed).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (agent.Apply(e) is { } line)
+                {
+                    await NoteAsync(line, important: false).ConfigureAwait(false);
+                }
+
+                // Midway, kill an agent while it writes, so it dies holding its worker lock and its reservations.
+                if (!killed && e.Kind == EventKinds.WriteBegin && _processes.Keys.Sum(a => a.Rounds) * 3 >= plannedRounds)
+                {
+                    killed = true;
+                    await KillAndRestartAsync(agent, layout).ConfigureAwait(false);
+                    running++;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await output.WriteLineAsync($"The swarm did not finish within {Deadline.TotalMinutes} minutes; stopping it.").ConfigureAwait(false);
+            foreach (var process in _processes.Values.Where(p => !p.HasExited))
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            return 1;
+        }
+
+        await RenderAsync(final: true).ConfigureAwait(false);
+        var report = SwarmReport.From([.. SwarmReport.ReadLogs(layout.Logs)], _deathsNs);
+        await output.WriteLineAsync().ConfigureAwait(false);
+        await output.WriteAsync(report.Table).ConfigureAwait(false);
+        await output.WriteLineAsync(report.InvariantText()).ConfigureAwait(false);
+        var failed = _processes.Keys.Where(a => !a.Killed && a.ExitCode != 0).ToList();
+        foreach (var agent in failed)
+        {
+            await output.WriteLineAsync($"agent {agent.Role} (pid {agent.Pid}) failed with exit code {agent.ExitCode}").ConfigureAwait(false);
+        }
+
+        await output.WriteLineAsync($"run directory: {layout.Root} ({_clock.Elapsed.TotalSeconds:0.0} s)").ConfigureAwait(false);
+        if (!options.Keep && report.InvariantHolds && failed.Count == 0)
+        {
+            Directory.Delete(layout.Root, recursive: true);
+        }
+
+        return report.InvariantHolds && failed.Count == 0 ? 0 : 1;
+    }
+
+    private async Task<(AgentView, SwarmEvent?)> NextAsync(CancellationToken cancellationToken)
+    {
+        if (!terminal)
+        {
+            return await _events.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // On a terminal, redraw the board at most every 200 ms while events keep coming.
+        while (true)
+        {
+            using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            tick.CancelAfter(TimeSpan.FromMilliseconds(200));
+            try
+            {
+                var next = await _events.Reader.ReadAsync(tick.Token).ConfigureAwait(false);
+                if (_clock.Elapsed - _lastRender > TimeSpan.FromMilliseconds(200))
+                {
+                    await RenderAsync(final: false).ConfigureAwait(false);
+                }
+
+                return next;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                await RenderAsync(final: false).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task KillAndRestartAsync(AgentView victim, RunLayout layout)
+    {
+        var process = _processes[victim];
+        await NoteAsync($"kill -9 {victim.Role} (pid {victim.Pid}) while it {victim.State}", important: true).ConfigureAwait(false);
+        victim.Killed = true;
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        _deathsNs[victim.Pid] = SwarmClock.NowNs();
+        var replacement = Start(victim.Role, Math.Max(1, options.Rounds - victim.Rounds), layout);
+        await NoteAsync($"restarted {victim.Role} as pid {replacement.Pid}: it takes over the stale identity lock at once; the dead process's reservations come back when their {options.LeaseSeconds} s lease runs out", important: true).ConfigureAwait(false);
+    }
+
+    private AgentView Start(string role, int rounds, RunLayout layout)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            // Started as "dotnet AgentSwarm.dll": start the children the same way.
+            start.ArgumentList.Add(typeof(Orchestrator).Assembly.Location);
+        }
+
+        foreach (var arg in (options with { Rounds = rounds }).AgentArguments(role, layout.Root))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start an agent process.");
+        var view = new AgentView(role, process.Id);
+        _processes[view] = process;
+        _ = PumpAsync(view, process);
+        return view;
+    }
+
+    /// <summary>Forwards a child's events; stderr is shown as it comes, since it only carries failures.</summary>
+    private async Task PumpAsync(AgentView view, Process process)
+    {
+        var errors = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                await _events.Writer.WriteAsync((view, new SwarmEvent { Agent = view.Role, Pid = view.Pid, Kind = "stderr", Detail = line })).ConfigureAwait(false);
+            }
+        });
+        while (await process.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            if (SwarmEvent.TryParse(line) is { } e)
+            {
+                await _events.Writer.WriteAsync((view, e)).ConfigureAwait(false);
+            }
+        }
+
+        await errors.ConfigureAwait(false);
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        view.ExitCode = process.ExitCode;
+        await _events.Writer.WriteAsync((view, null)).ConfigureAwait(false);
+    }
+
+    private async Task NoteAsync(string line, bool important)
+    {
+        var stamped = string.Create(CultureInfo.InvariantCulture, $"[{_clock.Elapsed.TotalSeconds,6:0.00}s] {(important ? "!! " : "")}{line}");
+        if (!terminal)
+        {
+            await output.WriteLineAsync(stamped).ConfigureAwait(false);
+            return;
+        }
+
+        _recent.Add(stamped);
+        if (_recent.Count > 8)
+        {
+            _recent.RemoveAt(0);
+        }
+    }
+
+    /// <summary>The live board on a terminal: one line per agent and the latest notable events, redrawn in place.</summary>
+    private async Task RenderAsync(bool final)
+    {
+        if (!terminal)
+        {
+            return;
+        }
+
+        var lines = new List<string> { $"elapsed {_clock.Elapsed.TotalSeconds:0.0}s" };
+        lines.AddRange(_processes.Keys.OrderBy(a => a.Role, StringComparer.Ordinal).ThenBy(a => a.Pid).Select(a =>
+            $"  {(a.Killed ? "\u001b[31m" : a.Writing ? "\u001b[32m" : a.Holding ? "\u001b[33m" : "")}{a.Role,-16} pid {a.Pid,-7} rounds {a.Rounds,3}  conflicts {a.Conflicts,3}  {(a.Killed ? "KILLED" : a.State)}\u001b[0m"));
+        lines.Add("");
+        lines.AddRange(_recent);
+        _lastRender = _clock.Elapsed;
+        var text = string.Concat(lines.Select(l => "\u001b[2K" + l + Environment.NewLine));
+        var up = _renderedLines > 0 ? $"\u001b[{_renderedLines}F" : "";
+        await output.WriteAsync(up + text + "\u001b[J").ConfigureAwait(false);
+        _renderedLines = final ? 0 : lines.Count;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+
+namespace AgentLocks;
+
+/// <summary>What the identity locks ask the machine about processes; a seam so tests can simulate PID reuse or reboots.</summary>
+internal interface IProcessProbe
+{
+    /// <summary>This host's name as gastown records it (the kernel's node name, not cut at the first dot).</summary>
+    string HostName { get; }
+
+    /// <summary>The Linux boot id, or null where there is none.</summary>
+    string? BootId { get; }
+
+    /// <summary>True when <paramref name="pid"/> exists. <c>EPERM</c> means it exists but belongs to another user: alive.</summary>
+    bool IsAlive(int pid);
+
+    /// <summary>The start time of <paramref name="pid"/> in clock ticks since boot, or null when it cannot be read.</summary>
+    long? StartTime(int pid);
+}
+
+/// <summary>The real machine: <c>kill(pid, 0)</c> and <c>/proc</c>.</summary>
+internal sealed class LinuxProcessProbe : IProcessProbe
+{
+    public static readonly LinuxProcessProbe Instance = new();
+
+    private LinuxProcessProbe()
+    {
+        HostName = ReadTrimmed("/proc/sys/kernel/hostname") ?? System.Net.Dns.GetHostName();
+        BootId = ReadTrimmed("/proc/sys/kernel/random/boot_id");
+    }
+
+    public string HostName { get; }
+
+    public string? BootId { get; }
+
+    public bool IsAlive(int pid) => pid > 0 && Native.ProbeSignal(pid) is 0 or Native.EPERM;
+
+    public long? StartTime(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        return ParseStartTime(stat);
+    }
+
+    /// <summary>Field 22 of <c>/proc/PID/stat</c>. The command name (field 2) may hold spaces and parentheses, so count from the last ')'.</summary>
+    internal static long? ParseStartTime(string stat)
+    {
+        var close = stat.LastIndexOf(')');
+        if (close < 0)
+        {
+            return null;
+        }
+
+        // After ')' come field 3 (state) onwards; start time is field 22, the 20th of those.
+        var fields = stat[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length >= 20 && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
+    }
+
+    private static string? ReadTrimmed(string path)
+    {
+        try
+        {
+            var text = File.ReadAllText(path).Trim();
+            return text.Length == 0 ? null : text;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

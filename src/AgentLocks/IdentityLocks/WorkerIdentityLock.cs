@@ -1,0 +1,288 @@
+namespace AgentLocks;
+
+/// <summary>
+/// The identity lock of one worker directory: at most one live process holds it, recorded in
+/// <c>&lt;worker&gt;/.runtime/agent.lock</c> in gastown's format. Every read-decide-write holds gastown's
+/// <c>flock</c> on <c>agent.lock.flock</c>, so this SDK and gastown exclude each other.
+/// </summary>
+/// <remarks>Usage: <c>await using var held = await new WorkerIdentityLock("/town/polecat-1").AcquireAsync(new WorkerLockRequest { Session = session }, ct);</c></remarks>
+public sealed class WorkerIdentityLock
+{
+    private readonly LockFile _file;
+    private readonly LockEnvironment _environment;
+
+    /// <summary>The lock of <paramref name="workerDirectory"/>; nothing is touched until a method is called.</summary>
+    /// <remarks>Usage: <c>var workerLock = new WorkerIdentityLock(workerDir);</c></remarks>
+    public WorkerIdentityLock(string workerDirectory, TimeProvider? timeProvider = null)
+        : this(workerDirectory, timeProvider is null ? LockEnvironment.Default : LockEnvironment.Default with { Time = timeProvider })
+    {
+    }
+
+    internal WorkerIdentityLock(string workerDirectory, LockEnvironment environment)
+    {
+        _file = new LockFile(workerDirectory);
+        _environment = environment;
+    }
+
+    /// <summary>The worker directory, absolute.</summary>
+    /// <remarks>Usage: <c>workerLock.WorkerDirectory</c></remarks>
+    public string WorkerDirectory => _file.WorkerDirectory;
+
+    /// <summary>The lock file, <c>&lt;worker&gt;/.runtime/agent.lock</c>.</summary>
+    /// <remarks>Usage: <c>workerLock.LockFilePath</c></remarks>
+    public string LockFilePath => _file.LockPath;
+
+    /// <summary>Takes the lock, replacing a stale one; throws <c>LOCKED</c> when a live holder (or another host) has it.</summary>
+    /// <remarks>Usage: <c>await using var held = await workerLock.AcquireAsync(cancellationToken: ct);</c></remarks>
+    public async Task<WorkerLockHandle> AcquireAsync(WorkerLockRequest? request = null, CancellationToken cancellationToken = default)
+    {
+        var (handle, blocker) = await AcquireCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        return handle ?? throw new AgentLocksException(ErrorCode.Locked, $"The worker {WorkerDirectory} is locked: {Describe(blocker)}.");
+    }
+
+    /// <summary>Takes the lock, replacing a stale one; null when a live holder (or another host) has it.</summary>
+    /// <remarks>Usage: <c>await using var held = await workerLock.TryAcquireAsync(cancellationToken: ct); if (held is null) return;</c></remarks>
+    public async Task<WorkerLockHandle?> TryAcquireAsync(WorkerLockRequest? request = null, CancellationToken cancellationToken = default)
+        => (await AcquireCoreAsync(request, cancellationToken).ConfigureAwait(false)).Handle;
+
+    /// <summary>
+    /// Releases the lock held by <paramref name="holderPid"/> (default: this process) on this host; <c>NOT_LOCKED</c>
+    /// when it is unlocked or someone else's. Returns what was removed.
+    /// </summary>
+    /// <remarks>Usage: <c>await workerLock.ReleaseAsync(cancellationToken: ct);</c></remarks>
+    public async Task<WorkerLockInfo> ReleaseAsync(int? holderPid = null, CancellationToken cancellationToken = default)
+    {
+        var pid = holderPid ?? Environment.ProcessId;
+        using var guard = await _file.LockAsync(create: false, cancellationToken).ConfigureAwait(false);
+        var info = guard is null ? null : _file.Read();
+        if (info is null)
+        {
+            throw new AgentLocksException(ErrorCode.NotLocked, $"The worker {WorkerDirectory} is not locked.");
+        }
+
+        if (!LockJudge.IsHeldBy(info, pid, _environment.Processes))
+        {
+            var status = LockJudge.Judge(WorkerDirectory, info, _environment);
+            throw new AgentLocksException(ErrorCode.NotLocked, $"The worker {WorkerDirectory} is not locked by process {pid}: {Describe(status)}. A force release removes anyone's lock.");
+        }
+
+        _file.Delete();
+        return info;
+    }
+
+    /// <summary>Removes the lock whoever holds it (also another host's); returns its status just before, or null when there was none.</summary>
+    /// <remarks>Usage: <c>var removed = await workerLock.ForceReleaseAsync(ct); Console.WriteLine(removed?.Holder?.Pid);</c></remarks>
+    public async Task<WorkerLockStatus?> ForceReleaseAsync(CancellationToken cancellationToken = default)
+    {
+        using var guard = await _file.LockAsync(create: false, cancellationToken).ConfigureAwait(false);
+        var info = guard is null ? null : _file.Read();
+        if (info is null)
+        {
+            return null;
+        }
+
+        var status = LockJudge.Judge(WorkerDirectory, info, _environment);
+        _file.Delete();
+        return status;
+    }
+
+    /// <summary>The lock file's contents, or null when unlocked; <c>INVALID_LOCK</c> when damaged.</summary>
+    /// <remarks>Usage: <c>var holder = await workerLock.ReadAsync(ct);</c></remarks>
+    public Task<WorkerLockInfo?> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_file.EnsureRuntimeDirectory(create: false) ? _file.Read() : null);
+    }
+
+    /// <summary>The lock's state, holder and age, as data. Changes nothing.</summary>
+    /// <remarks>Usage: <c>var status = await workerLock.GetStatusAsync(ct); Console.WriteLine(status.State.ToWireName());</c></remarks>
+    public async Task<WorkerLockStatus> GetStatusAsync(CancellationToken cancellationToken = default)
+        => LockJudge.Judge(WorkerDirectory, await ReadAsync(cancellationToken).ConfigureAwait(false), _environment);
+
+    /// <summary>
+    /// gastown's check: removes the lock if it is stale (under the flock, so a lock just taken by someone else is
+    /// never removed) and returns the status that results.
+    /// </summary>
+    /// <remarks>Usage: <c>var status = await workerLock.CheckAsync(ct); if (status.State == WorkerLockState.Locked) return;</c></remarks>
+    public async Task<WorkerLockStatus> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        var removed = await RemoveIfStaleAsync(cancellationToken).ConfigureAwait(false);
+        return removed is null
+            ? await GetStatusAsync(cancellationToken).ConfigureAwait(false)
+            : new WorkerLockStatus(WorkerDirectory, WorkerLockState.Unlocked, null, null, $"removed a stale lock: {removed.Reason}");
+    }
+
+    /// <summary>Every worker lock below <paramref name="root"/>, skipping <c>.git</c>, <c>node_modules</c>, build output and symlinks; unreadable directories and damaged lock files are reported in <see cref="WorkerLockScan.Problems"/>.</summary>
+    /// <remarks>Usage: <c>var scan = await WorkerIdentityLock.FindAllAsync("/town", ct);</c></remarks>
+    public static Task<WorkerLockScan> FindAllAsync(string root, CancellationToken cancellationToken = default)
+        => FindAllAsync(root, LockEnvironment.Default, cancellationToken);
+
+    /// <summary>Removes every stale lock below <paramref name="root"/>, each under its flock and judged again there.</summary>
+    /// <remarks>Usage: <c>var result = await WorkerIdentityLock.CleanStaleAsync("/town", ct); Console.WriteLine(result.Cleaned.Count);</c></remarks>
+    public static Task<WorkerLockCleanResult> CleanStaleAsync(string root, CancellationToken cancellationToken = default)
+        => CleanStaleAsync(root, LockEnvironment.Default, cancellationToken);
+
+    /// <summary>
+    /// Stale locks, and live locks whose tmux session, window or pane is on none of <paramref name="tmuxSockets"/>
+    /// (null entries and a null list mean the default server). Foreign-host locks are not judged.
+    /// </summary>
+    /// <remarks>Usage: <c>var report = await WorkerIdentityLock.DetectCollisionsAsync("/town", ["gt", null], ct);</c></remarks>
+    public static Task<WorkerLockCollisionReport> DetectCollisionsAsync(string root, IReadOnlyList<string?>? tmuxSockets = null, CancellationToken cancellationToken = default)
+        => DetectCollisionsAsync(root, tmuxSockets, LockEnvironment.Default, cancellationToken);
+
+    internal static Task<WorkerLockScan> FindAllAsync(string root, LockEnvironment environment, CancellationToken cancellationToken)
+    {
+        var (workers, problems) = WorkerLockScanner.Find(root, cancellationToken);
+        var locks = new List<WorkerLockStatus>();
+        foreach (var worker in workers)
+        {
+            try
+            {
+                locks.Add(LockJudge.Judge(worker, new LockFile(worker).Read(), environment));
+            }
+            catch (Exception e) when (e is AgentLocksException or IOException or UnauthorizedAccessException)
+            {
+                problems.Add(new WorkerLockProblem(
+                    Path.Combine(worker, LockFile.RuntimeDirectoryName, LockFile.LockFileName),
+                    e is AgentLocksException known ? known.Code : ErrorCode.InternalError,
+                    e.Message));
+            }
+        }
+
+        return Task.FromResult(new WorkerLockScan(locks, problems));
+    }
+
+    internal static async Task<WorkerLockCleanResult> CleanStaleAsync(string root, LockEnvironment environment, CancellationToken cancellationToken)
+    {
+        var scan = await FindAllAsync(root, environment, cancellationToken).ConfigureAwait(false);
+        var cleaned = new List<WorkerLockStatus>();
+        var problems = scan.Problems.ToList();
+        foreach (var candidate in scan.Locks.Where(s => s.State == WorkerLockState.Stale))
+        {
+            try
+            {
+                if (await new WorkerIdentityLock(candidate.WorkerDirectory, environment).RemoveIfStaleAsync(cancellationToken).ConfigureAwait(false) is { } removed)
+                {
+                    cleaned.Add(removed);
+                }
+            }
+            catch (Exception e) when (e is AgentLocksException or IOException or UnauthorizedAccessException)
+            {
+                problems.Add(new WorkerLockProblem(candidate.WorkerDirectory, e is AgentLocksException known ? known.Code : ErrorCode.InternalError, e.Message));
+            }
+        }
+
+        return new WorkerLockCleanResult(cleaned, problems);
+    }
+
+    internal static async Task<WorkerLockCollisionReport> DetectCollisionsAsync(string root, IReadOnlyList<string?>? tmuxSockets, LockEnvironment environment, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string?> sockets = tmuxSockets is { Count: > 0 } ? tmuxSockets : [null];
+        var scan = await FindAllAsync(root, environment, cancellationToken).ConfigureAwait(false);
+        var live = new TmuxTargets();
+        foreach (var socket in sockets.Distinct())
+        {
+            live.AddAll(await environment.Tmux.ListAsync(socket, cancellationToken).ConfigureAwait(false));
+        }
+
+        var collisions = new List<WorkerLockCollision>();
+        foreach (var status in scan.Locks)
+        {
+            if (status.State == WorkerLockState.Stale)
+            {
+                collisions.Add(new WorkerLockCollision(WorkerLockCollisionKind.Stale, status, $"stale lock in {status.WorkerDirectory}: {status.Reason}"));
+            }
+            else if (status is { State: WorkerLockState.Locked, Holder.Session: { } session } && !live.Contains(session))
+            {
+                collisions.Add(new WorkerLockCollision(
+                    WorkerLockCollisionKind.SessionNotFound,
+                    status,
+                    $"orphaned lock in {status.WorkerDirectory}: tmux {Describe(session.Kind)} {session} is not live, process {status.Holder.Pid} still runs"));
+            }
+        }
+
+        return new WorkerLockCollisionReport(collisions, scan.Problems, sockets);
+    }
+
+    internal async Task<bool> IsOwnedAsync(WorkerLockInfo info, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await ReadAsync(cancellationToken).ConfigureAwait(false))?.OwnerToken == info.OwnerToken;
+        }
+        catch (AgentLocksException e) when (e.Code == ErrorCode.InvalidLock)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Removes the lock if it still carries this acquisition's token; a lock replaced meanwhile is left alone.</summary>
+    internal async Task ReleaseOwnedAsync(WorkerLockInfo info, CancellationToken cancellationToken)
+    {
+        using var guard = await _file.LockAsync(create: false, cancellationToken).ConfigureAwait(false);
+        if (guard is not null && await IsOwnedAsync(info, cancellationToken).ConfigureAwait(false))
+        {
+            _file.Delete();
+        }
+    }
+
+    private async Task<(WorkerLockHandle? Handle, WorkerLockStatus Blocker)> AcquireCoreAsync(WorkerLockRequest? request, CancellationToken cancellationToken)
+    {
+        var processes = _environment.Processes;
+        var pid = request?.HolderPid ?? Environment.ProcessId;
+        var host = request?.HostName ?? processes.HostName;
+        if (string.IsNullOrWhiteSpace(host) || host.Any(char.IsControl))
+        {
+            throw new AgentLocksException(ErrorCode.InvalidArgs, "The host name must be non-empty text without control characters.");
+        }
+
+        // The holder must be alive now, or the lock would be stale the moment it is written (gastown's launcher PID).
+        var startTime = processes.StartTime(pid);
+        if (pid <= 0 || !processes.IsAlive(pid))
+        {
+            throw new AgentLocksException(ErrorCode.InvalidArgs, $"The holder process {pid} is not running.");
+        }
+
+        _file.RequireWorkerDirectory();
+        using var guard = await _file.LockAsync(create: true, cancellationToken).ConfigureAwait(false);
+        var current = LockJudge.Judge(WorkerDirectory, _file.Read(), _environment);
+        if (current.State is WorkerLockState.Locked or WorkerLockState.ForeignHost)
+        {
+            return (null, current);
+        }
+
+        var info = new WorkerLockInfo(pid, _environment.Time.GetUtcNow(), request?.Session, host, startTime, processes.BootId, Guid.NewGuid().ToString("N"));
+        _file.Write(info);
+        return (new WorkerLockHandle(this, info, current.State == WorkerLockState.Stale ? current : null), current);
+    }
+
+    private async Task<WorkerLockStatus?> RemoveIfStaleAsync(CancellationToken cancellationToken)
+    {
+        using var guard = await _file.LockAsync(create: false, cancellationToken).ConfigureAwait(false);
+        if (guard is null)
+        {
+            return null;
+        }
+
+        var status = LockJudge.Judge(WorkerDirectory, _file.Read(), _environment);
+        if (status.State != WorkerLockState.Stale)
+        {
+            return null;
+        }
+
+        _file.Delete();
+        return status;
+    }
+
+    private static string Describe(WorkerLockStatus status)
+        => status.Holder is { } holder
+            ? $"{status.Reason} (session {holder.Session?.ToString() ?? "none"}, host {holder.HostName ?? "unknown"}, acquired {UtcTimestampJsonConverter.Text(holder.AcquiredAt)})"
+            : status.Reason;
+
+    private static string Describe(TmuxTargetKind kind) => kind switch
+    {
+        TmuxTargetKind.PaneId => "pane",
+        TmuxTargetKind.WindowId => "window",
+        _ => "session",
+    };
+}

@@ -1,0 +1,236 @@
+using System.Text;
+using System.Text.Json;
+
+namespace AgentLocks;
+
+/// <summary>
+/// beadboard's layout under a root: <c>reservations/active.json</c>, <c>reservations/history.jsonl</c>,
+/// <c>agents/&lt;id&gt;.json</c>, <c>messages/index/*.json</c>. Every read-modify-write (status sweeps included)
+/// runs under <c>reservations/.lock</c>; each write is durable and atomic; a damaged file is reported as
+/// <c>STORE_CORRUPT</c> before anything is written, and left as it is.
+/// </summary>
+internal sealed class FileReservationPersistence : IReservationPersistence
+{
+    /// <summary>Fencing tokens are reserved in blocks, so the ceiling file is written once per this many grants.</summary>
+    private const long CeilingBlock = 1024;
+
+    private readonly TimeSpan _lockTimeout;
+
+    public FileReservationPersistence(string root, TimeProvider timeProvider, TimeSpan lockTimeout)
+    {
+        Root = Path.GetFullPath(root);
+        TimeProvider = timeProvider;
+        _lockTimeout = lockTimeout;
+        ReservationsDirectory = Path.Combine(Root, "reservations");
+        ActivePath = Path.Combine(ReservationsDirectory, "active.json");
+        HistoryPath = Path.Combine(ReservationsDirectory, "history.jsonl");
+        LockPath = Path.Combine(ReservationsDirectory, ".lock");
+        CeilingPath = Path.Combine(ReservationsDirectory, "agentlocks.json");
+        AgentsDirectory = Path.Combine(Root, "agents");
+        MessagesDirectory = Path.Combine(Root, "messages", "index");
+    }
+
+    public TimeProvider TimeProvider { get; }
+
+    public string Root { get; }
+
+    public string ReservationsDirectory { get; }
+
+    public string ActivePath { get; }
+
+    public string HistoryPath { get; }
+
+    /// <summary>beadboard's store mutex.</summary>
+    public string LockPath { get; }
+
+    public string CeilingPath { get; }
+
+    public string AgentsDirectory { get; }
+
+    public string MessagesDirectory { get; }
+
+    public async Task<T> UpdateAsync<T>(bool withHistory, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(ReservationsDirectory);
+        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken).ConfigureAwait(false);
+
+        // Everything is read and checked before anything is written, so a damaged file changes nothing.
+        var active = ReadActive();
+        var ceiling = ReadCeiling();
+        var history = withHistory ? ReadHistory() : null;
+        if (!withHistory)
+        {
+            RequireCompleteHistoryTail();
+        }
+
+        var ledger = new ReservationLedger(active.Reservations, active.LastFencingToken ?? ceiling, AgentExists, TimeProvider.GetUtcNow(), history);
+        var result = decide(ledger);
+        if (ledger.Changed)
+        {
+            Persist(ledger, ceiling);
+        }
+
+        return result;
+    }
+
+    public async Task<AgentRecord> UpsertAgentAsync(AgentId agent, Func<AgentRecord?, DateTimeOffset, AgentRecord> decide, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(ReservationsDirectory);
+        Directory.CreateDirectory(AgentsDirectory);
+        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken).ConfigureAwait(false);
+        var path = AgentPath(agent);
+        AgentRecord? existing = null;
+        if (File.Exists(path))
+        {
+            existing = Parse(path, File.ReadAllBytes(path), AgentLocksJsonContext.Default.AgentRecord);
+        }
+
+        var record = decide(existing, TimeProvider.GetUtcNow());
+        DurableFile.WriteAtomic(path, Document(JsonSerializer.SerializeToUtf8Bytes(record, AgentLocksJsonContext.Default.AgentRecord)));
+        return record;
+    }
+
+    public Task<IReadOnlyList<AgentMessage>> ReadMessagesAsync(CancellationToken cancellationToken)
+    {
+        List<AgentMessage> messages = [];
+        if (Directory.Exists(MessagesDirectory))
+        {
+            foreach (var path in Directory.EnumerateFiles(MessagesDirectory, "*.json"))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                try
+                {
+                    if (JsonSerializer.Deserialize(File.ReadAllBytes(path), AgentLocksJsonContext.Default.AgentMessage) is { } message)
+                    {
+                        messages.Add(message);
+                    }
+                }
+                catch (JsonException)
+                {
+                    // Messages belong to beadboard's mail; like beadboard, a damaged one is not a reservation matter.
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<AgentMessage>>(messages);
+    }
+
+    private static T Parse<T>(string path, byte[] content, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(content, type) ?? throw new JsonException("The document is null.");
+        }
+        catch (JsonException e)
+        {
+            throw Corrupt(path, e.Message, e);
+        }
+    }
+
+    private static AgentLocksException Corrupt(string path, string why, Exception? inner = null)
+        => new(ErrorCode.StoreCorrupt, $"{path} is damaged ({why}); nothing was changed. Repair or move it aside.", inner);
+
+    /// <summary>Indented like beadboard's files, with its trailing newline.</summary>
+    private static byte[] Document(byte[] json) => [.. json, (byte)'\n'];
+
+    private bool AgentExists(AgentId agent) => File.Exists(AgentPath(agent));
+
+    /// <summary>Agent ids are lowercase words and dashes, so the path cannot leave the agents directory.</summary>
+    private string AgentPath(AgentId agent) => Path.Combine(AgentsDirectory, agent.Value + ".json");
+
+    private ActiveFile ReadActive()
+    {
+        if (!File.Exists(ActivePath))
+        {
+            return new ActiveFile { Reservations = [] };
+        }
+
+        var content = File.ReadAllBytes(ActivePath);
+        var document = content.AsSpan().TrimStart("\uFEFF"u8).Trim(" \t\r\n"u8);
+        ActiveFile file = document.Length > 0 && document[0] == (byte)'['
+            ? new ActiveFile { Reservations = Parse(ActivePath, content, AgentLocksJsonContext.Default.ListReservation) }
+            : Parse(ActivePath, content, AgentLocksJsonContext.Default.ActiveFile);
+        if (file.Reservations is null || file.Reservations.Any(r => r is null))
+        {
+            throw Corrupt(ActivePath, "'reservations' must be a list of reservations");
+        }
+
+        return file;
+    }
+
+    private long ReadCeiling()
+        => File.Exists(CeilingPath) ? Parse(CeilingPath, File.ReadAllBytes(CeilingPath), AgentLocksJsonContext.Default.FencingCeiling).Ceiling : 0;
+
+    private List<ReservationHistoryEntry> ReadHistory()
+    {
+        List<ReservationHistoryEntry> entries = [];
+        if (!File.Exists(HistoryPath))
+        {
+            return entries;
+        }
+
+        RequireCompleteHistoryTail();
+        var number = 0;
+        foreach (var line in File.ReadLines(HistoryPath))
+        {
+            number++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                entries.Add(HistoryLines.Read(line));
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+            {
+                throw Corrupt(HistoryPath, $"line {number}: {e.Message}", e);
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>A history whose last line is cut off would glue our next line to it: refuse instead of appending.</summary>
+    private void RequireCompleteHistoryTail()
+    {
+        if (!File.Exists(HistoryPath))
+        {
+            return;
+        }
+
+        using var stream = new FileStream(HistoryPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        if (stream.Length == 0)
+        {
+            return;
+        }
+
+        stream.Seek(-1, SeekOrigin.End);
+        if (stream.ReadByte() != '\n')
+        {
+            throw Corrupt(HistoryPath, "its last line is incomplete");
+        }
+    }
+
+    private void Persist(ReservationLedger ledger, long ceiling)
+    {
+        // The ceiling goes first: a crash after it only skips tokens, never repeats one.
+        if (ledger.LastFencingToken > ceiling)
+        {
+            var raised = new FencingCeiling(ledger.LastFencingToken + CeilingBlock);
+            DurableFile.WriteAtomic(CeilingPath, Document(JsonSerializer.SerializeToUtf8Bytes(raised, AgentLocksJsonContext.Default.FencingCeiling)));
+        }
+
+        var active = new ActiveFile { Reservations = [.. ledger.Active], LastFencingToken = ledger.LastFencingToken };
+        DurableFile.WriteAtomic(ActivePath, Document(JsonSerializer.SerializeToUtf8Bytes(active, AgentLocksJsonContext.Default.ActiveFile)));
+
+        var lines = new StringBuilder();
+        foreach (var entry in ledger.Appended)
+        {
+            lines.Append(HistoryLines.Write(entry)).Append('\n');
+        }
+
+        DurableFile.AppendDurable(HistoryPath, Encoding.UTF8.GetBytes(lines.ToString()));
+    }
+}

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Reflection;
+
+namespace AgentLocks.Package.Tests;
+
+/// <summary>
+/// Packs the three packages once into a local folder feed (in the test's configuration, so only the net8.0
+/// outputs are new to build), then
+/// builds and runs a consumer that references them by <c>PackageReference</c>, and installs the tool from the feed.
+/// Restores go through the feed plus the machine's normal NuGet sources, into a temporary packages folder
+/// that falls back on the user's cache, so the user's cache never receives a test package.
+/// </summary>
+public sealed class PackageFeedFixture : IAsyncLifetime
+{
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "agentlocks-package-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>A version no cache can hold already.</summary>
+    public string Version { get; } = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
+
+    public string Feed => Path.Combine(Root, "feed");
+
+    public ProcessResult ConsumerBuild { get; private set; } = null!;
+
+    public ProcessResult ConsumerRun { get; private set; } = null!;
+
+    public ProcessResult ToolInstall { get; private set; } = null!;
+
+    public ProcessResult ToolStatus { get; private set; } = null!;
+
+    public string PackageFile(string id, string extension = "nupkg") => Path.Combine(Feed, $"{id}.{Version}.{extension}");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Feed);
+        var repository = FindRepository();
+        var configuration = typeof(PackageFeedFixture).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "Configuration").Value!;
+        await File.WriteAllTextAsync(Path.Combine(Root, "NuGet.config"), NuGetConfig());
+
+        foreach (var project in new[] { "src/AgentLocks", "src/AgentLocks.Postgres", "src/AgentLocks.Cli" })
+        {
+            var pack = await Dotnet.RunAsync(
+                "dotnet",
+                ["pack", Path.Combine(repository, project), "-c", configuration, "-o", Feed, $"-p:Version={Version}"],
+                repository);
+            Assert.True(pack.ExitCode == 0, $"dotnet pack {project} failed: {pack}");
+        }
+
+        var consumer = Path.Combine(Root, "consumer");
+        Directory.CreateDirectory(consumer);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "Consumer.csproj"), ConsumerProject.Csproj(Version));
+        await File.WriteAllTextAsync(Path.Combine(consumer, "Program.cs"), ConsumerProject.Program);
+        ConsumerBuild = await Dotnet.RunAsync("dotnet", ["build", "-c", "Release"], consumer);
+        ConsumerRun = ConsumerBuild.ExitCode == 0
+            ? await Dotnet.RunAsync("dotnet", [Path.Combine(consumer, "bin", "Release", "net10.0", "Consumer.dll")], consumer)
+            : ConsumerBuild;
+
+        var tools = Path.Combine(Root, "tools");
+        ToolInstall = await Dotnet.RunAsync("dotnet", ["tool", "install", "AgentLocks.Tool", "--tool-path", tools, "--version", Version], Root);
+        ToolStatus = ToolInstall.ExitCode == 0
+            ? await Dotnet.RunAsync(Path.Combine(tools, "agentlocks"), ["--json", "--root", Path.Combine(Root, "coordination"), "status"], Root)
+            : ToolInstall;
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(Root, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private string NuGetConfig()
+    {
+        var userPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        return $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <config>
+                <add key="globalPackagesFolder" value="{Path.Combine(Root, "packages")}" />
+              </config>
+              <fallbackPackageFolders>
+                <add key="user" value="{userPackages}" />
+              </fallbackPackageFolders>
+              <packageSources>
+                <add key="agentlocks-test-feed" value="{Feed}" />
+              </packageSources>
+            </configuration>
+            """;
+    }
+
+    private static string FindRepository()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Sdk.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Sdk.sln not found above " + AppContext.BaseDirectory);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PackageFeedCollection : ICollectionFixture<PackageFeedFixture>
+{
+    public const string Name = "package feed";
+}
