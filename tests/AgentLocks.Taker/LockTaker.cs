@@ -1,11 +1,108 @@
+using System.Diagnostics;
+using System.Globalization;
+
 namespace AgentLocks.Taker;
 
-/// <summary>Placeholder: filled in by the issue that needs it.</summary>
+/// <summary>
+/// Identity-lock commands for cross-process tests and benchmarks:
+/// <c>lock acquire DIR [--pid N] [--session S] [--host H] [--gate]</c> prints <c>acquired</c> or <c>refused CODE</c>
+/// and then holds the lock until stdin closes or the process is killed (<c>--gate</c>: print <c>ready</c> and
+/// wait for one line first, so a test can start many takers and release them at once);
+/// <c>lock loop DIR COUNT</c> prints <c>ready</c>, waits for one line, then acquires and releases COUNT times,
+/// retrying while held, and prints <c>done</c> and each acquisition's latency in microseconds.
+/// </summary>
 internal static class LockTaker
 {
-    public static Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
-        Console.Error.WriteLine("not implemented: " + string.Join(' ', args));
-        return Task.FromResult(2);
+        switch (args)
+        {
+            case ["acquire", var dir, .. var options]:
+                return await AcquireAsync(dir, options);
+            case ["loop", var dir, var count]:
+                return await LoopAsync(dir, int.Parse(count, CultureInfo.InvariantCulture));
+            default:
+                Console.Error.WriteLine("usage: lock acquire DIR [--pid N] [--session S] [--host H] [--gate] | lock loop DIR COUNT");
+                return 2;
+        }
+    }
+
+    private static async Task<int> AcquireAsync(string dir, string[] options)
+    {
+        string? Option(string name)
+        {
+            var i = Array.IndexOf(options, name);
+            return i >= 0 && i + 1 < options.Length ? options[i + 1] : null;
+        }
+
+        var request = new WorkerLockRequest
+        {
+            HolderPid = Option("--pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
+            Session = Option("--session") is { } session ? SessionId.Parse(session) : null,
+            HostName = Option("--host"),
+        };
+        if (options.Contains("--gate"))
+        {
+            Console.WriteLine("ready");
+            Console.Out.Flush();
+            if (Console.In.ReadLine() is null)
+            {
+                return 0;
+            }
+        }
+
+        WorkerLockHandle? held;
+        try
+        {
+            held = await new WorkerIdentityLock(dir).TryAcquireAsync(request);
+        }
+        catch (AgentLocksException e)
+        {
+            Console.WriteLine("refused " + e.Code.ToWireName());
+            return 3;
+        }
+
+        if (held is null)
+        {
+            Console.WriteLine("refused LOCKED");
+            return 3;
+        }
+
+        await using (held)
+        {
+            Console.WriteLine("acquired");
+            Console.Out.Flush();
+            await Console.In.ReadToEndAsync();
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> LoopAsync(string dir, int count)
+    {
+        var workerLock = new WorkerIdentityLock(dir);
+        Console.WriteLine("ready");
+        Console.Out.Flush();
+        if (Console.In.ReadLine() is null)
+        {
+            return 0;
+        }
+
+        var latencies = new List<long>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            WorkerLockHandle? held;
+            while ((held = await workerLock.TryAcquireAsync()) is null)
+            {
+                // Held by another taker: try again at once; the flock serialises the attempts.
+            }
+
+            await held.DisposeAsync();
+            latencies.Add((long)Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        }
+
+        Console.WriteLine("done " + string.Join(' ', latencies));
+        return 0;
     }
 }

@@ -1,7 +1,255 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
 namespace AgentLocks.Cli.Commands;
 
-/// <summary>Placeholder: the commands of this area are added by their issue.</summary>
+/// <summary>The <c>lock ...</c> commands of cli.md: worker identity locks.</summary>
 internal static class LockCommands
 {
-    public static CommandSpec[] All { get; } = [];
+    public static CommandSpec[] All { get; } =
+    [
+        new(["lock", "acquire"], "lock acquire", "lock acquire --worker DIR [--session ID] [--pid PID]", ["worker", "session", "pid"], [], AcquireAsync),
+        new(["lock", "exec"], "lock exec", "lock exec --worker DIR [--session ID] -- CMD [ARG...]", ["worker", "session"], [], ExecAsync),
+        new(["lock", "release"], "lock release", "lock release --worker DIR [--force] [--pid PID]", ["worker", "pid"], ["force"], ReleaseAsync),
+        new(["lock", "status"], "lock status", "lock status --worker DIR", ["worker"], [], StatusAsync),
+        new(["lock", "list"], "lock list", "lock list --under DIR", ["under"], [], ListAsync),
+        new(["lock", "clean"], "lock clean", "lock clean --under DIR", ["under"], [], CleanAsync),
+        new(["lock", "collisions"], "lock collisions", "lock collisions --under DIR [--tmux-socket NAME[,NAME...]]", ["under", "tmux-socket"], [], CollisionsAsync),
+    ];
+
+    /// <summary>The one place a worker's lock store is made (the file store today; a --postgres store slots in here).</summary>
+    private static WorkerIdentityLock OpenLock(CommandContext context) => new(context.Required("worker"));
+
+    /// <summary>
+    /// The holder when no --pid is given: the process that ran agentlocks (a shell, an agent), not this short-lived
+    /// command, whose lock would be stale the moment it exits.
+    /// </summary>
+    private static int HolderPid(CommandContext context)
+    {
+        var text = context.Optional("pid");
+        if (text is null)
+        {
+            return Native.ParentProcessId();
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0
+            ? pid
+            : throw CommandLine.Invalid($"--pid must be a positive process id, not '{text}'.");
+    }
+
+    private static async Task<CommandResult> AcquireAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        var workerLock = OpenLock(context);
+        var request = new WorkerLockRequest { HolderPid = HolderPid(context), Session = context.Optional<SessionId>("session") };
+
+        // The lock outlives this command by design: the holder is another process, so the handle is not disposed.
+        var held = await workerLock.AcquireAsync(request, cancellationToken).ConfigureAwait(false);
+        var status = await workerLock.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+        var data = StatusJson(status);
+        data["took_over"] = held.TookOver is { } old ? StatusJson(old) : null;
+        var human = $"locked {status.WorkerDirectory} for process {held.Info.Pid}"
+            + (held.TookOver is { } stale ? $" (replaced a stale lock: {stale.Reason})" : string.Empty);
+        return new CommandResult(data, human);
+    }
+
+    private static async Task<CommandResult> ExecAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        var command = context.Line.Rest;
+        if (command.Count == 0)
+        {
+            throw CommandLine.Invalid("lock exec needs a command after '--'. Usage: agentlocks lock exec --worker DIR [--session ID] -- CMD [ARG...]");
+        }
+
+        var workerLock = OpenLock(context);
+
+        // This process is the holder: it lives exactly as long as CMD runs (and dies with it under kill -9).
+        await using var held = await workerLock.AcquireAsync(new WorkerLockRequest { Session = context.Optional<SessionId>("session") }, cancellationToken).ConfigureAwait(false);
+        var start = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = context.Json };
+        foreach (var arg in command.Skip(1))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        Process child;
+        try
+        {
+            child = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw CommandLine.Invalid($"Cannot run '{command[0]}': {e.Message}");
+        }
+
+        using (child)
+        {
+            // With --json, stdout carries only the envelope, so CMD's output goes to stderr.
+            var pump = context.Json ? child.StandardOutput.BaseStream.CopyToAsync(Console.OpenStandardError(), cancellationToken) : Task.CompletedTask;
+            await child.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            await pump.ConfigureAwait(false);
+            var data = new JsonObject
+            {
+                ["worker"] = workerLock.WorkerDirectory,
+                ["pid"] = held.Info.Pid,
+                ["command"] = new JsonArray([.. command.Select(a => (JsonNode?)JsonValue.Create(a))]),
+                ["exit_code"] = child.ExitCode,
+            };
+            return new CommandResult(data, string.Empty, child.ExitCode);
+        }
+    }
+
+    private static async Task<CommandResult> ReleaseAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        var workerLock = OpenLock(context);
+        var force = context.Flag("force");
+        if (force && context.Optional("pid") is not null)
+        {
+            throw CommandLine.Invalid("--pid and --force exclude each other: --force releases whoever holds the lock.");
+        }
+
+        WorkerLockStatus? removed;
+        if (force)
+        {
+            removed = await workerLock.ForceReleaseAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var holder = await workerLock.ReleaseAsync(HolderPid(context), cancellationToken).ConfigureAwait(false);
+            removed = new WorkerLockStatus(workerLock.WorkerDirectory, WorkerLockState.Locked, holder, null, $"held by process {holder.Pid}");
+        }
+
+        var data = new JsonObject
+        {
+            ["worker"] = workerLock.WorkerDirectory,
+            ["released"] = removed is not null,
+            ["forced"] = force,
+            ["removed"] = removed is null ? null : StatusJson(removed),
+        };
+        var human = removed is null
+            ? $"{workerLock.WorkerDirectory} was not locked"
+            : $"released {workerLock.WorkerDirectory} (was {removed.State.ToWireName()}, process {removed.Holder!.Pid}, host {removed.Holder.HostName ?? "unknown"})";
+        return new CommandResult(data, human);
+    }
+
+    private static async Task<CommandResult> StatusAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        var status = await OpenLock(context).GetStatusAsync(cancellationToken).ConfigureAwait(false);
+        var human = status.Holder is { } holder
+            ? $"{status.State.ToWireName()}: {status.Reason}; pid {holder.Pid}, session {holder.Session?.ToString() ?? "-"}, host {holder.HostName ?? "-"}, acquired {UtcTimestampJsonConverter.Text(holder.AcquiredAt)}"
+            : "unlocked";
+        return new CommandResult(StatusJson(status), human);
+    }
+
+    private static async Task<CommandResult> ListAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        var scan = await WorkerIdentityLock.FindAllAsync(context.Required("under"), cancellationToken).ConfigureAwait(false);
+        var data = new JsonObject
+        {
+            ["locks"] = new JsonArray([.. scan.Locks.Select(s => (JsonNode)StatusJson(s))]),
+            ["problems"] = ProblemsJson(scan.Problems),
+        };
+        return new CommandResult(data, Table(scan.Locks, scan.Problems));
+    }
+
+    private static async Task<CommandResult> CleanAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        var result = await WorkerIdentityLock.CleanStaleAsync(context.Required("under"), cancellationToken).ConfigureAwait(false);
+        var data = new JsonObject
+        {
+            ["cleaned"] = result.Cleaned.Count,
+            ["removed"] = new JsonArray([.. result.Cleaned.Select(s => (JsonNode)StatusJson(s))]),
+            ["problems"] = ProblemsJson(result.Problems),
+        };
+        var human = new StringBuilder($"cleaned {result.Cleaned.Count} stale lock(s)");
+        foreach (var removed in result.Cleaned)
+        {
+            human.AppendLine().Append("  ").Append(removed.WorkerDirectory).Append(": ").Append(removed.Reason);
+        }
+
+        AppendProblems(human, result.Problems);
+        return new CommandResult(data, human.ToString());
+    }
+
+    private static async Task<CommandResult> CollisionsAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string?>? sockets = null;
+        if (context.Optional("tmux-socket") is { } text)
+        {
+            var names = text.Split(',', StringSplitOptions.TrimEntries);
+            sockets = names.Any(n => n.Length == 0 || n.Contains('/', StringComparison.Ordinal))
+                ? throw CommandLine.Invalid($"--tmux-socket takes socket names separated by commas (as tmux -L takes them), not '{text}'.")
+                : names;
+        }
+
+        var report = await WorkerIdentityLock.DetectCollisionsAsync(context.Required("under"), sockets, cancellationToken).ConfigureAwait(false);
+        var data = new JsonObject
+        {
+            ["collisions"] = new JsonArray([.. report.Collisions.Select(c =>
+            {
+                var item = StatusJson(c.Status);
+                item["kind"] = c.Kind.ToWireName();
+                item["message"] = c.Message;
+                return (JsonNode)item;
+            })]),
+            ["problems"] = ProblemsJson(report.Problems),
+            ["tmux_sockets"] = new JsonArray([.. report.Sockets.Select(s => (JsonNode?)JsonValue.Create(s ?? "default"))]),
+        };
+        var human = new StringBuilder($"{report.Collisions.Count} collision(s)");
+        foreach (var collision in report.Collisions)
+        {
+            human.AppendLine().Append("  ").Append(collision.Message);
+        }
+
+        AppendProblems(human, report.Problems);
+        return new CommandResult(data, human.ToString());
+    }
+
+    /// <summary>A status as the envelope's data: the state, the holder's fields under gastown's names, and the age.</summary>
+    private static JsonObject StatusJson(WorkerLockStatus status)
+    {
+        var holder = status.Holder;
+        return new JsonObject
+        {
+            ["worker"] = status.WorkerDirectory,
+            ["state"] = status.State.ToWireName(),
+            ["reason"] = status.Reason,
+            ["pid"] = holder?.Pid,
+            ["acquired_at"] = holder is null ? null : UtcTimestampJsonConverter.Text(holder.AcquiredAt),
+            ["session_id"] = holder?.Session?.Value,
+            ["hostname"] = holder?.HostName,
+            ["process_start_time"] = holder?.ProcessStartTime,
+            ["boot_id"] = holder?.BootId,
+            ["age_seconds"] = status.Age is { } age ? Math.Round(age.TotalSeconds, 3) : null,
+        };
+    }
+
+    private static JsonArray ProblemsJson(IReadOnlyList<WorkerLockProblem> problems)
+        => new([.. problems.Select(p => (JsonNode)new JsonObject
+        {
+            ["path"] = p.Path,
+            ["code"] = p.Code.ToWireName(),
+            ["message"] = p.Message,
+        })]);
+
+    private static string Table(IReadOnlyList<WorkerLockStatus> locks, IReadOnlyList<WorkerLockProblem> problems)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"{"STATE",-13}{"PID",-9}{"SESSION",-20}{"HOST",-16}WORKER");
+        foreach (var s in locks)
+        {
+            text.AppendLine().Append(CultureInfo.InvariantCulture, $"{s.State.ToWireName(),-13}{s.Holder?.Pid,-9}{s.Holder?.Session?.Value ?? "-",-20}{s.Holder?.HostName ?? "-",-16}{s.WorkerDirectory}");
+        }
+
+        AppendProblems(text, problems);
+        return text.ToString();
+    }
+
+    private static void AppendProblems(StringBuilder text, IReadOnlyList<WorkerLockProblem> problems)
+    {
+        foreach (var problem in problems)
+        {
+            text.AppendLine().Append("problem: ").Append(problem.Code.ToWireName()).Append(' ').Append(problem.Message);
+        }
+    }
 }

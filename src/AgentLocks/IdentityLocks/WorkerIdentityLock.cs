@@ -276,7 +276,7 @@ public sealed class WorkerIdentityLock
 
     private static string Describe(WorkerLockStatus status)
         => status.Holder is { } holder
-            ? $"{status.State.ToWireName()}, {status.Reason} (pid {holder.Pid}, session {holder.Session?.ToString() ?? "none"}, host {holder.HostName ?? "unknown"}, acquired {UtcTimestampJsonConverter.Text(holder.AcquiredAt)})"
+            ? $"{status.Reason} (session {holder.Session?.ToString() ?? "none"}, host {holder.HostName ?? "unknown"}, acquired {UtcTimestampJsonConverter.Text(holder.AcquiredAt)})"
             : status.Reason;
 
     private static string Describe(TmuxTargetKind kind) => kind switch
