@@ -1,0 +1,92 @@
+using Microsoft.CodeAnalysis;
+
+namespace AgentLocks.Analyzers.Lifetime;
+
+/// <summary>The AgentLocks and BCL types the lifetime rules look for in one compilation.</summary>
+internal sealed class HandleSymbols
+{
+    private HandleSymbols(
+        INamedTypeSymbol lockHandle,
+        INamedTypeSymbol? reserveResult,
+        INamedTypeSymbol? takesOwnership,
+        INamedTypeSymbol? task,
+        INamedTypeSymbol? valueTask,
+        INamedTypeSymbol? disposable)
+    {
+        LockHandle = lockHandle;
+        ReserveResult = reserveResult;
+        TakesOwnership = takesOwnership;
+        Task = task;
+        ValueTask = valueTask;
+        Disposable = disposable;
+    }
+
+    public INamedTypeSymbol LockHandle { get; }
+
+    public INamedTypeSymbol? ReserveResult { get; }
+
+    public INamedTypeSymbol? TakesOwnership { get; }
+
+    public INamedTypeSymbol? Task { get; }
+
+    public INamedTypeSymbol? ValueTask { get; }
+
+    public INamedTypeSymbol? Disposable { get; }
+
+    /// <summary>Null when the compilation does not reference AgentLocks: the rules then stay silent.</summary>
+    public static HandleSymbols? TryCreate(Compilation compilation)
+    {
+        var lockHandle = compilation.GetTypeByMetadataName("AgentLocks.ILockHandle");
+        return lockHandle is null
+            ? null
+            : new HandleSymbols(
+                lockHandle,
+                compilation.GetTypeByMetadataName("AgentLocks.ReserveResult"),
+                compilation.GetTypeByMetadataName("AgentLocks.TakesOwnershipAttribute"),
+                compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1"),
+                compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1"),
+                compilation.GetTypeByMetadataName("System.IDisposable"));
+    }
+
+    /// <summary>True for <c>ILockHandle</c> and every type implementing it.</summary>
+    public bool IsHandle(ITypeSymbol? type)
+    {
+        if (type is null)
+        {
+            return false;
+        }
+
+        if (SymbolEqualityComparer.Default.Equals(type, LockHandle))
+        {
+            return true;
+        }
+
+        foreach (var implemented in type.AllInterfaces)
+        {
+            if (SymbolEqualityComparer.Default.Equals(implemented, LockHandle))
+            {
+                return true;
+            }
+        }
+
+        return type is ITypeParameterSymbol parameter && parameter.ConstraintTypes.Any(IsHandle);
+    }
+
+    /// <summary>True for <c>Task&lt;H&gt;</c> and <c>ValueTask&lt;H&gt;</c> of a handle <c>H</c>.</summary>
+    public bool IsHandleTask(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { IsGenericType: true } named
+        && (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, Task)
+            || SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, ValueTask))
+        && IsHandle(named.TypeArguments[0]);
+
+    /// <summary>A handle that can also be released synchronously (it implements <c>IDisposable</c>).</summary>
+    public bool IsSynchronouslyDisposable(ITypeSymbol type) =>
+        Disposable is not null && type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i, Disposable));
+
+    public bool IsReserveResultHandle(IPropertySymbol property) =>
+        property.Name == "Handle" && SymbolEqualityComparer.Default.Equals(property.ContainingType, ReserveResult);
+
+    public bool TakesOwnershipOf(IParameterSymbol? parameter) =>
+        parameter is not null && TakesOwnership is not null
+        && parameter.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, TakesOwnership));
+}

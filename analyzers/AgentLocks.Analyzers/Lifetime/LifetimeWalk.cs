@@ -1,0 +1,438 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace AgentLocks.Analyzers.Lifetime;
+
+/// <summary>The lifetime rules applied to one member body.</summary>
+internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysisContext context)
+{
+    private readonly Dictionary<ILocalSymbol, List<ILocalReferenceOperation>> _references = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<ILocalSymbol> _reportedAfterRelease = new(SymbolEqualityComparer.Default);
+    private FlowIndex? _index;
+    private IOperation _root = null!;
+
+    public void Run()
+    {
+        var roots = new HashSet<IOperation>();
+        foreach (var block in context.OperationBlocks)
+        {
+            var root = block;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            if (root is IMethodBodyBaseOperation or IBlockOperation or IFieldInitializerOperation or IPropertyInitializerOperation && roots.Add(root))
+            {
+                Analyze(root);
+            }
+        }
+    }
+
+    private void Analyze(IOperation root)
+    {
+        _root = root;
+        _index = null;
+        _references.Clear();
+        var operations = root.DescendantsAndSelf().ToList();
+        foreach (var reference in operations.OfType<ILocalReferenceOperation>())
+        {
+            if (!_references.TryGetValue(reference.Local, out var list))
+            {
+                _references[reference.Local] = list = [];
+            }
+
+            list.Add(reference);
+        }
+
+        foreach (var operation in operations)
+        {
+            switch (operation)
+            {
+                case IAwaitOperation or IObjectCreationOperation when symbols.IsHandle(operation.Type):
+                    CheckAcquisition(operation, storedOnly: false);
+                    break;
+                case IAwaitOperation awaitOperation when IsReserveResult(awaitOperation.Type):
+                    CheckReserveResult(awaitOperation);
+                    break;
+                case IInvocationOperation invocation when symbols.IsHandle(invocation.Type):
+                    CheckAcquisition(operation, storedOnly: false);
+                    break;
+                case IInvocationOperation invocation when symbols.IsHandleTask(invocation.Type):
+                    CheckTask(invocation);
+                    break;
+                case IPropertyReferenceOperation { Property.Name: "Result" } result when symbols.IsHandleTask(result.Instance?.Type):
+                    CheckAcquisition(operation, storedOnly: false);
+                    break;
+                case IPropertyReferenceOperation property when symbols.IsReserveResultHandle(property.Property):
+                    // Reading result.Handle acquires it only when stored: tests like result.Handle is null do not.
+                    CheckAcquisition(operation, storedOnly: true);
+                    break;
+            }
+
+            CheckSynchronousRelease(operation);
+        }
+
+        foreach (var pair in _references)
+        {
+            if (symbols.IsHandle(pair.Key.Type))
+            {
+                CheckUseAfterRelease(pair.Key, pair.Value);
+            }
+        }
+    }
+
+    // The roots of OperationBlocks are the member bodies the graph is built for (the blocks are their children).
+    private FlowIndex Index => _index ??= new FlowIndex(ControlFlowGraph.Create(_root.Syntax, _root.SemanticModel!, context.CancellationToken)!);
+
+    private bool IsReserveResult(ITypeSymbol? type) =>
+        symbols.ReserveResult is not null && SymbolEqualityComparer.Default.Equals(type, symbols.ReserveResult);
+
+    /// <summary>What happens to a freshly acquired handle: stored, handed on, disposed, discarded or lost.</summary>
+    private void CheckAcquisition(IOperation acquisition, bool storedOnly)
+    {
+        var consumer = OperationShapes.Consumer(acquisition, out var top);
+        switch (consumer)
+        {
+            case null:
+            case IReturnOperation:
+                return;
+            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                if (!OperationShapes.IsUsingResource(declarator))
+                {
+                    CheckLocal(declarator.Symbol, acquisition);
+                }
+
+                return;
+            case ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Value, top):
+                if (assignment.Target is ILocalReferenceOperation local)
+                {
+                    CheckLocal(local.Local, acquisition);
+                }
+                else if (assignment.Target is IDiscardOperation && !storedOnly)
+                {
+                    Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
+                }
+
+                return; // a field, property, array element or out parameter now owns it
+            case IExpressionStatementOperation when !storedOnly:
+                Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
+                return;
+            case IArgumentOperation argument when symbols.TakesOwnershipOf(argument.Parameter):
+                return;
+            default:
+                if (!storedOnly && !OperationShapes.FlowsIntoUsing(consumer, top))
+                {
+                    Report(Descriptors.HandleNotReleased, acquisition, Describe(acquisition));
+                }
+
+                return;
+        }
+    }
+
+    /// <summary>A <c>TryReserveAsync</c> result owns its handle: it must be read (and then released) or handed on.</summary>
+    private void CheckReserveResult(IAwaitOperation acquisition)
+    {
+        var consumer = OperationShapes.Consumer(acquisition, out var top);
+        ILocalSymbol? local = consumer switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when ReferenceEquals(assignment.Value, top) => target.Local,
+            _ => null,
+        };
+
+        if (consumer is IExpressionStatementOperation or ISimpleAssignmentOperation { Target: IDiscardOperation })
+        {
+            Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
+        }
+        else if (local is not null && !References(local).Any(r => r.Parent is IPropertyReferenceOperation { Property.Name: "Handle" } || IsHandedOn(r)))
+        {
+            Report(Descriptors.HandleNotReleased, acquisition, local.Name + ".Handle");
+        }
+    }
+
+    /// <summary>A task of a handle must be awaited (or handed on), or the handle it produces can never be released.</summary>
+    private void CheckTask(IInvocationOperation task)
+    {
+        var consumer = OperationShapes.Consumer(task, out var top);
+        switch (consumer)
+        {
+            case IExpressionStatementOperation:
+            case ISimpleAssignmentOperation { Target: IDiscardOperation }:
+                Report(Descriptors.AcquisitionNotAwaited, task, Describe(task));
+                return;
+            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                CheckTaskLocal(declarator.Symbol, task);
+                return;
+            case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when ReferenceEquals(assignment.Value, top):
+                CheckTaskLocal(target.Local, task);
+                return;
+        }
+    }
+
+    private void CheckTaskLocal(ILocalSymbol local, IInvocationOperation task)
+    {
+        foreach (var reference in References(local))
+        {
+            var consumer = OperationShapes.Consumer(reference, out _);
+            if (consumer is IAwaitOperation or IArgumentOperation or IReturnOperation or IInvocationOperation or IPropertyReferenceOperation
+                || consumer is ISimpleAssignmentOperation { Target: not IDiscardOperation }
+                || !ReferenceEquals(OperationShapes.EnclosingFunction(reference), OperationShapes.EnclosingFunction(task)))
+            {
+                return;
+            }
+        }
+
+        Report(Descriptors.AcquisitionNotAwaited, task, Describe(task));
+    }
+
+    /// <summary>AGL001 for a handle stored in a local.</summary>
+    private void CheckLocal(ILocalSymbol local, IOperation acquisition)
+    {
+        var function = OperationShapes.EnclosingFunction(acquisition);
+        var releases = new List<IOperation>();
+        var uses = new List<ILocalReferenceOperation>();
+        foreach (var reference in References(local))
+        {
+            if (!ReferenceEquals(OperationShapes.EnclosingFunction(reference), function) || IsHandedOn(reference))
+            {
+                return; // captured by a lambda or handed on: its new owner releases it
+            }
+
+            if (OperationShapes.IsRelease(reference, out var release))
+            {
+                releases.Add(release);
+            }
+            else if (reference.Parent is not ISimpleAssignmentOperation assignment || !ReferenceEquals(assignment.Target, reference))
+            {
+                uses.Add(reference);
+            }
+        }
+
+        if (!ReleasedInCoveringFinally(local, acquisition, releases, uses))
+        {
+            Report(Descriptors.HandleNotReleased, acquisition, local.Name);
+        }
+    }
+
+    private bool IsHandedOn(ILocalReferenceOperation reference)
+    {
+        var consumer = OperationShapes.Consumer(reference, out var top);
+        return consumer switch
+        {
+            IReturnOperation => true,
+            ISimpleAssignmentOperation assignment => ReferenceEquals(assignment.Value, top) && assignment.Target is not IDiscardOperation,
+            IVariableInitializerOperation => true,
+            IArgumentOperation argument => symbols.TakesOwnershipOf(argument.Parameter) || OperationShapes.FlowsIntoUsing(argument, top),
+            IUsingOperation usingOperation => ReferenceEquals(usingOperation.Resources, top),
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// True when some release sits in a <c>finally</c> whose <c>try</c> is entered on every path from the acquisition
+    /// before the handle is used (paths where the handle is known to be null need no release). Uses after the
+    /// <c>finally</c> are AGL005's business.
+    /// </summary>
+    private bool ReleasedInCoveringFinally(ILocalSymbol local, IOperation acquisition, List<IOperation> releases, List<ILocalReferenceOperation> uses)
+    {
+        if (releases.Count == 0)
+        {
+            return false;
+        }
+
+        var index = Index;
+        if (index.BlockOf(acquisition.Syntax) is not { } start)
+        {
+            return true; // not in the graph (unreachable code): nothing to say
+        }
+
+        var useBlocks = new Dictionary<BasicBlock, int>();
+        foreach (var use in uses.Where(u => !IsNullTest(u)))
+        {
+            if (index.BlockOf(use.Syntax) is { } block)
+            {
+                useBlocks[block] = Math.Max(useBlocks.TryGetValue(block, out var last) ? last : 0, use.Syntax.SpanStart);
+            }
+        }
+
+        foreach (var release in releases)
+        {
+            for (var region = index.BlockOf(release.Syntax)?.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+            {
+                if (region.Kind == ControlFlowRegionKind.Finally && region.EnclosingRegion is { } tryAndFinally
+                    && EveryPathEntersBeforeUse(start, acquisition.Syntax.Span.End, tryAndFinally.NestedRegions[0], local, useBlocks))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private bool EveryPathEntersBeforeUse(BasicBlock start, int acquiredAt, ControlFlowRegion tryRegion, ILocalSymbol local, Dictionary<BasicBlock, int> useBlocks)
+    {
+        var pending = new Stack<BasicBlock>();
+        var seen = new HashSet<BasicBlock>();
+        pending.Push(start);
+        while (pending.Count > 0)
+        {
+            var block = pending.Pop();
+            if (FlowIndex.Contains(tryRegion, block))
+            {
+                continue;
+            }
+
+            var usedAt = useBlocks.TryGetValue(block, out var position) ? position : -1;
+            if (block.Kind == BasicBlockKind.Exit || usedAt > (ReferenceEquals(block, start) ? acquiredAt : -1))
+            {
+                return false;
+            }
+
+            foreach (var next in Index.Successors(block, FlowIndex.NullBranch(block, local)))
+            {
+                if (next is null)
+                {
+                    return false; // an exception leaves before the try is entered
+                }
+
+                if (seen.Add(next))
+                {
+                    pending.Push(next);
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsNullTest(ILocalReferenceOperation reference) =>
+        OperationShapes.Consumer(reference, out _) is IIsPatternOperation or IIsNullOperation
+            or IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals };
+
+    /// <summary>AGL005: a use reachable from a release without the local being assigned again.</summary>
+    private void CheckUseAfterRelease(ILocalSymbol local, List<ILocalReferenceOperation> references)
+    {
+        var releaseSyntax = new HashSet<SyntaxNode>();
+        var releases = new List<IOperation>();
+        foreach (var reference in references)
+        {
+            if (OperationShapes.IsRelease(reference, out var release))
+            {
+                releaseSyntax.Add(reference.Syntax);
+                releases.Add(release);
+            }
+        }
+
+        foreach (var release in releases)
+        {
+            if (Index.BlockOf(release.Syntax) is not { } start)
+            {
+                continue;
+            }
+
+            var pending = new Stack<(BasicBlock Block, int From)>();
+            var seen = new HashSet<BasicBlock>();
+            pending.Push((start, release.Syntax.Span.End));
+            while (pending.Count > 0)
+            {
+                var (block, from) = pending.Pop();
+                var use = FirstUse(block, from, local, releaseSyntax, out var reassigned);
+                if (use is not null)
+                {
+                    if (_reportedAfterRelease.Add(local))
+                    {
+                        context.ReportDiagnostic(Diagnostic.Create(Descriptors.HandleUsedAfterRelease, use.GetLocation(), local.Name));
+                    }
+
+                    return;
+                }
+
+                if (reassigned)
+                {
+                    continue;
+                }
+
+                foreach (var next in Index.Successors(block))
+                {
+                    if (next is not null && seen.Add(next))
+                    {
+                        pending.Push((next, 0));
+                    }
+                }
+            }
+        }
+    }
+
+    private static SyntaxNode? FirstUse(BasicBlock block, int from, ILocalSymbol local, HashSet<SyntaxNode> releaseSyntax, out bool reassigned)
+    {
+        reassigned = false;
+        var operations = block.BranchValue is null ? block.Operations : block.Operations.Add(block.BranchValue);
+        foreach (var operation in operations.SelectMany(o => o.DescendantsAndSelf()))
+        {
+            if (operation.Syntax.SpanStart < from)
+            {
+                continue;
+            }
+
+            if (operation is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } && SymbolEqualityComparer.Default.Equals(target.Local, local))
+            {
+                reassigned = true;
+                return null;
+            }
+
+            if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                && !releaseSyntax.Contains(reference.Syntax))
+            {
+                return reference.Syntax;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>AGL004: <c>using</c> or <c>Dispose()</c> of a handle where <c>await</c> is available.</summary>
+    private void CheckSynchronousRelease(IOperation operation)
+    {
+        switch (operation)
+        {
+            case IUsingOperation { IsAsynchronous: false } usingOperation when IsInAsync(operation):
+                foreach (var name in HandleResources(usingOperation.Resources))
+                {
+                    Report(Descriptors.SynchronousDisposeInAsyncMethod, operation, name);
+                }
+
+                break;
+            case IUsingDeclarationOperation { IsAsynchronous: false } declaration when IsInAsync(operation):
+                foreach (var name in HandleResources(declaration.DeclarationGroup))
+                {
+                    Report(Descriptors.SynchronousDisposeInAsyncMethod, operation, name);
+                }
+
+                break;
+            case IInvocationOperation { TargetMethod.Name: "Dispose", TargetMethod.Parameters.Length: 0, Instance: { } instance } invocation
+                when symbols.IsHandle(instance.Type) && IsInAsync(operation):
+                Report(Descriptors.SynchronousDisposeInAsyncMethod, invocation, instance.Syntax.ToString());
+                break;
+        }
+    }
+
+    private IEnumerable<string> HandleResources(IOperation resources) =>
+        resources is IVariableDeclarationGroupOperation group
+            ? group.Declarations.SelectMany(d => d.Declarators).Where(d => symbols.IsHandle(d.Symbol.Type)).Select(d => d.Symbol.Name)
+            : symbols.IsHandle(resources.Type) ? [resources.Syntax.ToString()] : [];
+
+    private bool IsInAsync(IOperation operation) => OperationShapes.IsInAsyncFunction(operation, context.OwningSymbol);
+
+    private List<ILocalReferenceOperation> References(ILocalSymbol local) =>
+        _references.TryGetValue(local, out var list) ? list : [];
+
+    private static string Describe(IOperation operation) =>
+        operation is IAwaitOperation awaitOperation ? awaitOperation.Operation.Syntax.ToString() : operation.Syntax.ToString();
+
+    private void Report(DiagnosticDescriptor descriptor, IOperation operation, string argument) =>
+        context.ReportDiagnostic(Diagnostic.Create(descriptor, operation.Syntax.GetLocation(), argument));
+}

@@ -1,0 +1,101 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace AgentLocks.Analyzers.Lifetime;
+
+/// <summary>Small questions about operation trees that the lifetime rules ask again and again.</summary>
+internal static class OperationShapes
+{
+    /// <summary>
+    /// The operation that consumes <paramref name="value"/>'s result, looking through conversions and the branches of
+    /// <c>?:</c> and <c>??</c> (the value flows on unchanged). <paramref name="top"/> is the outermost pass-through.
+    /// </summary>
+    public static IOperation? Consumer(IOperation value, out IOperation top)
+    {
+        top = value;
+        var parent = value.Parent;
+        while (parent is IConversionOperation
+            || (parent is IConditionalOperation conditional && !ReferenceEquals(conditional.Condition, top))
+            || parent is ICoalesceOperation)
+        {
+            top = parent;
+            parent = parent.Parent;
+        }
+
+        return parent;
+    }
+
+    /// <summary>True when <paramref name="declarator"/> declares a <c>using</c> or <c>await using</c> resource.</summary>
+    public static bool IsUsingResource(IVariableDeclaratorOperation declarator)
+    {
+        var group = declarator.Parent?.Parent;
+        return group?.Parent is IUsingDeclarationOperation
+            || (group?.Parent is IUsingOperation usingOperation && ReferenceEquals(usingOperation.Resources, group));
+    }
+
+    /// <summary>True when the value consumed by <paramref name="consumer"/> becomes a <c>using</c> resource.</summary>
+    public static bool FlowsIntoUsing(IOperation consumer, IOperation top)
+    {
+        switch (consumer)
+        {
+            case IUsingOperation usingOperation:
+                return ReferenceEquals(usingOperation.Resources, top);
+            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                return IsUsingResource(declarator);
+            case IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configure:
+                // await using var h = (await x).ConfigureAwait(false): the resource is the configured wrapper.
+                var next = Consumer(configure, out var configuredTop);
+                return next is not null && FlowsIntoUsing(next, configuredTop);
+            case IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configureExtension }:
+                var outer = Consumer(configureExtension, out var extensionTop);
+                return outer is not null && FlowsIntoUsing(outer, extensionTop);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>True for <c>h.DisposeAsync()</c>, <c>h.Dispose()</c> and <c>h?.DisposeAsync()</c> on the reference.</summary>
+    public static bool IsRelease(ILocalReferenceOperation reference, out IOperation release)
+    {
+        release = reference;
+        switch (reference.Parent)
+        {
+            case IInvocationOperation invocation when ReferenceEquals(invocation.Instance, reference) && IsDisposeMethod(invocation.TargetMethod):
+                release = invocation;
+                return true;
+            case IConditionalAccessOperation access when ReferenceEquals(access.Operation, reference)
+                && access.WhenNotNull is IInvocationOperation { Instance: IConditionalAccessInstanceOperation } invocation
+                && IsDisposeMethod(invocation.TargetMethod):
+                release = access;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    public static bool IsDisposeMethod(IMethodSymbol method) =>
+        method.Parameters.Length == 0 && method.Name is "DisposeAsync" or "Dispose";
+
+    /// <summary>The innermost lambda or local function around <paramref name="operation"/>, or null in the member itself.</summary>
+    public static IOperation? EnclosingFunction(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                return current;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether the function containing <paramref name="operation"/> is <c>async</c>.</summary>
+    public static bool IsInAsyncFunction(IOperation operation, ISymbol owningSymbol) =>
+        EnclosingFunction(operation) switch
+        {
+            IAnonymousFunctionOperation lambda => lambda.Symbol.IsAsync,
+            ILocalFunctionOperation local => local.Symbol.IsAsync,
+            _ => owningSymbol is IMethodSymbol { IsAsync: true },
+        };
+}

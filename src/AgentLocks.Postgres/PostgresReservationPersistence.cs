@@ -1,0 +1,341 @@
+using System.Collections.Concurrent;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AgentLocks.Postgres;
+
+/// <summary>
+/// The PostgreSQL side of the persistence seam. Each operation is one short READ COMMITTED transaction:
+/// take the store's advisory lock (so decisions are serialised: two clients can never both be granted overlapping
+/// exclusive scopes), read the server's time, the fencing sequence and the active leases, let the core decide,
+/// write the rows it changed. Every statement after the lock sees every commit before it, which is why
+/// READ COMMITTED (a fresh snapshot per statement) is the right level here, not a stricter one.
+/// </summary>
+internal sealed class PostgresReservationPersistence(PostgresConnector connector) : IReservationPersistence
+{
+    private const string Columns = "reservation_id, scope, agent_id, bead_id, mode, state, created_at, expires_at, released_at, fencing_token";
+
+    // Agents are never deleted, so an agent once seen registered stays registered: decisions need no agent query.
+    private readonly ConcurrentDictionary<AgentId, bool> _knownAgents = new();
+
+    public TimeProvider TimeProvider => connector.Options.TimeProvider;
+
+    public ServerClock Clock { get; } = new();
+
+    private PostgresSchema Schema => connector.Schema;
+
+    public Task<T> UpdateAsync<T>(bool withHistory, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
+        => connector.InTransactionAsync(async (connection, ct) =>
+        {
+            var state = await ReadStateAsync(connection, withHistory, ct).ConfigureAwait(false);
+            HashSet<AgentId> asked = [];
+            HashSet<AgentId> unknown = [];
+            while (true)
+            {
+                // The core asks about agents synchronously; an agent not yet seen is looked up and the decision re-run
+                // (the ledger has no side effects, so a discarded run costs nothing).
+                var ledger = new ReservationLedger(state.Active, state.LastFencingToken, agent =>
+                {
+                    if (_knownAgents.ContainsKey(agent))
+                    {
+                        return true;
+                    }
+
+                    if (!unknown.Contains(agent))
+                    {
+                        asked.Add(agent);
+                    }
+
+                    return false;
+                }, state.Now, state.History);
+                var result = decide(ledger);
+                if (asked.Count > 0)
+                {
+                    await LookUpAgentsAsync(connection, asked, unknown, ct).ConfigureAwait(false);
+                    asked.Clear();
+                    continue;
+                }
+
+                if (ledger.Changed)
+                {
+                    await WriteAsync(connection, ledger, state.LastFencingToken, ct).ConfigureAwait(false);
+                }
+
+                return result;
+            }
+        }, cancellationToken);
+
+    public Task<AgentRecord> UpsertAgentAsync(AgentId agent, Func<AgentRecord?, DateTimeOffset, AgentRecord> decide, CancellationToken cancellationToken)
+        => connector.InTransactionAsync(async (connection, ct) =>
+        {
+            var read = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    new($"SELECT pg_advisory_xact_lock({Schema.LockKey("agent:")} # hashtextextended($1, 0))") { Parameters = { new() { Value = agent.Value } } },
+                    NowCommand(),
+                    new($"SELECT display_name, role, status, created_at, last_seen_at, version FROM {Schema.Table("agents")} WHERE agent_id = $1")
+                    {
+                        Parameters = { new() { Value = agent.Value } },
+                    },
+                },
+            };
+            await using var readScope = read.ConfigureAwait(false);
+            DateTimeOffset now;
+            AgentRecord? existing = null;
+            var reader = await read.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                await reader.NextResultAsync(ct).ConfigureAwait(false);
+                await reader.ReadAsync(ct).ConfigureAwait(false);
+                now = reader.GetFieldValue<DateTimeOffset>(0);
+                await reader.NextResultAsync(ct).ConfigureAwait(false);
+                if (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    existing = new AgentRecord
+                    {
+                        AgentId = agent,
+                        DisplayName = reader.GetString(0),
+                        Role = reader.GetString(1),
+                        Status = reader.GetString(2),
+                        CreatedAt = reader.GetFieldValue<DateTimeOffset>(3),
+                        LastSeenAt = reader.GetFieldValue<DateTimeOffset>(4),
+                        Version = reader.GetInt32(5),
+                    };
+                }
+            }
+
+            var record = decide(existing, now);
+            using var write = new NpgsqlCommand($"""
+                INSERT INTO {Schema.Table("agents")} (agent_id, display_name, role, status, created_at, last_seen_at, version)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                ON CONFLICT (agent_id) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
+                    status = excluded.status, created_at = excluded.created_at, last_seen_at = excluded.last_seen_at,
+                    version = excluded.version
+                """, connection);
+            write.Parameters.Add(new() { Value = agent.Value });
+            write.Parameters.Add(new() { Value = record.DisplayName });
+            write.Parameters.Add(new() { Value = record.Role });
+            write.Parameters.Add(new() { Value = record.Status });
+            write.Parameters.Add(new() { Value = record.CreatedAt.ToUniversalTime() });
+            write.Parameters.Add(new() { Value = record.LastSeenAt.ToUniversalTime() });
+            write.Parameters.Add(new() { Value = record.Version });
+            await write.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            _knownAgents.TryAdd(agent, true);
+            return record;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<AgentMessage>> ReadMessagesAsync(CancellationToken cancellationToken)
+        => connector.InTransactionAsync<IReadOnlyList<AgentMessage>>(async (connection, ct) =>
+        {
+            // Status reports only required messages without an acknowledgement; the rest stay on the server.
+            using var command = new NpgsqlCommand($"""
+                SELECT message_id, thread_id, bead_id, from_agent, to_agent, category, subject, body, state,
+                       requires_ack, created_at, read_at, acked_at
+                FROM {Schema.Table("messages")} WHERE requires_ack AND acked_at IS NULL
+                """, connection);
+            var messages = new List<AgentMessage>();
+            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                messages.Add(new AgentMessage
+                {
+                    MessageId = reader.GetString(0),
+                    ThreadId = Text(reader, 1),
+                    BeadId = Text(reader, 2),
+                    FromAgent = Text(reader, 3),
+                    ToAgent = Text(reader, 4),
+                    Category = Text(reader, 5),
+                    Subject = Text(reader, 6),
+                    Body = Text(reader, 7),
+                    State = Text(reader, 8),
+                    RequiresAck = reader.GetBoolean(9),
+                    CreatedAt = Instant(reader, 10),
+                    ReadAt = Instant(reader, 11),
+                    AckedAt = Instant(reader, 12),
+                });
+            }
+
+            return messages;
+        }, cancellationToken);
+
+    private NpgsqlBatchCommand NowCommand() => new($"SELECT {ServerClock.Now}")
+    {
+        Parameters =
+        {
+            new() { Value = Clock.PinnedParameter, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+            new() { Value = Clock.Offset, NpgsqlDbType = NpgsqlDbType.Interval },
+        },
+    };
+
+    private async Task<LedgerState> ReadStateAsync(NpgsqlConnection connection, bool withHistory, CancellationToken cancellationToken)
+    {
+        var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new($"SELECT pg_advisory_xact_lock({Schema.LockKey("reservations")})"),
+                NowCommand(),
+                new($"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {Schema.Table("fencing_tokens")}"),
+                new($"SELECT {Columns} FROM {Schema.Table("reservations")} WHERE state = 'active'"),
+            },
+        };
+        if (withHistory)
+        {
+            // The core counts only ended reservations from the history; the renewals and grants stay on the server.
+            batch.BatchCommands.Add(new(
+                $"SELECT {Columns}, event, recorded_at, taken_over_by, successor FROM {Schema.Table("history")} WHERE state <> 'active' ORDER BY seq"));
+        }
+
+        await using var batchScope = batch.ConfigureAwait(false);
+        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var now = reader.GetFieldValue<DateTimeOffset>(0);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var lastToken = reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var active = new List<Reservation>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            active.Add(ReadReservation(reader));
+        }
+
+        List<ReservationHistoryEntry>? history = null;
+        if (withHistory)
+        {
+            history = [];
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                history.Add(new ReservationHistoryEntry(
+                    Enum.Parse<ReservationEvent>(reader.GetString(10)),
+                    ReadReservation(reader),
+                    Instant(reader, 11),
+                    reader.IsDBNull(12) ? null : AgentId.Parse(reader.GetString(12)),
+                    reader.IsDBNull(13) ? null : ReservationId.Parse(reader.GetString(13))));
+            }
+        }
+
+        return new LedgerState(now, lastToken, active, history);
+    }
+
+    private async Task LookUpAgentsAsync(NpgsqlConnection connection, HashSet<AgentId> asked, HashSet<AgentId> unknown, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand($"SELECT agent_id FROM {Schema.Table("agents")} WHERE agent_id = ANY($1)", connection);
+        command.Parameters.Add(new() { Value = asked.Select(a => a.Value).ToArray() });
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var agent in asked)
+        {
+            if (found.Contains(agent.Value))
+            {
+                _knownAgents.TryAdd(agent, true);
+            }
+            else
+            {
+                unknown.Add(agent);
+            }
+        }
+    }
+
+    /// <summary>Turns the core's history entries into row changes: Reserved inserts, Renewed updates, the rest end the row.</summary>
+    private async Task WriteAsync(NpgsqlConnection connection, ReservationLedger ledger, long lastToken, CancellationToken cancellationToken)
+    {
+        var batch = new NpgsqlBatch(connection);
+        await using var batchScope = batch.ConfigureAwait(false);
+        var reservations = Schema.Table("reservations");
+        foreach (var entry in ledger.Appended)
+        {
+            var r = entry.Reservation;
+            var change = entry.Event switch
+            {
+                ReservationEvent.Reserved => new NpgsqlBatchCommand(
+                    $"INSERT INTO {reservations} ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
+                ReservationEvent.Renewed => new NpgsqlBatchCommand(
+                    $"UPDATE {reservations} SET bead_id = $4, mode = $5, expires_at = $8 WHERE reservation_id = $1 AND state = 'active'"),
+                _ => new NpgsqlBatchCommand(
+                    $"UPDATE {reservations} SET state = $6, released_at = $9 WHERE reservation_id = $1 AND state = 'active'"),
+            };
+            AddReservation(change.Parameters, r);
+            batch.BatchCommands.Add(change);
+
+            var history = new NpgsqlBatchCommand($"""
+                INSERT INTO {Schema.Table("history")} ({Columns}, event, recorded_at, taken_over_by, successor)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                """);
+            AddReservation(history.Parameters, r);
+            history.Parameters.Add(new() { Value = entry.Event.ToString() });
+            history.Parameters.Add(new() { Value = entry.At is { } at ? at.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            history.Parameters.Add(new() { Value = entry.TakenOverBy is { } by ? by.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            history.Parameters.Add(new() { Value = entry.Successor is { } next ? next.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            batch.BatchCommands.Add(history);
+        }
+
+        if (ledger.LastFencingToken > lastToken)
+        {
+            // Not transactional: a rolled-back grant leaves a gap, never a repeat, which is all fencing needs.
+            batch.BatchCommands.Add(new($"SELECT setval('{Schema.Quoted}.fencing_tokens', $1)") { Parameters = { new() { Value = ledger.LastFencingToken } } });
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void AddReservation(NpgsqlParameterCollection parameters, Reservation r)
+    {
+        parameters.Add(new() { Value = r.Id.Value });
+        parameters.Add(new() { Value = r.Scope.Value });
+        parameters.Add(new() { Value = r.AgentId.Value });
+        parameters.Add(new() { Value = r.BeadId.Value });
+        parameters.Add(new() { Value = r.Mode == ReservationMode.Shared ? "shared" : "exclusive" });
+        parameters.Add(new() { Value = StateName(r.State) });
+        parameters.Add(new() { Value = r.CreatedAt.ToUniversalTime() });
+        parameters.Add(new() { Value = r.ExpiresAt.ToUniversalTime() });
+        parameters.Add(new() { Value = r.ReleasedAt is { } released ? released.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        parameters.Add(new() { Value = r.FencingToken is { } token ? token.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+    }
+
+    private static Reservation ReadReservation(NpgsqlDataReader reader) => new()
+    {
+        Id = ReservationId.Parse(reader.GetString(0)),
+        Scope = ScopePattern.Parse(reader.GetString(1)),
+        AgentId = AgentId.Parse(reader.GetString(2)),
+        BeadId = BeadId.Parse(reader.GetString(3)),
+        Mode = reader.GetString(4) == "shared" ? ReservationMode.Shared : ReservationMode.Exclusive,
+        State = reader.GetString(5) switch
+        {
+            "active" => ReservationState.Active,
+            "released" => ReservationState.Released,
+            _ => ReservationState.Expired,
+        },
+        CreatedAt = reader.GetFieldValue<DateTimeOffset>(6),
+        ExpiresAt = reader.GetFieldValue<DateTimeOffset>(7),
+        ReleasedAt = Instant(reader, 8),
+        FencingToken = reader.IsDBNull(9) ? null : new FencingToken(reader.GetInt64(9)),
+    };
+
+    private static string StateName(ReservationState state) => state switch
+    {
+        ReservationState.Active => "active",
+        ReservationState.Released => "released",
+        _ => "expired",
+    };
+
+    private static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static DateTimeOffset? Instant(NpgsqlDataReader reader, int ordinal)
+        => reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
+
+    private sealed record LedgerState(DateTimeOffset Now, long LastFencingToken, List<Reservation> Active, List<ReservationHistoryEntry>? History);
+}

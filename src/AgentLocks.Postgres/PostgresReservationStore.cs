@@ -1,0 +1,73 @@
+using Npgsql;
+
+namespace AgentLocks.Postgres;
+
+/// <summary>
+/// Scope reservations in PostgreSQL, for a swarm that spans machines. The same rules as the file store (the same
+/// core decides); leases are rows, their times come from the server's clock, every grant gets a fencing token from
+/// a sequence, and each operation is one short transaction serialised per schema, so two clients can never both
+/// be granted overlapping exclusive scopes. The schema is created on first use.
+/// </summary>
+/// <remarks>Usage: <c>await using var store = new PostgresReservationStore("Host=db;Username=agents;Database=swarm"); await using var held = await store.ReserveAsync(request);</c></remarks>
+public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposable
+{
+    private readonly PostgresConnector _connector;
+    private readonly ReservationEngine _engine;
+
+    /// <summary>Creates the store on a connection string; nothing is contacted until the first call.</summary>
+    /// <remarks>Usage: <c>new PostgresReservationStore("Host=db;Username=agents;Password=...;Database=swarm")</c></remarks>
+    /// <exception cref="AgentLocksException"><c>INVALID_ARGS</c> when the connection string is malformed.</exception>
+    public PostgresReservationStore(string connectionString, PostgresStoreOptions? options = null)
+        : this(new PostgresConnector(connectionString, options))
+    {
+    }
+
+    /// <summary>Creates the store on a data source the caller owns (and disposes).</summary>
+    /// <remarks>Usage: <c>new PostgresReservationStore(dataSource, new PostgresStoreOptions { Schema = "swarm_a" })</c></remarks>
+    public PostgresReservationStore(NpgsqlDataSource dataSource, PostgresStoreOptions? options = null)
+        : this(new PostgresConnector(dataSource, options))
+    {
+    }
+
+    private PostgresReservationStore(PostgresConnector connector)
+    {
+        _connector = connector;
+        Persistence = new PostgresReservationPersistence(connector);
+        _engine = new ReservationEngine(Persistence, connector.Options.Policy);
+    }
+
+    /// <summary>The persistence, for tests that pin and move the server clock.</summary>
+    internal PostgresReservationPersistence Persistence { get; }
+
+    /// <inheritdoc/>
+    public Task<AgentRecord> RegisterAgentAsync(AgentId agent, AgentRegistration? registration = null, CancellationToken cancellationToken = default)
+        => _engine.RegisterAgentAsync(agent, registration, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<ReservationHandle> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
+        => _engine.ReserveAsync(request, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<ReserveResult> TryReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
+        => _engine.TryReserveAsync(request, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<ReservationSetHandle> ReserveAllAsync(IEnumerable<ReservationRequest> requests, CancellationToken cancellationToken = default)
+        => _engine.ReserveAllAsync(requests, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+        => _engine.RenewAsync(agent, scope, ttl, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default)
+        => _engine.ReleaseAsync(agent, scope, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
+        => _engine.GetStatusAsync(query, cancellationToken);
+
+    /// <summary>Disposes the data source when this store created it; handles still held can no longer renew or release.</summary>
+    /// <remarks>Usage: <c>await using var store = new PostgresReservationStore(connectionString);</c></remarks>
+    public ValueTask DisposeAsync() => _connector.DisposeAsync();
+}

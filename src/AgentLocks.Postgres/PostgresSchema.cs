@@ -1,0 +1,174 @@
+using Npgsql;
+
+namespace AgentLocks.Postgres;
+
+/// <summary>One step of the schema: applied once, in order, and recorded in <c>schema_version</c>.</summary>
+/// <param name="Version">Its number; versions start at 1 and have no gaps.</param>
+/// <param name="Description">What it adds, for people reading <c>schema_version</c>.</param>
+/// <param name="Sql">The statements; <c>{schema}</c> stands for the quoted schema name.</param>
+internal sealed record SchemaMigration(int Version, string Description, string Sql);
+
+/// <summary>
+/// Creates and upgrades the tables of one schema. Migrations only add (tables, columns, indexes), so code that
+/// knows fewer versions than the database still works against it; that is what makes a rolling upgrade safe.
+/// </summary>
+internal sealed class PostgresSchema(string name)
+{
+    /// <summary>Every migration this version of the package knows, oldest first.</summary>
+    public static IReadOnlyList<SchemaMigration> Migrations { get; } =
+    [
+        new(1, "reservations, agents, history, messages, fencing tokens", """
+            CREATE SEQUENCE {schema}.fencing_tokens AS bigint START 1;
+            CREATE TABLE {schema}.agents (
+                agent_id     text PRIMARY KEY,
+                display_name text NOT NULL,
+                role         text NOT NULL,
+                status       text NOT NULL,
+                created_at   timestamptz NOT NULL,
+                last_seen_at timestamptz NOT NULL,
+                version      integer NOT NULL DEFAULT 1
+            );
+            -- A row is a lease. Released and expired rows stay (state says which), so a late renew or release by
+            -- a holder that lost its lease finds its own row, never the next holder's.
+            CREATE TABLE {schema}.reservations (
+                reservation_id text PRIMARY KEY,
+                scope          text NOT NULL,
+                agent_id       text NOT NULL,
+                bead_id        text NOT NULL,
+                mode           text NOT NULL CHECK (mode IN ('exclusive', 'shared')),
+                state          text NOT NULL CHECK (state IN ('active', 'released', 'expired')),
+                created_at     timestamptz NOT NULL,
+                expires_at     timestamptz NOT NULL,
+                released_at    timestamptz,
+                fencing_token  bigint UNIQUE
+            );
+            -- Decisions read only the active rows.
+            CREATE INDEX reservations_active ON {schema}.reservations (agent_id, scope) WHERE state = 'active';
+            CREATE INDEX reservations_bead ON {schema}.reservations (bead_id);
+            -- One row per transition, as the core's history entries: the reservation as it was after it.
+            CREATE TABLE {schema}.history (
+                seq            bigserial PRIMARY KEY,
+                event          text NOT NULL,
+                recorded_at    timestamptz,
+                reservation_id text NOT NULL,
+                scope          text NOT NULL,
+                agent_id       text NOT NULL,
+                bead_id        text NOT NULL,
+                mode           text NOT NULL,
+                state          text NOT NULL,
+                created_at     timestamptz NOT NULL,
+                expires_at     timestamptz NOT NULL,
+                released_at    timestamptz,
+                fencing_token  bigint,
+                taken_over_by  text,
+                successor      text
+            );
+            -- Status counts read only the ended ones.
+            CREATE INDEX history_ended ON {schema}.history (state) WHERE state <> 'active';
+            CREATE TABLE {schema}.messages (
+                message_id   text PRIMARY KEY,
+                thread_id    text,
+                bead_id      text,
+                from_agent   text,
+                to_agent     text,
+                category     text,
+                subject      text,
+                body         text,
+                state        text,
+                requires_ack boolean NOT NULL DEFAULT false,
+                created_at   timestamptz,
+                read_at      timestamptz,
+                acked_at     timestamptz
+            );
+            CREATE INDEX messages_unacked ON {schema}.messages (to_agent) WHERE requires_ack AND acked_at IS NULL;
+            """),
+        new(2, "worker identity locks", """
+            -- Who holds a worker identity. The truth is the session advisory lock of backend_pid; this row says who
+            -- that is. A row whose backend no longer holds the lock is stale (its holder died).
+            CREATE TABLE {schema}.worker_locks (
+                worker_id    text PRIMARY KEY,
+                hostname     text NOT NULL,
+                pid          integer NOT NULL,
+                session_id   text,
+                acquired_at  timestamptz NOT NULL,
+                backend_pid  integer NOT NULL,
+                owner_token  text NOT NULL
+            );
+            """),
+    ];
+
+    /// <summary>The schema name as given.</summary>
+    public string Name { get; } = name;
+
+    /// <summary>The quoted identifier to splice into SQL (the name was validated by <see cref="PostgresStoreOptions"/>).</summary>
+    public string Quoted { get; } = "\"" + name + "\"";
+
+    /// <summary>The table name, schema-qualified and quoted.</summary>
+    public string Table(string table) => $"{Quoted}.\"{table}\"";
+
+    /// <summary>
+    /// The advisory-lock key of <paramref name="purpose"/> in this schema, as SQL. Keys are hashed from the
+    /// schema name so two swarms in one database never wait on each other.
+    /// </summary>
+    public string LockKey(string purpose) => $"hashtextextended('agentlocks:{Name}:{purpose}', 0)";
+
+    /// <summary>
+    /// Brings the schema up to the newest of <paramref name="migrations"/>. The check, the DDL and the version
+    /// rows run in one transaction under an advisory lock, so processes of different versions starting together
+    /// apply each migration exactly once, in order; DDL is transactional, so a crash leaves no half step.
+    /// </summary>
+    public async Task<int> MigrateAsync(NpgsqlConnection connection, IReadOnlyList<SchemaMigration> migrations, CancellationToken cancellationToken)
+    {
+        var target = migrations.Count == 0 ? 0 : migrations[^1].Version;
+        if (await CurrentVersionAsync(connection, cancellationToken).ConfigureAwait(false) >= target)
+        {
+            return target;
+        }
+
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        await using var transactionScope = transaction.ConfigureAwait(false);
+        await ExecuteAsync(connection, $"""
+            SELECT pg_advisory_xact_lock({LockKey("migrate")});
+            CREATE SCHEMA IF NOT EXISTS {Quoted};
+            CREATE TABLE IF NOT EXISTS {Table("schema_version")} (
+                version     integer PRIMARY KEY,
+                description text NOT NULL,
+                applied_at  timestamptz NOT NULL DEFAULT now()
+            );
+            """, cancellationToken).ConfigureAwait(false);
+        var current = await CurrentVersionAsync(connection, cancellationToken).ConfigureAwait(false);
+        foreach (var migration in migrations.Where(m => m.Version > current))
+        {
+            await ExecuteAsync(connection, migration.Sql.Replace("{schema}", Quoted, StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
+            using var record = new NpgsqlCommand($"INSERT INTO {Table("schema_version")} (version, description) VALUES ($1, $2)", connection);
+            record.Parameters.Add(new() { Value = migration.Version });
+            record.Parameters.Add(new() { Value = migration.Description });
+            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return Math.Max(current, target);
+    }
+
+    /// <summary>The newest applied version; 0 when the schema or its version table does not exist yet.</summary>
+    public async Task<int> CurrentVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand(
+            $"SELECT to_regclass($1) IS NOT NULL", connection);
+        command.Parameters.Add(new() { Value = $"{Quoted}.schema_version" });
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+        {
+            return 0;
+        }
+
+        using var max = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {Table("schema_version")}", connection);
+        return (int)(await max.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,183 @@
+using AgentLocks.Analyzers.Lifetime;
+using Microsoft.CodeAnalysis.Testing;
+using static AgentLocks.Analyzers.Tests.Verify;
+
+namespace AgentLocks.Analyzers.Tests;
+
+public sealed class HandleLifetimeTests
+{
+    private const string Prelude = """
+        public static class Work
+        {
+            public static Task DoAsync(CancellationToken ct = default) => Task.CompletedTask;
+            public static void Use(ILockHandle handle) { }
+            public static void Keep([TakesOwnership] ILockHandle handle) { }
+            public static bool Flip() => DateTime.UtcNow.Ticks % 2 == 0;
+        }
+
+        /// <summary>A handle that can also be released synchronously.</summary>
+        public sealed class SyncHandle : ILockHandle, IDisposable
+        {
+            public CancellationToken HandleLost => default;
+            public ValueTask DisposeAsync() => default;
+            public void Dispose() { }
+            public static SyncHandle Acquire() => new();
+        }
+
+        """;
+
+    private static Task Check(string body, params DiagnosticResult[] expected) =>
+        AnalyzerAsync<HandleLifetimeAnalyzer>(Prelude + body, expected);
+
+    private static string InMethod(string statements) => $$"""
+        public class C
+        {
+            private ILockHandle? _field;
+
+            public async Task<ILockHandle?> RunAsync(IReservationStore store, ReservationRequest request, CancellationToken ct)
+            {
+        {{statements}}
+                return null;
+            }
+        }
+        """;
+
+    // ---- AGL001: silent shapes ----
+
+    [Theory]
+    [InlineData("await using var held = await store.ReserveAsync(request, ct);\nawait Work.DoAsync(held.HandleLost);")]
+    [InlineData("await using var held = (await store.ReserveAsync(request, ct).ConfigureAwait(false)).ConfigureAwait(false);")]
+    [InlineData("await using (var held = await store.ReserveAsync(request, ct)) { await Work.DoAsync(held.HandleLost); }")]
+    [InlineData("await using (await store.ReserveAsync(request, ct)) { await Work.DoAsync(); }")]
+    [InlineData("var held = await store.ReserveAsync(request, ct);\ntry { await Work.DoAsync(held.HandleLost); }\nfinally { await held.DisposeAsync(); }")]
+    [InlineData("var held = await store.ReserveAsync(request, ct);\ntry { await Work.DoAsync(held.HandleLost); }\nfinally { await held.DisposeAsync().ConfigureAwait(false); }")]
+    [InlineData("ReservationHandle? held = null;\ntry { held = await store.ReserveAsync(request, ct); await Work.DoAsync(held.HandleLost); }\nfinally { if (held is not null) { await held.DisposeAsync(); } }")]
+    [InlineData("ReservationHandle? held = null;\ntry { held = await store.ReserveAsync(request, ct); Work.Use(held); }\nfinally { await (held?.DisposeAsync() ?? default); }")]
+    [InlineData("var held = await store.ReserveAsync(request, ct);\ntry { try { Work.Use(held); } finally { await Work.DoAsync(); } }\nfinally { try { await Work.DoAsync(); } finally { await held.DisposeAsync(); } }")]
+    [InlineData("var held = await store.ReserveAsync(request, ct);\nreturn held;")]
+    [InlineData("return await store.ReserveAsync(request, ct);")]
+    [InlineData("var held = await store.ReserveAsync(request, ct);\n_field = held;")]
+    [InlineData("_field = await store.ReserveAsync(request, ct);")]
+    [InlineData("var held = await store.ReserveAsync(request, ct);\nWork.Keep(held);")]
+    [InlineData("Work.Keep(await store.ReserveAsync(request, ct));")]
+    [InlineData("var result = await store.TryReserveAsync(request, ct);\nif (!result.Succeeded) { return null; }\nawait using var held = result.Handle;\nWork.Use(held);")]
+    [InlineData("var result = await store.TryReserveAsync(request, ct);\nawait using var held = result.Handle;")]
+    [InlineData("var held = (await store.TryReserveAsync(request, ct)).Handle;\nif (held is null) { return null; }\ntry { Work.Use(held); }\nfinally { await held.DisposeAsync(); }")]
+    [InlineData("var held = (await store.TryReserveAsync(request, ct)).Handle;\nif (held == null) return null;\ntry { Work.Use(held); }\nfinally { await held.DisposeAsync(); }")]
+    [InlineData("var held = await store.ReserveAsync(request, ct);\nawait using var owner = held;")]
+    [InlineData("for (var i = 0; i < 3; i++)\n{\n    var held = await store.ReserveAsync(request, ct);\n    try { Work.Use(held); } finally { await held.DisposeAsync(); }\n}")]
+    [InlineData("var held = await store.ReserveAsync(request, ct);\nFunc<Task> later = async () => await held.DisposeAsync();\nawait later();")]
+    [InlineData("var all = await store.ReserveAllAsync([request], ct);\ntry { Work.Use(all.Handles[0]); } finally { await all.DisposeAsync(); }")]
+    public Task Released_or_handed_on_is_silent(string statements) => Check(InMethod(statements));
+
+    [Fact]
+    public Task Synchronous_handle_in_a_synchronous_method_with_using_is_silent() => Check("""
+        public class C
+        {
+            public void Run()
+            {
+                using var held = SyncHandle.Acquire();
+                var other = SyncHandle.Acquire();
+                try { Work.Use(other); } finally { other.Dispose(); }
+            }
+        }
+        """);
+
+    // ---- AGL001: true positives ----
+
+    [Theory]
+    [InlineData("var held = {|#0:await store.ReserveAsync(request, ct)|};\nawait Work.DoAsync(held.HandleLost);\nawait held.DisposeAsync();", "held")]
+    [InlineData("var held = {|#0:await store.ReserveAsync(request, ct)|};\nWork.Use(held);", "held")]
+    [InlineData("var held = {|#0:await store.ReserveAsync(request, ct)|};\nif (Work.Flip()) { return null; }\ntry { Work.Use(held); } finally { await held.DisposeAsync(); }", "held")]
+    [InlineData("var held = {|#0:await store.ReserveAsync(request, ct)|};\nWork.Use(held);\ntry { await Work.DoAsync(); } finally { await held.DisposeAsync(); }", "held")]
+    [InlineData("var held = {|#0:await store.ReserveAsync(request, ct)|};\nif (Work.Flip()) { await held.DisposeAsync(); }", "held")]
+    [InlineData("var held = {|#0:(await store.TryReserveAsync(request, ct)).Handle|};\nWork.Use(held!);", "held")]
+    [InlineData("var result = {|#0:await store.TryReserveAsync(request, ct)|};\nif (!result.Succeeded) { return null; }", "result.Handle")]
+    [InlineData("Work.Use({|#0:await store.ReserveAsync(request, ct)|});", "store.ReserveAsync(request, ct)")]
+    [InlineData("var token = ({|#0:await store.ReserveAsync(request, ct)|}).FencingToken;", "store.ReserveAsync(request, ct)")]
+    [InlineData("var held = {|#0:store.ReserveAsync(request, ct).Result|};", "held")]
+    public Task Not_released_on_every_path_is_reported(string statements, string name) =>
+        Check(InMethod(statements), Diagnostic("AGL001").WithLocation(0).WithArguments(name));
+
+    [Fact]
+    public Task Synchronous_acquisition_without_release_is_reported() => Check("""
+        public class C
+        {
+            public void Run()
+            {
+                var held = {|#0:SyncHandle.Acquire()|};
+                Work.Use(held);
+                held.Dispose();
+            }
+        }
+        """, Diagnostic("AGL001").WithLocation(0).WithArguments("held"));
+
+    // ---- AGL002 and AGL003 ----
+
+    [Theory]
+    [InlineData("{|#0:await store.ReserveAsync(request, ct)|};")]
+    [InlineData("_ = {|#0:await store.ReserveAsync(request, ct)|};")]
+    [InlineData("{|#0:await store.TryReserveAsync(request, ct)|};")]
+    [InlineData("{|#0:await store.ReserveAllAsync([request], ct)|};")]
+    public Task Discarded_handle_is_reported(string statements) =>
+        Check(InMethod(statements), Diagnostic("AGL002").WithLocation(0));
+
+    [Theory]
+    [InlineData("{|#0:store.ReserveAsync(request, ct)|};")]
+    [InlineData("_ = {|#0:store.ReserveAsync(request, ct)|};")]
+    [InlineData("var pending = {|#0:store.ReserveAsync(request, ct)|};\nawait Work.DoAsync();")]
+    public Task Acquisition_not_awaited_is_reported(string statements) =>
+        Check(InMethod(statements), Diagnostic("AGL003").WithLocation(0).WithArguments("store.ReserveAsync(request, ct)"));
+
+    [Theory]
+    [InlineData("var pending = store.ReserveAsync(request, ct);\nawait using var held = await pending;")]
+    [InlineData("var pending = store.ReserveAsync(request, ct);\nawait Task.WhenAll(pending);\nawait using var held = pending.Result;")]
+    public Task Awaited_task_is_silent(string statements) => Check(InMethod(statements));
+
+    // ---- AGL004 ----
+
+    [Fact]
+    public Task Synchronous_release_in_async_method_is_reported() => Check("""
+        public class C
+        {
+            public async Task RunAsync()
+            {
+                {|#0:using var held = SyncHandle.Acquire();|}
+                var other = SyncHandle.Acquire();
+                try { await Work.DoAsync(); } finally { {|#1:other.Dispose()|}; }
+                {|#2:using (var third = SyncHandle.Acquire()) { await Work.DoAsync(); }|}
+            }
+        }
+        """,
+        Diagnostic("AGL004").WithLocation(0).WithArguments("held"),
+        Diagnostic("AGL004").WithLocation(1).WithArguments("other"),
+        Diagnostic("AGL004").WithLocation(2).WithArguments("third"));
+
+    [Fact]
+    public Task Asynchronous_release_in_async_method_is_silent() => Check("""
+        public class C
+        {
+            public async Task RunAsync()
+            {
+                await using var held = SyncHandle.Acquire();
+                var other = SyncHandle.Acquire();
+                try { await Work.DoAsync(); } finally { await other.DisposeAsync(); }
+                void Local() { using var inner = SyncHandle.Acquire(); }
+                Local();
+            }
+        }
+        """);
+
+    // ---- AGL005 ----
+
+    [Theory]
+    [InlineData("var held = await store.ReserveAsync(request, ct);\ntry { Work.Use(held); } finally { await held.DisposeAsync(); }\nConsole.WriteLine({|#0:held|}.FencingToken);")]
+    [InlineData("ReservationHandle? held = null;\ntry { held = await store.ReserveAsync(request, ct); await held.DisposeAsync(); Work.Use({|#0:held|}); } finally { if (held is not null) await held.DisposeAsync(); }")]
+    public Task Use_after_release_is_reported(string statements) =>
+        Check(InMethod(statements), Diagnostic("AGL005").WithLocation(0).WithArguments("held"));
+
+    [Theory]
+    [InlineData("ReservationHandle? held = null;\ntry { held = await store.ReserveAsync(request, ct); Work.Use(held); } finally { if (held is not null) await held.DisposeAsync(); }")]
+    [InlineData("ReservationHandle? held = null;\nfor (var i = 0; i < 2; i++)\n{\n    held = await store.ReserveAsync(request, ct);\n    try { Work.Use(held); } finally { await held.DisposeAsync(); }\n}")]
+    public Task Release_without_later_use_is_silent(string statements) => Check(InMethod(statements));
+}

@@ -1,0 +1,56 @@
+using Npgsql;
+
+namespace AgentLocks.Postgres.Tests;
+
+public sealed class SchemaMigrationTests
+{
+    [Fact]
+    public async Task Two_versions_migrating_at_once_apply_each_step_exactly_once()
+    {
+        await using var schema = new TestSchema();
+        var shape = new PostgresSchema(schema.Name);
+        var older = PostgresSchema.Migrations.Take(1).ToList();
+        var newer = PostgresSchema.Migrations;
+        using var start = new SemaphoreSlim(0);
+
+        var runs = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString);
+            await connection.OpenAsync();
+            await start.WaitAsync();
+            return await shape.MigrateAsync(connection, i % 2 == 0 ? older : newer, CancellationToken.None);
+        })).ToList();
+        start.Release(runs.Count);
+        var reached = await Task.WhenAll(runs);
+
+        Assert.All(reached, version => Assert.True(version >= 1));
+        Assert.Equal(2L, await PostgresTestServer.ScalarAsync($"SELECT count(*) FROM \"{schema.Name}\".schema_version"));
+        Assert.Equal(3L, await PostgresTestServer.ScalarAsync($"SELECT sum(version) FROM \"{schema.Name}\".schema_version"));
+        Assert.NotNull(await PostgresTestServer.ScalarAsync("SELECT to_regclass($1)::text", $"\"{schema.Name}\".worker_locks"));
+    }
+
+    [Fact]
+    public async Task Older_code_runs_against_a_newer_schema_and_first_use_creates_it()
+    {
+        await using var schema = new TestSchema();
+        var shape = new PostgresSchema(schema.Name);
+        await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString);
+        await connection.OpenAsync();
+        Assert.Equal(0, await shape.CurrentVersionAsync(connection, CancellationToken.None));
+
+        Assert.Equal(PostgresSchema.Migrations[^1].Version, await shape.MigrateAsync(connection, PostgresSchema.Migrations, CancellationToken.None));
+        Assert.Equal(1, await shape.MigrateAsync(connection, PostgresSchema.Migrations.Take(1).ToList(), CancellationToken.None));
+        Assert.Equal(PostgresSchema.Migrations[^1].Version, await shape.CurrentVersionAsync(connection, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("Public")]
+    [InlineData("x;drop")]
+    [InlineData("9lives")]
+    public void A_bad_schema_name_is_invalid_args(string name)
+    {
+        var e = Assert.Throws<AgentLocksException>(() => new PostgresStoreOptions { Schema = name });
+        Assert.Equal(ErrorCode.InvalidArgs, e.Code);
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentLocks.Postgres.Tests;
+
+public sealed class WorkerIdentityLockTests
+{
+    private static readonly WorkerId Worker = WorkerId.Parse("polecat-1");
+
+    [Fact]
+    public async Task One_holder_at_a_time_and_status_names_it()
+    {
+        await using var schema = new TestSchema();
+        await using var first = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        await using var second = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+
+        var held = await first.AcquireAsync(Worker, SessionId.Parse("gt-polecat-1"));
+        Assert.Null(await second.TryAcquireAsync(Worker));
+        var refused = await Assert.ThrowsAsync<AgentLocksException>(() => second.AcquireAsync(Worker));
+        Assert.Equal(ErrorCode.Locked, refused.Code);
+        Assert.Contains(Environment.MachineName, refused.Message, StringComparison.Ordinal);
+
+        var status = await second.GetStatusAsync(Worker);
+        Assert.Equal(PostgresWorkerLockState.Locked, status.State);
+        Assert.Equal(Environment.MachineName, status.Hostname);
+        Assert.Equal(Environment.ProcessId, status.Pid);
+        Assert.Equal(SessionId.Parse("gt-polecat-1"), status.Session);
+        Assert.Equal(held.Holder.BackendPid, status.BackendPid);
+        Assert.InRange(status.AcquiredAt!.Value, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.Equal([Worker], (await second.ListAsync()).Select(s => s.Worker));
+
+        await held.DisposeAsync();
+        await held.DisposeAsync();
+        Assert.Equal(PostgresWorkerLockState.Unlocked, (await second.GetStatusAsync(Worker)).State);
+        await using var next = await second.AcquireAsync(Worker);
+        Assert.False(next.HandleLost.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task Different_workers_do_not_contend_and_neither_do_schemas()
+    {
+        await using var schema = new TestSchema();
+        await using var other = new TestSchema();
+        await using var locks = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        await using var otherSwarm = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(other.Name));
+
+        await using var a = await locks.AcquireAsync(Worker);
+        await using var b = await locks.AcquireAsync(WorkerId.Parse("polecat-2"));
+        await using var c = await otherSwarm.AcquireAsync(Worker);
+        Assert.Equal(2, (await locks.ListAsync()).Count(s => s.State == PostgresWorkerLockState.Locked));
+    }
+
+    [Fact]
+    public async Task Terminating_the_holders_backend_fires_HandleLost_and_frees_the_worker()
+    {
+        await using var schema = new TestSchema();
+        var time = new FakeTimeProvider();
+        await using var locks = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name, time));
+        var held = await locks.AcquireAsync(Worker);
+        var lost = new TaskCompletionSource();
+        held.HandleLost.Register(lost.SetResult);
+
+        Assert.Equal(true, await PostgresTestServer.ScalarAsync("SELECT pg_terminate_backend($1, 5000)", held.Holder.BackendPid!.Value));
+        Assert.False(held.HandleLost.IsCancellationRequested);
+        time.Advance(TimeSpan.FromSeconds(5));   // the next heartbeat finds the connection dead
+        await lost.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(PostgresWorkerLockState.Stale, (await locks.GetStatusAsync(Worker)).State);
+        await using var next = await locks.AcquireAsync(Worker);
+        await held.DisposeAsync();   // the lost holder's release must not touch the new holder's row
+        var status = await locks.GetStatusAsync(Worker);
+        Assert.Equal(PostgresWorkerLockState.Locked, status.State);
+        Assert.Equal(next.Holder.BackendPid, status.BackendPid);
+    }
+
+    [Fact]
+    public async Task Force_release_ends_the_holders_session()
+    {
+        await using var schema = new TestSchema();
+        var time = new FakeTimeProvider();
+        await using var locks = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name, time));
+        await using var held = await locks.AcquireAsync(Worker);
+
+        Assert.True(await locks.ForceReleaseAsync(Worker));
+        Assert.Equal(PostgresWorkerLockState.Unlocked, (await locks.GetStatusAsync(Worker)).State);
+        await using var next = await locks.AcquireAsync(Worker);
+        time.Advance(TimeSpan.FromSeconds(5));
+        await Task.WhenAny(Task.Delay(Timeout.Infinite, held.HandleLost)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(held.HandleLost.IsCancellationRequested);
+        Assert.False(await locks.ForceReleaseAsync(WorkerId.Parse("nobody")));
+    }
+
+    [Fact]
+    public async Task Default_worker_id_is_invalid_args()
+    {
+        await using var schema = new TestSchema();
+        await using var locks = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        var e = await Assert.ThrowsAsync<AgentLocksException>(() => locks.AcquireAsync(default));
+        Assert.Equal(ErrorCode.InvalidArgs, e.Code);
+    }
+}
