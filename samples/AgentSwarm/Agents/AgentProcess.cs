@@ -1,13 +1,177 @@
+using System.Diagnostics;
+using System.Globalization;
+using AgentLocks;
 using AgentSwarm.Swarm;
 
 namespace AgentSwarm.Agents;
 
-/// <summary>One agent process. Placeholder until the stores, identity locks and generator land.</summary>
+/// <summary>
+/// One agent process: takes its worker identity lock, registers, then for each round reserves its declared
+/// scopes with the generated <c>ReserveScopesAsync</c> (waiting while they conflict, taking over stale ones),
+/// writes files under its exclusive scopes, and releases them by leaving the <c>await using</c> block.
+/// </summary>
 internal static class AgentProcess
 {
-    public static Task<int> RunAsync(SwarmOptions options, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(SwarmOptions options, CancellationToken cancellationToken)
     {
-        Console.Error.WriteLine($"agent {options.Role}: not implemented yet");
-        return Task.FromResult(1);
+        var layout = new RunLayout(options.RunDirectory ?? throw new ArgumentException("--dir is required for an agent."));
+        var clock = new AcceleratedTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(options.EpochMs), 60.0 / options.LeaseSeconds);
+        using var log = new AgentLog(options.Role!, layout.Log(options.Role!, Environment.ProcessId));
+        try
+        {
+            return await AgentCatalog.RunAsync(new AgentContext(options, layout, clock, log), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.Write(EventKinds.Failed, x => x with { Detail = $"{e.GetType().Name}: {e.Message}" });
+            return 1;
+        }
+    }
+
+    public static async Task<int> RunAsync<TAgent>(AgentContext context, CancellationToken cancellationToken)
+        where TAgent : ISwarmAgent
+    {
+        var log = context.Log;
+        log.Write(EventKinds.Started);
+
+        // One live process per worker directory: a restarted agent takes over its dead predecessor's lock at once.
+        await using var identity = await new WorkerIdentityLock(context.Layout.Worker(context.Options.Role!))
+            .AcquireAsync(cancellationToken: cancellationToken);
+        log.Write(EventKinds.LockAcquired, e => e with
+        {
+            Count = identity.TookOver is null ? 0 : 1,
+            Detail = identity.TookOver is { } old ? $"took over the {old.State.ToWireName()} lock of pid {old.Holder?.Pid}: {old.Reason}" : null,
+        });
+
+        await using var store = await SwarmStores.OpenAsync(context, cancellationToken);
+        await store.Store.RegisterAgentAsync(TAgent.AgentId, new AgentRegistration("swarm", context.Options.Role), cancellationToken);
+        await LetPredecessorLeasesLapseAsync<TAgent>(context, store.Store, cancellationToken);
+
+        var random = new Random(Environment.ProcessId);
+        for (var round = 1; round <= context.Options.Rounds; round++)
+        {
+            var bead = BeadId.Parse(string.Create(CultureInfo.InvariantCulture, $"bd-{round}"));
+            var (held, waited, tookOver) = await ReserveAsync<TAgent>(context, store.Store, bead, random, cancellationToken);
+            await using (held)
+            {
+                log.Write(EventKinds.Reserved, e => e with
+                {
+                    Scopes = [.. held.Handles.Select(h => h.Reservation.Scope.Value)],
+                    Token = held.Handles.Max(h => h.FencingToken.Value),
+                    WaitMs = waited.TotalMilliseconds,
+                    Count = tookOver,
+                });
+                await WorkAsync(context, held, random, cancellationToken);
+            }
+
+            log.Write(EventKinds.Released);
+            await Task.Delay(random.Next(5, 30), cancellationToken); // thinking, outside any reservation
+        }
+
+        log.Write(EventKinds.Done);
+        return 0;
+    }
+
+    /// <summary>
+    /// Reserves every declared scope, all or nothing. A conflict means another agent holds an overlapping scope:
+    /// wait and ask again. A stale reservation (its lease ran out, its owner probably died) is taken over on request.
+    /// </summary>
+    private static async Task<(ReservationSetHandle Held, TimeSpan Waited, int TookOver)> ReserveAsync<TAgent>(
+        AgentContext context, IReservationStore store, BeadId bead, Random random, CancellationToken cancellationToken)
+        where TAgent : ISwarmAgent
+    {
+        var started = Stopwatch.GetTimestamp();
+        var takeover = false;
+        string? lastRefusal = null;
+        while (true)
+        {
+            try
+            {
+                var held = takeover
+                    ? await store.ReserveAllAsync(TakeoverRequests<TAgent>(bead), cancellationToken)
+                    : await TAgent.ReserveScopesAsync(store, bead, cancellationToken);
+                return (held, Stopwatch.GetElapsedTime(started), takeover ? 1 : 0);
+            }
+            catch (AgentLocksException e) when (e.Code is ErrorCode.ReservationConflict or ErrorCode.ReservationStaleFound)
+            {
+                takeover = e.Code == ErrorCode.ReservationStaleFound;
+                if (e.Message != lastRefusal)
+                {
+                    // One line per new reason, not per retry.
+                    context.Log.Write(EventKinds.Waiting, x => x with
+                    {
+                        Scopes = [.. AgentCatalog.ScopesOf<TAgent>().Select(s => s.Scope.Value)],
+                        Detail = takeover ? "stale: " + e.Message : e.Message,
+                    });
+                    lastRefusal = e.Message;
+                }
+
+                if (!takeover)
+                {
+                    await Task.Delay(random.Next(10, 40), cancellationToken);
+                }
+            }
+        }
+    }
+
+    /// <summary>The same requests as the generated <c>ReserveScopesAsync</c> (from the generated catalogue), asking for takeover.</summary>
+    private static IEnumerable<ReservationRequest> TakeoverRequests<TAgent>(BeadId bead)
+        where TAgent : ISwarmAgent
+        => AgentCatalog.ScopesOf<TAgent>().Select(s => new ReservationRequest(TAgent.AgentId, s.Scope, bead, s.Ttl) { Mode = s.Mode, TakeoverStale = true });
+
+    /// <summary>Simulated work: append a line (with the fencing token) to one or two files under each exclusive scope.</summary>
+    /// <remarks>The work is cancelled only by <paramref name="cancellationToken"/> (Ctrl+C); a lost lease ends the round's writes.</remarks>
+    private static async Task WorkAsync(AgentContext context, ReservationSetHandle held, Random random, CancellationToken cancellationToken)
+    {
+        foreach (var handle in held.Handles.Where(h => h.Reservation.Mode == ReservationMode.Exclusive))
+        {
+            var scope = handle.Reservation.Scope;
+            var files = RunLayout.RepositoryFiles.Where(scope.Covers).OrderBy(_ => random.Next()).Take(random.Next(1, 3)).ToList();
+            foreach (var file in files)
+            {
+                // A lease can run out while its holder is slow (a loaded machine, a long pause): write only while
+                // at least half of it is left, so an overdue writer stops before another agent may take over.
+                var left = context.Clock.Shorten(held.Handles.Min(h => h.Reservation.ExpiresAt) - context.Clock.GetUtcNow());
+                if (held.HandleLost.IsCancellationRequested || left < TimeSpan.FromSeconds(context.Options.LeaseSeconds / 2.0))
+                {
+                    context.Log.Write(EventKinds.LeaseShort, e => e with { Detail = $"{Math.Max(0, left.TotalSeconds):0.0} s of the lease left" });
+                    return;
+                }
+
+                context.Log.Write(EventKinds.WriteBegin, e => e with { File = file, Scope = scope.Value, Token = handle.FencingToken.Value });
+                await File.AppendAllTextAsync(
+                    Path.Combine(context.Layout.Repository, file),
+                    $"// {context.Options.Role} (pid {Environment.ProcessId}) under {scope}, fencing token {handle.FencingToken}{Environment.NewLine}",
+                    cancellationToken);
+                await Task.Delay(random.Next(15, 45), cancellationToken); // the rest of the edit
+                context.Log.Write(EventKinds.WriteEnd, e => e with { File = file, Scope = scope.Value, Token = handle.FencingToken.Value });
+            }
+        }
+    }
+
+    /// <summary>
+    /// A restarted agent does not resume reservations its killed predecessor left behind (the work under them may
+    /// be half done): it waits for their leases to run out, so the others recover those scopes, as they would from
+    /// an agent that never came back.
+    /// </summary>
+    private static async Task LetPredecessorLeasesLapseAsync<TAgent>(AgentContext context, IReservationStore store, CancellationToken cancellationToken)
+        where TAgent : ISwarmAgent
+    {
+        var status = await store.GetStatusAsync(new StatusQuery { Agent = TAgent.AgentId }, cancellationToken);
+        if (status.Reservations.Count == 0)
+        {
+            return;
+        }
+
+        var lapse = status.Reservations.Max(r => r.ExpiresAt) - context.Clock.GetUtcNow();
+        context.Log.Write(EventKinds.Recovering, e => e with
+        {
+            Scopes = [.. status.Reservations.Select(r => r.Scope.Value)],
+            Detail = $"my killed predecessor's leases; they run out in {context.Clock.Shorten(lapse).TotalSeconds:0.0} s",
+        });
+        if (lapse > TimeSpan.Zero)
+        {
+            await Task.Delay(context.Clock.Shorten(lapse), cancellationToken);
+        }
     }
 }

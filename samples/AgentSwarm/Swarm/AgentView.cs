@@ -43,6 +43,9 @@ internal sealed class AgentView(string role, int pid)
                 Conflicts++;
                 State = $"waiting: {e.Detail}";
                 return $"{Role} waits for {scopes}: {e.Detail}";
+            case EventKinds.Recovering:
+                State = $"recovering: {e.Detail}";
+                return $"{Role} finds {scopes} held by its killed predecessor and lets them lapse: {e.Detail}";
             case EventKinds.Reserved:
                 Holding = true;
                 Takeovers += e.Count ?? 0;
@@ -56,6 +59,8 @@ internal sealed class AgentView(string role, int pid)
                 Writing = false;
                 Writes++;
                 return null;
+            case EventKinds.LeaseShort:
+                return $"{Role} stops writing this round: {e.Detail}";
             case EventKinds.Released:
                 Holding = false;
                 Rounds++;
@@ -67,6 +72,8 @@ internal sealed class AgentView(string role, int pid)
             case EventKinds.Failed:
                 State = $"FAILED: {e.Detail}";
                 return $"{Role} FAILED: {e.Detail}";
+            case EventKinds.Stderr:
+                return $"{Role} (pid {Pid}) stderr: {e.Detail}";
             default:
                 return null;
         }

@@ -23,7 +23,7 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        var layout = RunLayout.CreateFresh(options.RunDirectory);
+        var layout = RunLayout.CreateFresh(options.RunDirectory, AgentCatalog.Roles.Take(options.Agents));
         var backend = options.Postgres is null ? $"file store in {layout.Store}" : "PostgreSQL";
         await output.WriteLineAsync($"AgentSwarm: {options.Agents} agent processes, {options.Rounds} rounds each, over {layout.Repository}").ConfigureAwait(false);
         await output.WriteLineAsync($"  store: {backend}; reservation lease {options.LeaseSeconds} s; {(options.Kill ? "one agent is killed with SIGKILL midway" : "no kill")}").ConfigureAwait(false);
@@ -57,10 +57,10 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
                 }
 
                 // Midway, kill an agent while it writes, so it dies holding its worker lock and its reservations.
-                if (!killed && e.Kind == EventKinds.WriteBegin && _processes.Keys.Sum(a => a.Rounds) * 3 >= plannedRounds)
+                if (!killed && e.Kind == EventKinds.WriteBegin && _processes.Keys.Sum(a => a.Rounds) * 3 >= plannedRounds
+                    && await KillAndRestartAsync(agent, layout).ConfigureAwait(false))
                 {
                     killed = true;
-                    await KillAndRestartAsync(agent, layout).ConfigureAwait(false);
                     running++;
                 }
             }
@@ -125,9 +125,15 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
         }
     }
 
-    private async Task KillAndRestartAsync(AgentView victim, RunLayout layout)
+    /// <summary>Kills the agent unless it already exited (its events may lag behind it); true when it was killed.</summary>
+    private async Task<bool> KillAndRestartAsync(AgentView victim, RunLayout layout)
     {
         var process = _processes[victim];
+        if (process.HasExited || victim.Rounds >= options.Rounds - 1)
+        {
+            return false;
+        }
+
         await NoteAsync($"kill -9 {victim.Role} (pid {victim.Pid}) while it {victim.State}", important: true).ConfigureAwait(false);
         victim.Killed = true;
         process.Kill(entireProcessTree: true);
@@ -135,6 +141,7 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
         _deathsNs[victim.Pid] = SwarmClock.NowNs();
         var replacement = Start(victim.Role, Math.Max(1, options.Rounds - victim.Rounds), layout);
         await NoteAsync($"restarted {victim.Role} as pid {replacement.Pid}: it takes over the stale identity lock at once; the dead process's reservations come back when their {options.LeaseSeconds} s lease runs out", important: true).ConfigureAwait(false);
+        return true;
     }
 
     private AgentView Start(string role, int rounds, RunLayout layout)
@@ -170,7 +177,7 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
         {
             while (await process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
             {
-                await _events.Writer.WriteAsync((view, new SwarmEvent { Agent = view.Role, Pid = view.Pid, Kind = "stderr", Detail = line })).ConfigureAwait(false);
+                await _events.Writer.WriteAsync((view, new SwarmEvent { Agent = view.Role, Pid = view.Pid, Kind = EventKinds.Stderr, Detail = line })).ConfigureAwait(false);
             }
         });
         while (await process.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)

@@ -25,11 +25,16 @@ internal sealed class RunLayout(string root)
 
     public string Log(string role, int pid) => Path.Combine(Logs, $"{role}-{pid}.jsonl");
 
-    public static RunLayout CreateFresh(string? directory)
+    public static RunLayout CreateFresh(string? directory, IEnumerable<string> roles)
     {
         var layout = new RunLayout(directory ?? Path.Combine(Path.GetTempPath(), $"agentswarm-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}"));
         Directory.CreateDirectory(layout.Logs);
         Directory.CreateDirectory(layout.Store);
+        foreach (var role in roles)
+        {
+            Directory.CreateDirectory(layout.Worker(role));
+        }
+
         foreach (var file in RepositoryFiles)
         {
             var path = Path.Combine(layout.Repository, file);

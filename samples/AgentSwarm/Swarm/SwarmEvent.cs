@@ -73,12 +73,17 @@ internal static class EventKinds
     public const string Started = "started";
     public const string LockAcquired = "lock-acquired";
     public const string Waiting = "waiting";
+    public const string Recovering = "recovering";
     public const string Reserved = "reserved";
     public const string WriteBegin = "write-begin";
     public const string WriteEnd = "write-end";
+    public const string LeaseShort = "lease-short";
     public const string Released = "released";
     public const string Done = "done";
     public const string Failed = "failed";
+
+    /// <summary>Not written by agents: a line of an agent's stderr, as the orchestrator relays it.</summary>
+    public const string Stderr = "stderr";
 }
 
 /// <summary>The shared monotonic clock (CLOCK_MONOTONIC on Linux) in nanoseconds.</summary>

@@ -23,6 +23,9 @@ internal sealed record SwarmOptions
 
     public bool Keep { get; init; }
 
+    /// <summary>The start of the run's accelerated clock (Unix milliseconds), the same for every process of the run.</summary>
+    public long EpochMs { get; init; } = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
     /// <summary>Agent role only: which agent class this process runs.</summary>
     public string? Role { get; init; }
 
@@ -45,6 +48,7 @@ internal sealed record SwarmOptions
                 "--postgres" => options with { Postgres = Value() },
                 "--dir" => options with { RunDirectory = Value() },
                 "--role" => options with { Role = Value() },
+                "--epoch-ms" => options with { EpochMs = long.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
                 var other => throw new ArgumentException($"Unknown argument '{other}'."),
             };
         }
@@ -64,6 +68,8 @@ internal sealed record SwarmOptions
         yield return Rounds.ToString(CultureInfo.InvariantCulture);
         yield return "--lease-seconds";
         yield return LeaseSeconds.ToString(CultureInfo.InvariantCulture);
+        yield return "--epoch-ms";
+        yield return EpochMs.ToString(CultureInfo.InvariantCulture);
         if (Postgres is not null)
         {
             yield return "--postgres";
