@@ -71,6 +71,31 @@ public sealed class HandleLifetimeTests
     public Task Released_or_handed_on_is_silent(string statements) => Check(InMethod(statements));
 
     [Fact]
+    public Task Returned_inside_a_tuple_is_handed_on() => Check("""
+        public class C
+        {
+            public async Task<(ILockHandle Held, int Tries)> RunAsync(IReservationStore store, ReservationRequest request, CancellationToken ct)
+            {
+                var held = Work.Flip() ? await store.ReserveAsync(request, ct) : await store.ReserveAsync(request, ct);
+                return (held, 1);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Kept_in_a_tuple_that_is_dropped_is_reported() => Check("""
+        public class C
+        {
+            public async Task RunAsync(IReservationStore store, ReservationRequest request, CancellationToken ct)
+            {
+                var held = {|#0:await store.ReserveAsync(request, ct)|};
+                (ILockHandle, int) pair = (held, 1);
+                Work.Use(pair.Item1);
+            }
+        }
+        """, Diagnostic("AGL001").WithLocation(0).WithArguments("held"));
+
+    [Fact]
     public Task Synchronous_handle_in_a_synchronous_method_with_using_is_silent() => Check("""
         public class C
         {

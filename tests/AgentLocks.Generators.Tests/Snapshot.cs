@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using AgentLocks.Generators;
 
@@ -15,9 +16,8 @@ internal static class Snapshot
 
     public static void Verify(string actual, [CallerFilePath] string testFile = "", [CallerMemberName] string testMethod = "")
     {
-        // The test class is named after its file, as everywhere in this project.
-        var directory = Path.GetDirectoryName(testFile)!;
-        var stem = Path.Combine(directory, $"{Path.GetFileNameWithoutExtension(testFile)}.{testMethod}");
+        // The test class is named after its file, as everywhere in this project; snapshot tests sit at its root.
+        var stem = Path.Combine(Directory, $"{Path.GetFileNameWithoutExtension(testFile)}.{testMethod}");
         var verifiedPath = stem + ".verified.cs";
         var receivedPath = stem + ".received.cs";
         var text = Scrub(actual);
@@ -33,6 +33,11 @@ internal static class Snapshot
             ? $"The output differs from {verifiedPath}; see {receivedPath} (rename it to accept)."
             : $"No verified snapshot yet; review {receivedPath} and rename it to {Path.GetFileName(verifiedPath)}.");
     }
+
+    /// <summary>The test project's directory, recorded at build time.</summary>
+    private static string Directory { get; } = typeof(Snapshot).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "SnapshotDirectory").Value!;
 
     private static string Scrub(string text) =>
         Normalize(text.Replace($"\"AgentLocks.Generators\", \"{SourceEmitter.Version}\"", $"\"AgentLocks.Generators\", \"{VersionPlaceholder}\"", StringComparison.Ordinal));

@@ -220,6 +220,18 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
     private bool IsHandedOn(ILocalReferenceOperation reference)
     {
         var consumer = OperationShapes.Consumer(reference, out var top);
+        if (consumer is ITupleOperation)
+        {
+            // return (held, waited): the tuple carries the handle to the caller. A tuple kept in a local is not
+            // followed, so the handle must still be released here.
+            while (consumer is ITupleOperation tuple)
+            {
+                consumer = OperationShapes.Consumer(tuple, out top);
+            }
+
+            return consumer is IReturnOperation;
+        }
+
         return consumer switch
         {
             IReturnOperation => true,
