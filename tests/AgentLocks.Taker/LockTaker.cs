@@ -11,8 +11,8 @@ namespace AgentLocks.Taker;
 /// start many takers and release them at once);
 /// <c>lock race DIR ROUNDS</c> does ROUNDS of: print <c>ready</c>, wait for a line, try once and print
 /// <c>acquired</c> or <c>refused LOCKED</c>, wait for a line, release;
-/// <c>lock loop DIR COUNT</c> prints <c>ready</c>, waits for one line, then acquires and releases COUNT times,
-/// retrying while held, and prints <c>done</c> and each acquisition's latency in microseconds.
+/// <c>lock loop DIR COUNT</c> prints <c>ready</c>; then for each line it reads, acquires and releases COUNT times,
+/// retrying while held, and prints <c>done</c> and each cycle's latency in microseconds; it exits when stdin closes.
 /// </summary>
 internal static class LockTaker
 {
@@ -112,26 +112,27 @@ internal static class LockTaker
         var workerLock = new WorkerIdentityLock(dir);
         Console.WriteLine("ready");
         Console.Out.Flush();
-        if (Console.In.ReadLine() is null)
-        {
-            return 0;
-        }
-
         var latencies = new List<long>(count);
-        for (var i = 0; i < count; i++)
+        while (Console.In.ReadLine() is not null)
         {
-            var start = Stopwatch.GetTimestamp();
-            WorkerLockHandle? held;
-            while ((held = await workerLock.TryAcquireAsync()) is null)
+            latencies.Clear();
+            for (var i = 0; i < count; i++)
             {
-                // Held by another taker: try again at once; the flock serialises the attempts.
+                var start = Stopwatch.GetTimestamp();
+                WorkerLockHandle? held;
+                while ((held = await workerLock.TryAcquireAsync()) is null)
+                {
+                    // Held by another taker: try again at once; the flock serialises the attempts.
+                }
+
+                await held.DisposeAsync();
+                latencies.Add((long)Stopwatch.GetElapsedTime(start).TotalMicroseconds);
             }
 
-            await held.DisposeAsync();
-            latencies.Add((long)Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+            Console.WriteLine("done " + string.Join(' ', latencies));
+            Console.Out.Flush();
         }
 
-        Console.WriteLine("done " + string.Join(' ', latencies));
         return 0;
     }
 }
