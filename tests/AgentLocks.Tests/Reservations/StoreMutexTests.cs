@@ -28,10 +28,30 @@ public sealed class StoreMutexTests : IDisposable
     [Fact]
     public async Task A_lock_whose_pid_was_reused_is_removed_at_once()
     {
-        // Our own PID is alive, but it did not start in 2001: the writer is gone and its PID reused.
-        await File.WriteAllTextAsync(LockPath, $"{Environment.ProcessId}\n2001-01-01T00:00:00.000Z\n");
+        // Our own PID is alive, but it did not start one tick after boot: the writer is gone and its PID reused.
+        await File.WriteAllTextAsync(LockPath, $"{Environment.ProcessId}\n1\n");
         var elapsed = await TimeRegisterAsync(Store(TimeSpan.FromSeconds(30)));
         Assert.True(elapsed < TimeSpan.FromSeconds(5), $"took {elapsed}");
+    }
+
+    [Fact]
+    public async Task A_lock_written_before_a_reboot_is_removed_at_once()
+    {
+        // A live PID with its true start time, but another boot: the writer died with the machine.
+        var start = LinuxProcessProbe.Instance.StartTime(Environment.ProcessId);
+        await File.WriteAllTextAsync(LockPath, $"{Environment.ProcessId}\n{start}\n{Guid.NewGuid()}\n");
+        var elapsed = await TimeRegisterAsync(Store(TimeSpan.FromSeconds(30)));
+        Assert.True(elapsed < TimeSpan.FromSeconds(5), $"took {elapsed}");
+    }
+
+    [Fact]
+    public async Task A_lock_with_the_live_holders_start_time_and_boot_is_respected()
+    {
+        var content = $"{Environment.ProcessId}\n{LinuxProcessProbe.Instance.StartTime(Environment.ProcessId)}\n{LinuxProcessProbe.Instance.BootId}\n";
+        await File.WriteAllTextAsync(LockPath, content);
+        var error = await Assert.ThrowsAsync<AgentLocksException>(() => Store(TimeSpan.FromMilliseconds(200)).RegisterAgentAsync(Agent));
+        Assert.Equal(ErrorCode.Locked, error.Code);
+        Assert.Equal(content, await File.ReadAllTextAsync(LockPath));
     }
 
     [Fact]
@@ -79,7 +99,7 @@ public sealed class StoreMutexTests : IDisposable
     }
 
     [Fact]
-    public async Task The_lock_holds_our_pid_and_start_time_while_held_and_is_gone_after()
+    public async Task The_lock_holds_our_pid_start_time_and_boot_while_held_and_is_gone_after()
     {
         var (held, mutex) = (string.Empty, await StoreMutex.AcquireAsync(LockPath, TimeSpan.FromSeconds(5), CancellationToken.None));
         using (mutex)
@@ -91,8 +111,8 @@ public sealed class StoreMutexTests : IDisposable
 
         var lines = held.Split('\n');
         Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), lines[0]);
-        var written = DateTimeOffset.Parse(lines[1], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True((ProcessLiveness.CurrentStartTime!.Value - written).Duration() < TimeSpan.FromMilliseconds(1));
+        Assert.Equal(await OwnStartTicksAsync(), lines[1]);
+        Assert.Equal((await File.ReadAllTextAsync("/proc/sys/kernel/random/boot_id")).Trim(), lines[2]);
         Assert.False(File.Exists(LockPath));
     }
 
@@ -126,6 +146,13 @@ public sealed class StoreMutexTests : IDisposable
         using var process = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
         await process.WaitForExitAsync();
         return process.Id;
+    }
+
+    /// <summary>Our start time in clock ticks since boot: field 22 of <c>/proc/self/stat</c>, read without the probe.</summary>
+    private static async Task<string> OwnStartTicksAsync()
+    {
+        var stat = await File.ReadAllTextAsync("/proc/self/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
     }
 
     /// <summary>Reads the held lock the way beadboard would (no OS lock of its own).</summary>
