@@ -213,6 +213,36 @@ public sealed class FileStoreFormatTests : IDisposable
         Assert.Equal(before, await File.ReadAllBytesAsync(historyPath));
     }
 
+    [Theory]
+    [InlineData("not json\n")]
+    [InlineData("{\"reservation_id\":\"res_1\"}\n")]
+    public async Task Garbage_at_the_end_of_the_history_stops_every_write(string garbage)
+    {
+        var historyPath = _root.File("reservations", "history.jsonl");
+        await File.AppendAllTextAsync(historyPath, garbage);
+        var history = await File.ReadAllBytesAsync(historyPath);
+        var active = await File.ReadAllBytesAsync(_root.File("reservations", "active.json"));
+
+        // Damage is not a refusal to return: even TryReserveAsync throws it.
+        var reserve = await Assert.ThrowsAsync<AgentLocksException>(() => Store().TryReserveAsync(new ReservationRequest(AgentB, ScopePattern.Parse("/repo/lib"), BeadId.Parse("bb-1"))));
+        Assert.Equal(ErrorCode.StoreCorrupt, reserve.Code);
+        Assert.Contains("last line", reserve.Message, StringComparison.Ordinal);
+        var release = await Assert.ThrowsAsync<AgentLocksException>(() => Store().ReleaseAsync(AgentA, ScopePattern.Parse("/repo/src/auth")));
+        Assert.Equal(ErrorCode.StoreCorrupt, release.Code);
+
+        Assert.Equal(history, await File.ReadAllBytesAsync(historyPath));
+        Assert.Equal(active, await File.ReadAllBytesAsync(_root.File("reservations", "active.json")));
+    }
+
+    [Fact]
+    public async Task Blank_lines_at_the_end_of_the_history_are_not_damage()
+    {
+        var historyPath = _root.File("reservations", "history.jsonl");
+        await File.AppendAllTextAsync(historyPath, "\n\n");
+        await using var held = await Store().ReserveAsync(new ReservationRequest(AgentB, ScopePattern.Parse("/repo/lib"), BeadId.Parse("bb-1")));
+        Assert.Equal(new StatusSummary(2, 1, 1, 1), (await Store().GetStatusAsync()).Summary);
+    }
+
     [Fact]
     public async Task A_damaged_agent_record_is_not_overwritten()
     {
