@@ -110,9 +110,13 @@ public sealed class FileStoreFormatTests : IDisposable
         await using var taken = await store.ReserveAsync(new ReservationRequest(AgentId.Parse("agent-c"), scope, BeadId.Parse("bb-104")) { TakeoverStale = true });
         await taken.DisposeAsync();
         await old.DisposeAsync();
+        _time.Advance(TimeSpan.FromHours(1));
+        await store.GetStatusAsync(); // sweeps beadboard's agent-a reservation
 
         var lines = (await File.ReadAllLinesAsync(_root.File("reservations", "history.jsonl"))).Skip(2).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Equal(["reserved", "renewed", "taken_over", "reserved", "released"], lines.Select(l => l.GetProperty("event").GetString()));
+        Assert.Equal(["reserved", "renewed", "taken_over", "reserved", "released", "expired"], lines.Select(l => l.GetProperty("event").GetString()));
+        Assert.Equal("agent-a", lines[5].GetProperty("agent_id").GetString());
+        Assert.Equal("expired", lines[5].GetProperty("state").GetString());
         var takeover = lines[2];
         Assert.Equal("agent-b", takeover.GetProperty("agent_id").GetString());
         Assert.Equal("expired", takeover.GetProperty("state").GetString());

@@ -117,6 +117,45 @@ public sealed class StoreMutexTests : IDisposable
     }
 
     [Fact]
+    public async Task A_status_sweep_waits_for_the_mutex_like_every_write()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var store = new FileReservationStore(_root.Path, new ReservationStoreOptions { TimeProvider = time, LockTimeout = TimeSpan.FromMilliseconds(300) });
+        await store.RegisterAgentAsync(Agent);
+        await using var held = await store.ReserveAsync(new ReservationRequest(Agent, ScopePattern.Parse("src"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5)));
+        time.Advance(TimeSpan.FromMinutes(10)); // due for the sweep
+        var active = await File.ReadAllBytesAsync(_root.File("reservations", "active.json"));
+
+        using (await StoreMutex.AcquireAsync(LockPath, TimeSpan.FromSeconds(5), CancellationToken.None))
+        {
+            var locked = await Assert.ThrowsAsync<AgentLocksException>(() => store.GetStatusAsync());
+            Assert.Equal(ErrorCode.Locked, locked.Code);
+            Assert.Equal(active, await File.ReadAllBytesAsync(_root.File("reservations", "active.json")));
+        }
+
+        Assert.Equal(1, (await store.GetStatusAsync()).Summary.Expired);
+    }
+
+    [Fact]
+    public async Task Durable_writes_of_one_file_from_many_threads_never_share_a_temporary_name()
+    {
+        var path = _root.File("reservations", "shared.json");
+        var contents = Enumerable.Range(0, 64).Select(i => System.Text.Encoding.UTF8.GetBytes($"writer {i}\n")).ToList();
+        using var start = new ManualResetEventSlim();
+        var writers = contents.Select(content => Task.Run(() =>
+        {
+            start.Wait();
+            DurableFile.WriteAtomic(path, content);
+        })).ToList();
+        start.Set();
+        await Task.WhenAll(writers);
+
+        // Every writer finished (none found its temporary file taken), the file is one whole write, and no temporary file is left.
+        Assert.Contains(await File.ReadAllBytesAsync(path), contents);
+        Assert.Equal(["shared.json"], Directory.EnumerateFiles(LockDirectory).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task Concurrent_stores_in_one_process_grant_one_holder()
     {
         var setup = Store(TimeSpan.FromSeconds(30));
