@@ -166,13 +166,8 @@ internal static class DoctorCommand
             return text.Append("healthy: nothing to repair").ToString();
         }
 
-        var rows = findings.Select(f => new[] { f.Kind, f.Path, f.Detail, f.Action ?? (fix ? "" : "run doctor --fix") }).ToList();
-        string[] header = ["problem", "path", "detail", fix ? "done" : "repair"];
-        var widths = header.Select((h, c) => Math.Max(h.Length, rows.Max(r => r[c].Length))).ToArray();
-        foreach (var row in rows.Prepend(header))
-        {
-            text.AppendJoin("  ", row.Select((cell, c) => c == row.Length - 1 ? cell : cell.PadRight(widths[c]))).AppendLine();
-        }
+        var rows = findings.Select(f => (IReadOnlyList<Cell>)[f.Kind, f.Path, f.Detail, f.Action ?? (fix ? "" : "run doctor --fix")]).ToList();
+        text.Append(TextTable.Render(["problem", "path", "detail", fix ? "done" : "repair"], rows, TextTable.UseColor)).AppendLine();
 
         return text.Append(CultureInfo.InvariantCulture, $"{findings.Count} problem(s){(fix ? "; repaired what is safe to repair" : "")}").ToString();
     }
