@@ -180,13 +180,8 @@ internal static class DoctorCommand
             return text.Append("healthy: nothing to repair").ToString();
         }
 
-        var rows = report.Findings.Select(f => new[] { f.Kind, f.Path, f.Detail, f.Action ?? f.Repair }).ToList();
-        string[] header = ["problem", "path", "detail", report.Fix ? "done" : "repair"];
-        var widths = header.Select((h, c) => Math.Max(h.Length, rows.Max(r => r[c].Length))).ToArray();
-        foreach (var row in rows.Prepend(header))
-        {
-            text.AppendJoin("  ", row.Select((cell, c) => c == row.Length - 1 ? cell : cell.PadRight(widths[c]))).AppendLine();
-        }
+        var rows = report.Findings.Select(f => (IReadOnlyList<Cell>)[f.Kind, f.Path, f.Detail, f.Action ?? f.Repair]).ToList();
+        text.Append(TextTable.Render(["problem", "path", "detail", report.Fix ? "done" : "repair"], rows, TextTable.UseColor)).AppendLine();
 
         return text.Append(CultureInfo.InvariantCulture, $"{report.Findings.Count} problem(s){(report.Fix ? "; repaired what is safe to repair" : "")}").ToString();
     }

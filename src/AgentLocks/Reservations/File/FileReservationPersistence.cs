@@ -14,6 +14,9 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     /// <summary>Fencing tokens are reserved in blocks, so the ceiling file is written once per this many grants.</summary>
     private const long CeilingBlock = 1024;
 
+    /// <summary>How much of the history's end is read to check its last line; a line is a few hundred bytes.</summary>
+    private const int HistoryTailWindow = 64 * 1024;
+
     private readonly TimeSpan _lockTimeout;
 
     public FileReservationPersistence(string root, TimeProvider timeProvider, TimeSpan lockTimeout)
@@ -60,7 +63,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         var history = withHistory ? ReadHistory() : null;
         if (!withHistory)
         {
-            RequireCompleteHistoryTail();
+            RequireIntactHistoryTail();
         }
 
         var ledger = new ReservationLedger(active.Reservations, active.LastFencingToken ?? ceiling, AgentExists, TimeProvider.GetUtcNow(), history);
@@ -169,7 +172,6 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
             return entries;
         }
 
-        RequireCompleteHistoryTail();
         var number = 0;
         foreach (var line in File.ReadLines(HistoryPath))
         {
@@ -189,11 +191,18 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
             }
         }
 
+        // Every line reads; the last must also be finished, or the next append would glue onto it.
+        RequireIntactHistoryTail();
         return entries;
     }
 
-    /// <summary>A history whose last line is cut off would glue our next line to it: refuse instead of appending.</summary>
-    private void RequireCompleteHistoryTail()
+    /// <summary>
+    /// Before appending: the history must end in a whole, readable line. A line cut off by a crash would glue our next
+    /// line to it, and garbage at the end means someone else damaged it; either way refuse instead of appending.
+    /// Only the tail is read, so each operation stays independent of the history's length; damage further up is
+    /// found by a status (which reads every line) and by <c>doctor</c>.
+    /// </summary>
+    private void RequireIntactHistoryTail()
     {
         if (!File.Exists(HistoryPath))
         {
@@ -201,15 +210,38 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         }
 
         using var stream = new FileStream(HistoryPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        if (stream.Length == 0)
+        var tail = new byte[(int)Math.Min(stream.Length, HistoryTailWindow)];
+        stream.Seek(-tail.Length, SeekOrigin.End);
+        stream.ReadExactly(tail);
+        if (tail.Length == 0)
         {
             return;
         }
 
-        stream.Seek(-1, SeekOrigin.End);
-        if (stream.ReadByte() != '\n')
+        if (tail[^1] != (byte)'\n')
         {
             throw Corrupt(HistoryPath, "its last line is incomplete");
+        }
+
+        var lines = tail.AsSpan().TrimEnd("\n"u8);
+        if (lines.IsEmpty)
+        {
+            return; // blank lines, which readers skip
+        }
+
+        var start = lines.LastIndexOf((byte)'\n') + 1;
+        if (start == 0 && tail.Length < stream.Length)
+        {
+            throw Corrupt(HistoryPath, "its last line is longer than 64 KiB, so it is not a history line");
+        }
+
+        try
+        {
+            HistoryLines.Read(Encoding.UTF8.GetString(lines[start..]));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw Corrupt(HistoryPath, $"its last line: {e.Message}", e);
         }
     }
 
