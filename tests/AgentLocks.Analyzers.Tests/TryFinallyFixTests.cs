@@ -6,6 +6,17 @@ namespace AgentLocks.Analyzers.Tests;
 
 public sealed class TryFinallyFixTests
 {
+    private const string SyncHandle = """
+        public sealed class SyncHandle : ILockHandle, IDisposable
+        {
+            public CancellationToken HandleLost => default;
+            public ValueTask DisposeAsync() => default;
+            public void Dispose() { }
+            public static SyncHandle Acquire() => new();
+        }
+
+        """;
+
     private static Task Fix(string source, string fixedSource) =>
         CodeFixAsync<ReleaseInFinallyAnalyzer, TryFinallyToAwaitUsingCodeFixProvider>(source, fixedSource, equivalenceKey: TryFinallyToAwaitUsingCodeFixProvider.Key);
 
@@ -97,15 +108,7 @@ public sealed class TryFinallyFixTests
         """);
 
     [Fact]
-    public Task Synchronous_release_becomes_using_and_comments_stay() => CodeFixAsync<ReleaseInFinallyAnalyzer, TryFinallyToAwaitUsingCodeFixProvider>("""
-        public sealed class SyncHandle : ILockHandle, IDisposable
-        {
-            public CancellationToken HandleLost => default;
-            public ValueTask DisposeAsync() => default;
-            public void Dispose() { }
-            public static SyncHandle Acquire() => new();
-        }
-
+    public Task Synchronous_release_becomes_using_and_comments_stay() => CodeFixAsync<ReleaseInFinallyAnalyzer, TryFinallyToAwaitUsingCodeFixProvider>(SyncHandle + """
         public class C
         {
             public void Run()
@@ -125,15 +128,7 @@ public sealed class TryFinallyFixTests
                 Console.WriteLine("done");
             }
         }
-        """, """
-        public sealed class SyncHandle : ILockHandle, IDisposable
-        {
-            public CancellationToken HandleLost => default;
-            public ValueTask DisposeAsync() => default;
-            public void Dispose() { }
-            public static SyncHandle Acquire() => new();
-        }
-
+        """, SyncHandle + """
         public class C
         {
             public void Run()
