@@ -60,8 +60,8 @@ public sealed class WorkerIdentityLockTests
         held.HandleLost.Register(lost.SetResult);
 
         Assert.Equal(true, await PostgresTestServer.ScalarAsync("SELECT pg_terminate_backend($1, 5000)", held.Holder.BackendPid!.Value));
-        Assert.False(held.HandleLost.IsCancellationRequested);
-        time.Advance(TimeSpan.FromSeconds(5));   // the next heartbeat finds the connection dead
+
+        // No heartbeat is due (the clock is fake and stands still): the watch reads the server's goodbye itself.
         await lost.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(PostgresWorkerLockState.Stale, (await locks.GetStatusAsync(Worker)).State);
@@ -83,7 +83,6 @@ public sealed class WorkerIdentityLockTests
         Assert.True(await locks.ForceReleaseAsync(Worker));
         Assert.Equal(PostgresWorkerLockState.Unlocked, (await locks.GetStatusAsync(Worker)).State);
         await using var next = await locks.AcquireAsync(Worker);
-        time.Advance(TimeSpan.FromSeconds(5));
         await Task.WhenAny(Task.Delay(Timeout.Infinite, held.HandleLost)).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(held.HandleLost.IsCancellationRequested);
         Assert.False(await locks.ForceReleaseAsync(WorkerId.Parse("nobody")));

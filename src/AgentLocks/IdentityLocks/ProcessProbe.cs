@@ -81,3 +81,46 @@ internal sealed class LinuxProcessProbe : IProcessProbe
         }
     }
 }
+
+/// <summary>What a recorded process identity (PID, start time, boot) says about that process now.</summary>
+internal enum ProcessVerdict
+{
+    /// <summary>The recorded process still runs.</summary>
+    Running,
+
+    /// <summary>The machine has rebooted since the record was written: no process from then runs.</summary>
+    Rebooted,
+
+    /// <summary>No process has that PID.</summary>
+    NotRunning,
+
+    /// <summary>The PID is alive but started at another time: the recorder is gone and its PID reused.</summary>
+    PidReused,
+}
+
+/// <summary>
+/// The one rule for "does the process that wrote this record still run": same boot, PID alive, same start time
+/// when both are known. Identity locks and the reservation store's mutex both ask here.
+/// </summary>
+internal static class ProcessIdentity
+{
+    /// <summary>Judges a recorded <paramref name="pid"/>; <paramref name="currentStartTime"/> is the PID's start time now, when read.</summary>
+    public static ProcessVerdict Check(this IProcessProbe probe, int pid, long? startTime, string? bootId, out long? currentStartTime)
+    {
+        currentStartTime = null;
+        if (bootId is not null && probe.BootId is not null && !string.Equals(bootId, probe.BootId, StringComparison.OrdinalIgnoreCase))
+        {
+            return ProcessVerdict.Rebooted;
+        }
+
+        if (!probe.IsAlive(pid))
+        {
+            return ProcessVerdict.NotRunning;
+        }
+
+        currentStartTime = startTime is null ? null : probe.StartTime(pid);
+        return startTime is { } recorded && currentStartTime is { } current && current != recorded
+            ? ProcessVerdict.PidReused
+            : ProcessVerdict.Running;
+    }
+}

@@ -94,21 +94,8 @@ public readonly struct SessionId : IEquatable<SessionId>, IComparable<SessionId>
 
     static bool ITypedId<SessionId>.TryCreate(string text, out SessionId value, out string? error)
     {
-        value = default;
-        if (text.Length is < 1 or > 256)
-        {
-            error = "must be 1 to 256 characters long";
-            return false;
-        }
-
-        if (text.Any(char.IsControl) || char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1]) || text.Contains(':', StringComparison.Ordinal))
-        {
-            error = "must not contain control characters or ':', nor start or end with white space";
-            return false;
-        }
-
-        value = new SessionId(text);
-        error = null;
-        return true;
+        error = IdRules.SessionId(text);
+        value = error is null ? new SessionId(text) : default;
+        return error is null;
     }
 }
