@@ -32,9 +32,13 @@ public sealed class PostgresWorkerIdentityLock : IAsyncDisposable
 
     /// <summary>Takes the worker identity, or throws <c>LOCKED</c> naming the live holder.</summary>
     /// <remarks>Usage: <c>await using var held = await locks.AcquireAsync(worker, SessionId.Parse("gt-polecat-1"), ct);</c></remarks>
-    public async Task<PostgresWorkerLockHandle> AcquireAsync(WorkerId worker, SessionId? session = null, CancellationToken cancellationToken = default)
+    public Task<PostgresWorkerLockHandle> AcquireAsync(WorkerId worker, SessionId? session = null, CancellationToken cancellationToken = default)
+        => AcquireAsync(worker, session, Environment.ProcessId, cancellationToken);
+
+    /// <summary>Takes the worker identity on behalf of <paramref name="holderPid"/> on this host, or throws <c>LOCKED</c> naming the live holder.</summary>
+    internal async Task<PostgresWorkerLockHandle> AcquireAsync(WorkerId worker, SessionId? session, int holderPid, CancellationToken cancellationToken)
     {
-        var handle = await TryAcquireAsync(worker, session, cancellationToken).ConfigureAwait(false);
+        var handle = await TryAcquireAsync(worker, session, holderPid, cancellationToken).ConfigureAwait(false);
         if (handle is not null)
         {
             return handle;
