@@ -14,7 +14,8 @@ internal static class CliApp
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var json = args.Contains("--json");
+        // Only before "--": what follows is the command of `lock exec` and its own options.
+        var json = args.TakeWhile(a => a != "--").Contains("--json");
         var jsonName = "unknown";
         try
         {

@@ -67,6 +67,23 @@ internal sealed class CommandContext(CommandLine line, string root, string? post
         return TimeSpan.FromMinutes(int.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// <c>--tmux-socket NAME[,NAME...]</c>: the tmux servers to ask (as <c>tmux -L</c> names them); null when absent,
+    /// which means the default server.
+    /// </summary>
+    public IReadOnlyList<string?>? TmuxSockets()
+    {
+        if (Optional("tmux-socket") is not { } text)
+        {
+            return null;
+        }
+
+        var names = text.Split(',', StringSplitOptions.TrimEntries);
+        return names.Any(n => n.Length == 0 || n.Contains('/', StringComparison.Ordinal))
+            ? throw CommandLine.Invalid($"--tmux-socket takes socket names separated by commas (as tmux -L takes them), not '{text}'.")
+            : names;
+    }
+
     private static T ParseId<T>(string name, string text)
         where T : struct, ISpanParsable<T>
     {

@@ -67,6 +67,8 @@ public sealed class HandleLifetimeTests
     [InlineData("var held = await store.ReserveAsync(request, ct);\nawait using var owner = held;")]
     [InlineData("for (var i = 0; i < 3; i++)\n{\n    var held = await store.ReserveAsync(request, ct);\n    try { Work.Use(held); } finally { await held.DisposeAsync(); }\n}")]
     [InlineData("var held = await store.ReserveAsync(request, ct);\nFunc<Task> later = async () => await held.DisposeAsync();\nawait later();")]
+    [InlineData("var held = await store.ReserveAsync(request, ct);\nAction keep = () => Work.Keep(held);\nkeep();")]
+    [InlineData("var held = await store.ReserveAsync(request, ct);\nFunc<long> token = () => held.FencingToken.Value;\ntry { Console.WriteLine(token()); } finally { await held.DisposeAsync(); }")]
     [InlineData("var all = await store.ReserveAllAsync([request], ct);\ntry { Work.Use(all.Handles[0]); } finally { await all.DisposeAsync(); }")]
     public Task Released_or_handed_on_is_silent(string statements) => Check(InMethod(statements));
 
@@ -121,6 +123,8 @@ public sealed class HandleLifetimeTests
     [InlineData("Work.Use({|#0:await store.ReserveAsync(request, ct)|});", "store.ReserveAsync(request, ct)")]
     [InlineData("var token = ({|#0:await store.ReserveAsync(request, ct)|}).FencingToken;", "store.ReserveAsync(request, ct)")]
     [InlineData("var held = {|#0:store.ReserveAsync(request, ct).Result|};", "held")]
+    [InlineData("var held = {|#0:await store.ReserveAsync(request, ct)|};\nFunc<long> token = () => held.FencingToken.Value;\nConsole.WriteLine(token());", "held")]
+    [InlineData("var held = {|#0:await store.ReserveAsync(request, ct)|};\nvoid Log() => Console.WriteLine(held.FencingToken);\nLog();", "held")]
     public Task Not_released_on_every_path_is_reported(string statements, string name) =>
         Check(InMethod(statements), Diagnostic("AGL001").WithLocation(0).WithArguments(name));
 

@@ -7,7 +7,7 @@ namespace AgentLocks.Analyzers.Tests;
 /// <summary>Every rule has its page, its help link and its release-tracking line; every analyzer reports only known rules.</summary>
 public sealed class RuleDocumentationTests
 {
-    private static readonly string RepositoryRoot = FindRoot();
+    internal static readonly string RepositoryRoot = FindRoot();
 
     public static TheoryData<string> RuleIds() => [.. AllDescriptors().Select(d => d.Id)];
 

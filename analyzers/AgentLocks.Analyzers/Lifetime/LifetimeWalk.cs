@@ -196,9 +196,15 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
         var uses = new List<ILocalReferenceOperation>();
         foreach (var reference in References(local))
         {
-            if (!ReferenceEquals(OperationShapes.EnclosingFunction(reference), function) || IsHandedOn(reference))
+            var captured = !ReferenceEquals(OperationShapes.EnclosingFunction(reference), function);
+            if (IsHandedOn(reference) || (captured && OperationShapes.IsRelease(reference, out _)))
             {
-                return; // captured by a lambda or handed on: its new owner releases it
+                return; // handed on, or released by a lambda or local function: its new owner releases it
+            }
+
+            if (captured)
+            {
+                continue; // a lambda that only reads the handle neither owns nor releases it, and may run at any time
             }
 
             if (OperationShapes.IsRelease(reference, out var release))

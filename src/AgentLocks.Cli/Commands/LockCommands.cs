@@ -249,10 +249,11 @@ internal static class LockCommands
     private static string Table(IReadOnlyList<WorkerLockStatus> locks, IReadOnlyList<WorkerLockProblem> problems)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"{"STATE",-13}{"PID",-9}{"SESSION",-20}{"HOST",-16}WORKER");
+        // A space after each padded column keeps long values apart.
+        text.Append(CultureInfo.InvariantCulture, $"{"STATE",-12} {"PID",-8} {"SESSION",-19} {"HOST",-15} WORKER");
         foreach (var s in locks)
         {
-            text.AppendLine().Append(CultureInfo.InvariantCulture, $"{s.State.ToWireName(),-13}{s.Holder?.Pid,-9}{s.Holder?.Session?.Value ?? "-",-20}{s.Holder?.HostName ?? "-",-16}{s.WorkerDirectory}");
+            text.AppendLine().Append(CultureInfo.InvariantCulture, $"{s.State.ToWireName(),-12} {s.Holder?.Pid,-8} {s.Holder?.Session?.Value ?? "-",-19} {s.Holder?.HostName ?? "-",-15} {s.WorkerDirectory}");
         }
 
         AppendProblems(text, problems);
