@@ -20,7 +20,7 @@ internal static class DamagedFile
         }
 
         File.Move(path, target, overwrite: false);
-        DurableFile.SyncDirectory(Path.GetDirectoryName(path)!);
+        Native.FsyncDirectory(Path.GetDirectoryName(path)!);
         return target;
     }
 }
