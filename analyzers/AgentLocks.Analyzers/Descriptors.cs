@@ -73,12 +73,12 @@ internal static class Descriptors
         "Usage",
         DiagnosticSeverity.Error);
 
-    public static readonly DiagnosticDescriptor DuplicateScopeName = Create(
+    public static readonly DiagnosticDescriptor ScopeMemberRenamed = Create(
         "AGL013",
-        "Duplicate generated scope name",
-        "The scope '{0}' generates the member name '{1}', which another scope of '{2}' also generates: set Name on one of them",
+        "Scope member is not named as asked",
+        "The scope '{0}' generates the member 'Scopes.{1}' instead of '{2}': {3}; set a unique Name that is a C# identifier",
         "Usage",
-        DiagnosticSeverity.Error);
+        DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor OverlappingExclusiveScopes = Create(
         "AGL014",

@@ -39,6 +39,12 @@ internal static class ClassMerger
                 pair.Value[0].Type,
                 pair.Value.Select(f => f.AgentId).FirstOrDefault(id => id is not null),
                 pair.Value.Select(f => f.WorkerId).FirstOrDefault(id => id is not null),
-                ScopeMemberNaming.Assign([.. pair.Value.SelectMany(f => f.Scopes)])))]);
+                Members([.. pair.Value.SelectMany(f => f.Scopes)])))]);
+    }
+
+    private static EquatableArray<ScopeMember> Members(DeclaredScope[] scopes)
+    {
+        var names = ScopeMemberNaming.Assign([.. scopes.Select(s => (s.Pattern, s.Name))]);
+        return new EquatableArray<ScopeMember>([.. scopes.Select((s, i) => names[i] is { } name ? new ScopeMember(name, s) : null).OfType<ScopeMember>()]);
     }
 }

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
-using AgentLocks.Generators.Model;
 using Microsoft.CodeAnalysis.CSharp;
 
 namespace AgentLocks.Generators;
@@ -21,41 +21,42 @@ namespace AgentLocks.Generators;
 /// </summary>
 internal static class ScopeMemberNaming
 {
-    public static EquatableArray<ScopeMember> Assign(IReadOnlyList<DeclaredScope> declared)
+    /// <summary>
+    /// The member name of each declared scope, in declaration order, escaped where it is a keyword; null for a
+    /// pattern declared before (rule 4). Works on plain strings so the analyzers compile this file too and
+    /// predict the generator's names (AGL013) with the same code.
+    /// </summary>
+    public static string?[] Assign(IReadOnlyList<(string Pattern, string? Name)> declared)
     {
-        var scopes = new List<DeclaredScope>();
         var patterns = new HashSet<string>(System.StringComparer.Ordinal);
-        foreach (var scope in declared)
-        {
-            if (patterns.Add(scope.Pattern))
-            {
-                scopes.Add(scope);
-            }
-        }
-
-        var names = new string?[scopes.Count];
+        var generated = declared.Select(scope => patterns.Add(scope.Pattern)).ToArray();
+        var names = new string?[declared.Count];
         var taken = new HashSet<string>(System.StringComparer.Ordinal) { "Scopes" };
         for (var pass = 0; pass < 2; pass++)
         {
-            for (var i = 0; i < scopes.Count; i++)
+            for (var i = 0; i < declared.Count; i++)
             {
-                var explicitName = IsIdentifier(scopes[i].Name) ? scopes[i].Name : null;
-                if ((pass == 0) == (explicitName is not null))
+                var explicitName = IsIdentifier(declared[i].Name) ? declared[i].Name : null;
+                if (generated[i] && (pass == 0) == (explicitName is not null))
                 {
-                    names[i] = Unique(explicitName ?? Derive(scopes[i].Pattern), taken);
+                    names[i] = Unique(explicitName ?? Derive(declared[i].Pattern), taken);
                 }
             }
         }
 
-        var members = new ScopeMember[scopes.Count];
-        for (var i = 0; i < scopes.Count; i++)
+        for (var i = 0; i < names.Length; i++)
         {
-            var name = names[i]!;
-            members[i] = new ScopeMember(SyntaxFacts.GetKeywordKind(name) == SyntaxKind.None ? name : "@" + name, scopes[i]);
+            if (names[i] is { } name && SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
+            {
+                names[i] = "@" + name;
+            }
         }
 
-        return new EquatableArray<ScopeMember>(members);
+        return names;
     }
+
+    /// <summary>The name the author asked for: a <c>Name</c> that is an identifier (rule 1), else the derived one (rule 2).</summary>
+    public static string Requested(string pattern, string? name) => IsIdentifier(name) ? name! : Derive(pattern);
 
     /// <summary>The member name derived from a pattern (rule 2), before collisions are resolved.</summary>
     public static string Derive(string pattern)

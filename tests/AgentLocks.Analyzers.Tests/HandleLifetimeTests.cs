@@ -22,6 +22,7 @@ public sealed class HandleLifetimeTests
             public ValueTask DisposeAsync() => default;
             public void Dispose() { }
             public static SyncHandle Acquire() => new();
+            public static ValueTask<SyncHandle> AcquireAsync() => new(new SyncHandle());
         }
 
         """;
@@ -67,6 +68,8 @@ public sealed class HandleLifetimeTests
     [InlineData("var held = await store.ReserveAsync(request, ct);\nawait using var owner = held;")]
     [InlineData("for (var i = 0; i < 3; i++)\n{\n    var held = await store.ReserveAsync(request, ct);\n    try { Work.Use(held); } finally { await held.DisposeAsync(); }\n}")]
     [InlineData("var held = await store.ReserveAsync(request, ct);\nFunc<Task> later = async () => await held.DisposeAsync();\nawait later();")]
+    [InlineData("var held = await store.ReserveAsync(request, ct);\nAction keep = () => Work.Keep(held);\nkeep();")]
+    [InlineData("var held = await store.ReserveAsync(request, ct);\nFunc<long> token = () => held.FencingToken.Value;\ntry { Console.WriteLine(token()); } finally { await held.DisposeAsync(); }")]
     [InlineData("var all = await store.ReserveAllAsync([request], ct);\ntry { Work.Use(all.Handles[0]); } finally { await all.DisposeAsync(); }")]
     public Task Released_or_handed_on_is_silent(string statements) => Check(InMethod(statements));
 
@@ -79,6 +82,20 @@ public sealed class HandleLifetimeTests
                 var held = Work.Flip() ? await store.ReserveAsync(request, ct) : await store.ReserveAsync(request, ct);
                 return (held, 1);
             }
+        }
+        """);
+
+    [Fact]
+    public Task Wrapped_in_a_returned_task_is_handed_on() => Check("""
+        public class C
+        {
+            public ValueTask<SyncHandle> GetAsync()
+            {
+                var held = SyncHandle.Acquire();
+                return new ValueTask<SyncHandle>(held);
+            }
+
+            public Task<SyncHandle> Get() => Task.FromResult(SyncHandle.Acquire());
         }
         """);
 
@@ -121,6 +138,8 @@ public sealed class HandleLifetimeTests
     [InlineData("Work.Use({|#0:await store.ReserveAsync(request, ct)|});", "store.ReserveAsync(request, ct)")]
     [InlineData("var token = ({|#0:await store.ReserveAsync(request, ct)|}).FencingToken;", "store.ReserveAsync(request, ct)")]
     [InlineData("var held = {|#0:store.ReserveAsync(request, ct).Result|};", "held")]
+    [InlineData("var held = {|#0:await store.ReserveAsync(request, ct)|};\nFunc<long> token = () => held.FencingToken.Value;\nConsole.WriteLine(token());", "held")]
+    [InlineData("var held = {|#0:await store.ReserveAsync(request, ct)|};\nvoid Log() => Console.WriteLine(held.FencingToken);\nLog();", "held")]
     public Task Not_released_on_every_path_is_reported(string statements, string name) =>
         Check(InMethod(statements), Diagnostic("AGL001").WithLocation(0).WithArguments(name));
 
@@ -136,6 +155,19 @@ public sealed class HandleLifetimeTests
             }
         }
         """, Diagnostic("AGL001").WithLocation(0).WithArguments("held"));
+
+    [Theory]
+    [InlineData("var held = {|#0:await SyncHandle.AcquireAsync()|};\nWork.Use(held);", "held")]
+    [InlineData("var identity = {|#0:await new WorkerIdentityLock(\"/tmp/w\").AcquireAsync(cancellationToken: ct)|};\nConsole.WriteLine(identity.TookOver);", "identity")]
+    [InlineData("var identity = {|#0:await new WorkerIdentityLock(\"/tmp/w\").TryAcquireAsync(cancellationToken: ct)|};\nConsole.WriteLine(identity?.TookOver);", "identity")]
+    public Task Value_task_and_identity_lock_handles_are_followed_too(string statements, string name) =>
+        Check(InMethod(statements), Diagnostic("AGL001").WithLocation(0).WithArguments(name));
+
+    [Theory]
+    [InlineData("await using var held = await SyncHandle.AcquireAsync();\nWork.Use(held);")]
+    [InlineData("await using var identity = (await new WorkerIdentityLock(\"/tmp/w\").AcquireAsync(cancellationToken: ct).ConfigureAwait(false)).ConfigureAwait(false);")]
+    [InlineData("var identity = await new WorkerIdentityLock(\"/tmp/w\").TryAcquireAsync(cancellationToken: ct);\nif (identity is null) { return null; }\nawait using (identity) { Work.Use(identity); }")]
+    public Task Value_task_and_identity_lock_handles_released_are_silent(string statements) => Check(InMethod(statements));
 
     // ---- AGL002 and AGL003 ----
 
@@ -153,6 +185,10 @@ public sealed class HandleLifetimeTests
     [InlineData("var pending = {|#0:store.ReserveAsync(request, ct)|};\nawait Work.DoAsync();")]
     public Task Acquisition_not_awaited_is_reported(string statements) =>
         Check(InMethod(statements), Diagnostic("AGL003").WithLocation(0).WithArguments("store.ReserveAsync(request, ct)"));
+
+    [Fact]
+    public Task Value_task_acquisition_not_awaited_is_reported() =>
+        Check(InMethod("_ = {|#0:SyncHandle.AcquireAsync()|};"), Diagnostic("AGL003").WithLocation(0).WithArguments("SyncHandle.AcquireAsync()"));
 
     [Theory]
     [InlineData("var pending = store.ReserveAsync(request, ct);\nawait using var held = await pending;")]

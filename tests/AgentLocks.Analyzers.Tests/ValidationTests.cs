@@ -46,15 +46,56 @@ public sealed class ValidationTests
         Error("AGL012").WithLocation(0).WithArguments("Agent", "AgentIdentity"));
 
     [Fact]
-    public Task Duplicate_generated_names_are_an_error() => AnalyzerAsync<AttributeValidationAnalyzer>("""
+    public Task A_scope_whose_name_is_taken_gets_a_suffix_and_a_warning() => AnalyzerAsync<AttributeValidationAnalyzer>("""
         [ReservesScope("src/auth/**")]
         [{|#0:ReservesScope("src/auth/*", Mode = ReservationMode.Shared)|}]
         [ReservesScope("docs/a.md", Name = "Docs")]
         [{|#1:ReservesScope("docs/b.md", Name = "Docs")|}]
         public partial class Agent { }
         """,
-        Error("AGL013").WithLocation(0).WithArguments("src/auth/*", "SrcAuth", "Agent"),
-        Error("AGL013").WithLocation(1).WithArguments("docs/b.md", "Docs", "Agent"));
+        Diagnostic("AGL013").WithLocation(0).WithArguments("src/auth/*", "SrcAuth2", "SrcAuth", "another scope of 'Agent' takes that name"),
+        Diagnostic("AGL013").WithLocation(1).WithArguments("docs/b.md", "Docs2", "Docs", "another scope of 'Agent' takes that name"));
+
+    [Fact]
+    public Task Explicit_names_win_over_derived_ones_in_any_order() => AnalyzerAsync<AttributeValidationAnalyzer>("""
+        [{|#0:ReservesScope("src/*.cs")|}]
+        [ReservesScope("lib/x", Name = "SrcCs")]
+        [{|#1:ReservesScope("scopes")|}]
+        public partial class Agent { }
+        """,
+        Diagnostic("AGL013").WithLocation(0).WithArguments("src/*.cs", "SrcCs2", "SrcCs", "another scope of 'Agent' takes that name"),
+        Diagnostic("AGL013").WithLocation(1).WithArguments("scopes", "Scopes2", "Scopes", "another scope of 'Agent' takes that name"));
+
+    [Fact]
+    public Task A_name_that_is_not_an_identifier_is_reported_at_the_name() => AnalyzerAsync<AttributeValidationAnalyzer>("""
+        [ReservesScope("src/api/**", Name = {|#0:"api scope"|})]
+        public partial class Agent { }
+        """,
+        Diagnostic("AGL013").WithLocation(0).WithArguments("src/api/**", "SrcApi", "api scope", "it is not a C# identifier"));
+
+    [Fact]
+    public Task Keyword_names_repeated_patterns_and_split_classes_without_collisions_are_silent() => AnalyzerAsync<AttributeValidationAnalyzer>("""
+        [ReservesScope("src/events/**", Name = "event")]
+        [ReservesScope("docs/**", Mode = ReservationMode.Shared)]
+        [ReservesScope("docs/**", Mode = ReservationMode.Shared)]
+        public partial class Agent { }
+
+        [ReservesScope("src/a/**")]
+        public partial class Split { }
+
+        [ReservesScope("src/b/**")]
+        public partial class Split { }
+        """);
+
+    [Fact]
+    public Task Collisions_across_partial_declarations_are_reported_on_the_later_one() => AnalyzerAsync<AttributeValidationAnalyzer>("""
+        [ReservesScope("src/a/**")]
+        public partial class Split { }
+
+        [{|#0:ReservesScope("src/a/*", Mode = ReservationMode.Shared)|}]
+        public partial class Split { }
+        """,
+        Diagnostic("AGL013").WithLocation(0).WithArguments("src/a/*", "SrcA2", "SrcA", "another scope of 'Split' takes that name"));
 
     [Fact]
     public Task Overlapping_exclusive_scopes_are_reported_and_shared_ones_are_not() => AnalyzerAsync<AttributeValidationAnalyzer>("""

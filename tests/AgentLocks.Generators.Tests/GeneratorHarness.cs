@@ -8,17 +8,6 @@ namespace AgentLocks.Generators.Tests;
 /// <summary>Builds in-memory compilations against the real runtime assembly and runs the generator on them.</summary>
 internal static class GeneratorHarness
 {
-    /// <summary>The SDK's implicit usings for a console app, which the acceptance example relies on.</summary>
-    public const string ImplicitUsings = """
-        global using global::System;
-        global using global::System.Collections.Generic;
-        global using global::System.IO;
-        global using global::System.Linq;
-        global using global::System.Net.Http;
-        global using global::System.Threading;
-        global using global::System.Threading.Tasks;
-        """;
-
     /// <summary>
     /// The tests' own sources are short and undocumented; this per-file pragma keeps the missing-docs warning
     /// for generated files only, which must document every public member.

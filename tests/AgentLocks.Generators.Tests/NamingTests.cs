@@ -1,5 +1,4 @@
 using AgentLocks.Generators;
-using AgentLocks.Generators.Model;
 
 namespace AgentLocks.Generators.Tests;
 
@@ -22,37 +21,42 @@ public sealed class NamingTests
     [Fact]
     public void CollisionsGetTheSmallestFreeSuffixExplicitNamesFirst()
     {
-        var members = ScopeMemberNaming.Assign(
+        var names = ScopeMemberNaming.Assign(
         [
-            Scope("src/*.cs"),
-            Scope("src/**/*.cs"),
-            Scope("lib/a", name: "SrcCs"),
-            Scope("lib/b", name: "SrcCs2"),
-            Scope("scopes"),
-            Scope("lib/c", name: "event"),
-            Scope("lib/d", name: "not valid"),
+            ("src/*.cs", null),
+            ("src/**/*.cs", null),
+            ("lib/a", "SrcCs"),
+            ("lib/b", "SrcCs2"),
+            ("scopes", null),
+            ("lib/c", "event"),
+            ("lib/d", "not valid"),
         ]);
 
-        Assert.Equal(["SrcCs3", "SrcCs4", "SrcCs", "SrcCs2", "Scopes2", "@event", "LibD"], members.Select(m => m.MemberName));
+        Assert.Equal(["SrcCs3", "SrcCs4", "SrcCs", "SrcCs2", "Scopes2", "@event", "LibD"], names.AsEnumerable());
     }
 
     [Fact]
-    public void APatternDeclaredTwiceIsGeneratedOnce()
+    public void APatternDeclaredTwiceIsGeneratedOnceTheFirstDeclarationWins()
     {
-        var members = ScopeMemberNaming.Assign([Scope("src/**"), Scope("src/**", mode: "Shared"), Scope("docs/**")]);
+        var names = ScopeMemberNaming.Assign([("src/**", null), ("src/**", "Again"), ("docs/**", null)]);
 
-        Assert.Equal(["Src", "Docs"], members.Select(m => m.MemberName));
-        Assert.Equal("Exclusive", members[0].Scope.ModeMember);
+        Assert.Equal(["Src", null, "Docs"], names.AsEnumerable());
     }
 
     [Fact]
     public void NamingIsDeterministicForTheSameDeclarations()
     {
-        DeclaredScope[] declared = [Scope("a/b"), Scope("a-b"), Scope("a.b", name: "AB")];
+        (string, string?)[] declared = [("a/b", null), ("a-b", null), ("a.b", "AB")];
 
-        Assert.Equal(ScopeMemberNaming.Assign(declared), ScopeMemberNaming.Assign([.. declared]));
-        Assert.Equal(["AB2", "AB3", "AB"], ScopeMemberNaming.Assign(declared).Select(m => m.MemberName));
+        Assert.Equal(ScopeMemberNaming.Assign(declared).AsEnumerable(), ScopeMemberNaming.Assign([.. declared]));
+        Assert.Equal(["AB2", "AB3", "AB"], ScopeMemberNaming.Assign(declared).AsEnumerable());
     }
 
-    private static DeclaredScope Scope(string pattern, string mode = "Exclusive", string? name = null) => new(pattern, mode, 0, name);
+    [Theory]
+    [InlineData("src/auth/**", null, "SrcAuth")]
+    [InlineData("src/auth/**", "Auth", "Auth")]
+    [InlineData("src/auth/**", "not valid", "SrcAuth")]
+    [InlineData("src/auth/**", "@Auth", "SrcAuth")]
+    public void TheRequestedNameIsAValidNameElseTheDerivedOne(string pattern, string? name, string expected) =>
+        Assert.Equal(expected, ScopeMemberNaming.Requested(pattern, name));
 }

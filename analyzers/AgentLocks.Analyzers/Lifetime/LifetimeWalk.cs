@@ -120,7 +120,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             case IExpressionStatementOperation when !storedOnly:
                 Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
                 return;
-            case IArgumentOperation argument when symbols.TakesOwnershipOf(argument.Parameter):
+            case IArgumentOperation argument when HandsOn(argument):
                 return;
             default:
                 if (!storedOnly && !OperationShapes.FlowsIntoUsing(consumer, top))
@@ -196,9 +196,15 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
         var uses = new List<ILocalReferenceOperation>();
         foreach (var reference in References(local))
         {
-            if (!ReferenceEquals(OperationShapes.EnclosingFunction(reference), function) || IsHandedOn(reference))
+            var captured = !ReferenceEquals(OperationShapes.EnclosingFunction(reference), function);
+            if (IsHandedOn(reference) || (captured && OperationShapes.IsRelease(reference, out _)))
             {
-                return; // captured by a lambda or handed on: its new owner releases it
+                return; // handed on, or released by a lambda or local function: its new owner releases it
+            }
+
+            if (captured)
+            {
+                continue; // a lambda that only reads the handle neither owns nor releases it, and may run at any time
             }
 
             if (OperationShapes.IsRelease(reference, out var release))
@@ -216,6 +222,13 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             Report(Descriptors.HandleNotReleased, acquisition, local.Name);
         }
     }
+
+    /// <summary>
+    /// An argument to a <c>[TakesOwnership]</c> parameter, or to what wraps it in a task (<c>Task.FromResult(h)</c>,
+    /// <c>new ValueTask&lt;H&gt;(h)</c>): the task carries the handle on, and AGL003 follows the task.
+    /// </summary>
+    private bool HandsOn(IArgumentOperation argument) =>
+        symbols.TakesOwnershipOf(argument.Parameter) || symbols.IsHandleTask(argument.Parent?.Type);
 
     private bool IsHandedOn(ILocalReferenceOperation reference)
     {
@@ -237,7 +250,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             IReturnOperation => true,
             ISimpleAssignmentOperation assignment => ReferenceEquals(assignment.Value, top) && assignment.Target is not IDiscardOperation,
             IVariableInitializerOperation => true,
-            IArgumentOperation argument => symbols.TakesOwnershipOf(argument.Parameter) || OperationShapes.FlowsIntoUsing(argument, top),
+            IArgumentOperation argument => HandsOn(argument) || OperationShapes.FlowsIntoUsing(argument, top),
             IUsingOperation usingOperation => ReferenceEquals(usingOperation.Resources, top),
             _ => false,
         };

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using AgentLocks.Analyzers.Rules;
+using AgentLocks.Generators;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -23,7 +23,7 @@ public sealed class AttributeValidationAnalyzer : DiagnosticAnalyzer
         Descriptors.InvalidScopePattern,
         Descriptors.TtlOutOfRange,
         Descriptors.ClassNotPartial,
-        Descriptors.DuplicateScopeName,
+        Descriptors.ScopeMemberRenamed,
         Descriptors.OverlappingExclusiveScopes,
         Descriptors.InvalidIdentity,
     ];
@@ -64,14 +64,14 @@ public sealed class AttributeValidationAnalyzer : DiagnosticAnalyzer
         }
 
         var scopes = new List<(AttributeData Attribute, string Normalized, bool Exclusive)>();
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var named = new List<(AttributeData Attribute, string Pattern, string? Name)>();
         foreach (var attribute in ours)
         {
             var text = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
             if (Is(attribute, agentIdentity) || Is(attribute, workerIdentity))
             {
-                var (kind, typeName) = Is(attribute, agentIdentity) ? ("agent id", "AgentId") : ("worker id", "WorkerId");
-                if (text is not null && IdRules.Explain(typeName, text) is { } identityError)
+                var typeName = Is(attribute, agentIdentity) ? "AgentId" : "WorkerId";
+                if (text is not null && TypedIdRules.TryExplain(typeName, text, out var kind, out var identityError))
                 {
                     context.ReportDiagnostic(Diagnostic.Create(Descriptors.InvalidIdentity, ArgumentLocation(attribute, null, context.CancellationToken), text, kind, identityError));
                 }
@@ -79,37 +79,33 @@ public sealed class AttributeValidationAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            if (text is null)
+            if (string.IsNullOrEmpty(text))
             {
+                if (text is not null)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.InvalidScopePattern, ArgumentLocation(attribute, null, context.CancellationToken), text, ScopeGlob.Normalize(text, out _)));
+                }
+
                 continue;
             }
 
-            if (ScopeRules.Normalize(text, out var normalized) is { } scopeError)
+            var arguments = attribute.NamedArguments.ToDictionary(a => a.Key, a => a.Value.Value, StringComparer.Ordinal);
+            named.Add((attribute, text!, arguments.TryGetValue("Name", out var given) ? given as string : null));
+            if (ScopeGlob.Normalize(text!, out var normalized) is { } scopeError)
             {
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.InvalidScopePattern, ArgumentLocation(attribute, null, context.CancellationToken), text, scopeError));
                 continue;
             }
 
-            var named = attribute.NamedArguments.ToDictionary(a => a.Key, a => a.Value.Value, StringComparer.Ordinal);
-            if (named.TryGetValue("TtlMinutes", out var ttl) && ttl is int minutes && minutes != 0 && minutes is < MinTtlMinutes or > MaxTtlMinutes)
+            if (arguments.TryGetValue("TtlMinutes", out var ttl) && ttl is int minutes && minutes != 0 && minutes is < MinTtlMinutes or > MaxTtlMinutes)
             {
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.TtlOutOfRange, ArgumentLocation(attribute, "TtlMinutes", context.CancellationToken), minutes));
             }
 
-            var memberName = named.TryGetValue("Name", out var given) && given is string explicitName ? explicitName : ScopeNames.MemberName(text);
-            if (names.ContainsKey(memberName))
-            {
-                context.ReportDiagnostic(Diagnostic.Create(Descriptors.DuplicateScopeName, AttributeLocation(attribute, context.CancellationToken), text, memberName, type.Name));
-            }
-            else
-            {
-                names[memberName] = text;
-            }
-
-            var exclusive = !named.TryGetValue("Mode", out var mode) || mode is 0;
+            var exclusive = !arguments.TryGetValue("Mode", out var mode) || mode is 0;
             foreach (var earlier in scopes.Where(s => exclusive && s.Exclusive))
             {
-                if (ScopeRules.Overlaps(earlier.Normalized, normalized!))
+                if (ScopeGlob.Overlaps(earlier.Normalized, normalized!))
                 {
                     context.ReportDiagnostic(Diagnostic.Create(
                         Descriptors.OverlappingExclusiveScopes,
@@ -122,6 +118,35 @@ public sealed class AttributeValidationAnalyzer : DiagnosticAnalyzer
             }
 
             scopes.Add((attribute, normalized!, exclusive));
+        }
+
+        ReportRenamedMembers(context, type, named);
+    }
+
+    /// <summary>AGL013: the generator's own naming (the same code) gives a scope another member name than the one asked for.</summary>
+    private static void ReportRenamedMembers(SymbolAnalysisContext context, INamedTypeSymbol type, List<(AttributeData Attribute, string Pattern, string? Name)> declared)
+    {
+        var names = ScopeMemberNaming.Assign([.. declared.Select(d => (d.Pattern, d.Name))]);
+        for (var i = 0; i < declared.Count; i++)
+        {
+            var (attribute, pattern, name) = declared[i];
+            if (names[i] is not { } generated)
+            {
+                continue; // the same pattern declared again: the first declaration's member serves both
+            }
+
+            generated = generated.TrimStart('@');
+            var requested = ScopeMemberNaming.Requested(pattern, name);
+            if (name is not null && name != requested)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.ScopeMemberRenamed, ArgumentLocation(attribute, "Name", context.CancellationToken), pattern, generated, name, "it is not a C# identifier"));
+            }
+            else if (generated != requested)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.ScopeMemberRenamed, AttributeLocation(attribute, context.CancellationToken), pattern, generated, requested, $"another scope of '{type.Name}' takes that name"));
+            }
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using AgentLocks.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -27,13 +26,12 @@ public sealed class LiteralValidationAnalyzer : DiagnosticAnalyzer
         var method = invocation.TargetMethod;
         if (method is not { Name: "Parse", IsStatic: true, Parameters.Length: 1 }
             || method.ContainingType.ContainingNamespace?.ToDisplayString() != "AgentLocks"
-            || !IdRules.KindNames.TryGetValue(method.ContainingType.Name, out var kind)
             || invocation.Arguments[0].Value.ConstantValue is not { HasValue: true, Value: string text })
         {
             return;
         }
 
-        if (IdRules.Explain(method.ContainingType.Name, text) is { } error)
+        if (TypedIdRules.TryExplain(method.ContainingType.Name, text, out var kind, out var error))
         {
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.InvalidLiteral, invocation.Arguments[0].Syntax.GetLocation(), text, kind, error));
         }

@@ -21,10 +21,14 @@ internal interface IProcessProbe
 /// <summary>The real machine: <c>kill(pid, 0)</c> and <c>/proc</c>.</summary>
 internal sealed class LinuxProcessProbe : IProcessProbe
 {
-    public static readonly LinuxProcessProbe Instance = new();
+    public static readonly LinuxProcessProbe Instance = new(Native.ProbeSignal);
 
-    private LinuxProcessProbe()
+    private readonly Func<int, int> _probeSignal;
+
+    /// <param name="probeSignal"><c>kill(pid, 0)</c>: 0 or the errno. A seam, because as root a real <c>EPERM</c> cannot happen.</param>
+    internal LinuxProcessProbe(Func<int, int> probeSignal)
     {
+        _probeSignal = probeSignal;
         HostName = ReadTrimmed("/proc/sys/kernel/hostname") ?? System.Net.Dns.GetHostName();
         BootId = ReadTrimmed("/proc/sys/kernel/random/boot_id");
     }
@@ -33,7 +37,7 @@ internal sealed class LinuxProcessProbe : IProcessProbe
 
     public string? BootId { get; }
 
-    public bool IsAlive(int pid) => pid > 0 && Native.ProbeSignal(pid) is 0 or Native.EPERM;
+    public bool IsAlive(int pid) => pid > 0 && _probeSignal(pid) is 0 or Native.EPERM;
 
     public long? StartTime(int pid)
     {

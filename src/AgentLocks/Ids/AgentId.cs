@@ -82,21 +82,8 @@ public readonly struct AgentId : IEquatable<AgentId>, IComparable<AgentId>, ISpa
 
     static bool ITypedId<AgentId>.TryCreate(string text, out AgentId value, out string? error)
     {
-        value = default;
-        if (text.Length is < 3 or > 48)
-        {
-            error = "must be 3 to 48 characters long";
-            return false;
-        }
-
-        if (!TypedId.IsAsciiWord(text, "-") || text.Any(char.IsAsciiLetterUpper) || text[0] == '-' || text[^1] == '-' || text.Contains("--", StringComparison.Ordinal))
-        {
-            error = "must match ^[a-z0-9]+(?:-[a-z0-9]+)*$ (lowercase letters and digits, single dashes between words)";
-            return false;
-        }
-
-        value = new AgentId(text);
-        error = null;
-        return true;
+        error = IdRules.AgentId(text);
+        value = error is null ? new AgentId(text) : default;
+        return error is null;
     }
 }

@@ -82,21 +82,8 @@ public readonly struct BeadId : IEquatable<BeadId>, IComparable<BeadId>, ISpanPa
 
     static bool ITypedId<BeadId>.TryCreate(string text, out BeadId value, out string? error)
     {
-        value = default;
-        if (text.Length is < 1 or > 128)
-        {
-            error = "must be 1 to 128 characters long";
-            return false;
-        }
-
-        if (!char.IsAsciiLetterOrDigit(text[0]) || !TypedId.IsAsciiWord(text, "._:-"))
-        {
-            error = "must start with a letter or digit and contain only letters, digits, '.', '_', ':' and '-'";
-            return false;
-        }
-
-        value = new BeadId(text);
-        error = null;
-        return true;
+        error = IdRules.BeadOrReservationId(text);
+        value = error is null ? new BeadId(text) : default;
+        return error is null;
     }
 }

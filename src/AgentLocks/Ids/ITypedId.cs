@@ -52,18 +52,4 @@ internal static class TypedId
 
         return TSelf.TryCreate(text, out _, out var error) ? null : $"'{text}' is not a valid {TSelf.KindName}: {error}";
     }
-
-    /// <summary>True when every character is an ASCII letter, digit or one of <paramref name="extra"/>.</summary>
-    public static bool IsAsciiWord(ReadOnlySpan<char> text, ReadOnlySpan<char> extra)
-    {
-        foreach (var c in text)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && extra.IndexOf(c) < 0)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }

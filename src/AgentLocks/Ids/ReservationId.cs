@@ -95,21 +95,8 @@ public readonly struct ReservationId : IEquatable<ReservationId>, IComparable<Re
 
     static bool ITypedId<ReservationId>.TryCreate(string text, out ReservationId value, out string? error)
     {
-        value = default;
-        if (text.Length is < 1 or > 128)
-        {
-            error = "must be 1 to 128 characters long";
-            return false;
-        }
-
-        if (!char.IsAsciiLetterOrDigit(text[0]) || !TypedId.IsAsciiWord(text, "._:-"))
-        {
-            error = "must start with a letter or digit and contain only letters, digits, '.', '_', ':' and '-'";
-            return false;
-        }
-
-        value = new ReservationId(text);
-        error = null;
-        return true;
+        error = IdRules.BeadOrReservationId(text);
+        value = error is null ? new ReservationId(text) : default;
+        return error is null;
     }
 }

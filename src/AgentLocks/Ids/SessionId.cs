@@ -39,7 +39,7 @@ public readonly struct SessionId : IEquatable<SessionId>, IComparable<SessionId>
     static bool ISpanParsable<SessionId>.TryParse(ReadOnlySpan<char> s, IFormatProvider? provider, out SessionId result) => TryParse(s.ToString(), out result);
 
     /// <summary>What kind of tmux object this ID names: gastown records pane IDs (<c>%12</c>) where it means sessions.</summary>
-    /// <remarks>Usage: <c>if (session.Kind == TmuxTargetKind.Pane) { ... }</c></remarks>
+    /// <remarks>Usage: <c>if (session.Kind == TmuxTargetKind.PaneId) { ... }</c></remarks>
     public TmuxTargetKind Kind => Value switch
     {
         ['$', .. var n] when IsNumber(n) => TmuxTargetKind.SessionId,
@@ -94,21 +94,8 @@ public readonly struct SessionId : IEquatable<SessionId>, IComparable<SessionId>
 
     static bool ITypedId<SessionId>.TryCreate(string text, out SessionId value, out string? error)
     {
-        value = default;
-        if (text.Length is < 1 or > 256)
-        {
-            error = "must be 1 to 256 characters long";
-            return false;
-        }
-
-        if (text.Any(char.IsControl) || char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1]) || text.Contains(':', StringComparison.Ordinal))
-        {
-            error = "must not contain control characters or ':', nor start or end with white space";
-            return false;
-        }
-
-        value = new SessionId(text);
-        error = null;
-        return true;
+        error = IdRules.SessionId(text);
+        value = error is null ? new SessionId(text) : default;
+        return error is null;
     }
 }

@@ -82,21 +82,8 @@ public readonly struct WorkerId : IEquatable<WorkerId>, IComparable<WorkerId>, I
 
     static bool ITypedId<WorkerId>.TryCreate(string text, out WorkerId value, out string? error)
     {
-        value = default;
-        if (text.Length is < 1 or > 64)
-        {
-            error = "must be 1 to 64 characters long";
-            return false;
-        }
-
-        if (!char.IsAsciiLetterOrDigit(text[0]) || !TypedId.IsAsciiWord(text, "._-"))
-        {
-            error = "must start with a letter or digit and contain only letters, digits, '.', '_' and '-'";
-            return false;
-        }
-
-        value = new WorkerId(text);
-        error = null;
-        return true;
+        error = IdRules.WorkerId(text);
+        value = error is null ? new WorkerId(text) : default;
+        return error is null;
     }
 }

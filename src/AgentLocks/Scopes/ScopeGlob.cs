@@ -89,7 +89,7 @@ internal static class ScopeGlob
         }
 
         var prefix = text.AsSpan(0, colon);
-        return char.IsAsciiLetter(prefix[0]) && TypedId.IsAsciiWord(prefix, "+.-") && prefix.Length > 1;
+        return char.IsAsciiLetter(prefix[0]) && IdRules.IsAsciiWord(prefix, "+.-") && prefix.Length > 1;
     }
 
     public static bool HasWildcard(string pattern) => pattern.AsSpan().IndexOfAny('*', '?') >= 0;

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.Loader;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AgentLocks.Tests.Shared;
 using Microsoft.CodeAnalysis;
 
 namespace AgentLocks.Generators.Tests.Acceptance;
@@ -22,7 +23,7 @@ public sealed partial class AcceptanceExampleTests
         Assert.Equal(1, Occurrences(example, DemoDirectory));
         var source = example.Replace(DemoDirectory, "\"" + Path.GetFileName(root) + "\"", StringComparison.Ordinal);
 
-        var input = GeneratorHarness.Compile([GeneratorHarness.ImplicitUsings, source], OutputKind.ConsoleApplication);
+        var input = GeneratorHarness.Compile([SdkImplicitUsings.Source, source], OutputKind.ConsoleApplication);
         GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(input, out var output, out var generatorDiagnostics);
         Assert.Empty(generatorDiagnostics);
         Assert.Empty(output.Problems());

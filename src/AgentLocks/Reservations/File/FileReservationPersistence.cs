@@ -9,7 +9,7 @@ namespace AgentLocks;
 /// runs under <c>reservations/.lock</c>; each write is durable and atomic; a damaged file is reported as
 /// <c>STORE_CORRUPT</c> before anything is written, and left as it is.
 /// </summary>
-internal sealed class FileReservationPersistence : IReservationPersistence
+internal sealed partial class FileReservationPersistence : IReservationPersistence
 {
     /// <summary>Fencing tokens are reserved in blocks, so the ceiling file is written once per this many grants.</summary>
     private const long CeilingBlock = 1024;
