@@ -1,0 +1,58 @@
+using System.Collections.Immutable;
+using AgentLocks.Analyzers.Lifetime;
+using AgentLocks.Analyzers.Validation;
+using AgentLocks.Generators;
+using BenchmarkDotNet.Attributes;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace AgentLocks.Benchmarks;
+
+/// <summary>
+/// The analyzers on the synthetic project (<see cref="SyntheticProject"/>, with the generator's output, as a build
+/// sees it): binding and checking the whole project with the compiler alone, and with every AgentLocks analyzer.
+/// The difference is what the analyzers add to a build. The real-build share (<c>-p:ReportAnalyzer=true</c>) is
+/// measured by <c>analyzer-cost.sh</c> next to this file, on the same project written to disk.
+/// </summary>
+[MemoryDiagnoser]
+public class AnalyzerBenchmarks
+{
+    private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers =
+        [new HandleLifetimeAnalyzer(), new ReleaseInFinallyAnalyzer(), new AttributeValidationAnalyzer(), new LiteralValidationAnalyzer()];
+
+    private Compilation _compilation = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        CSharpGeneratorDriver.Create([new AgentLocksGenerator().AsSourceGenerator()], parseOptions: SyntheticProject.ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(SyntheticProject.Compilation(), out _compilation, out _);
+
+        // Valid code: every rule looks everywhere and finds nothing, so the numbers are the cost of looking.
+        var problems = _compilation.WithAnalyzers(Analyzers).GetAllDiagnosticsAsync().GetAwaiter().GetResult()
+            .Where(d => d.Severity != DiagnosticSeverity.Hidden)
+            .ToList();
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("The synthetic project is not clean: " + string.Join(Environment.NewLine, problems.Take(5)));
+        }
+    }
+
+    /// <summary>The compiler's own work: bind every method body and report its diagnostics.</summary>
+    [Benchmark(Baseline = true)]
+    public int CompilerOnly() => _compilation.Clone().GetDiagnostics().Length;
+
+    /// <summary>The same, with the four AgentLocks analyzers running alongside.</summary>
+    [Benchmark]
+    public async Task<int> CompilerAndAnalyzers() =>
+        (await _compilation.Clone().WithAnalyzers(Analyzers).GetAllDiagnosticsAsync().ConfigureAwait(false)).Length;
+
+    /// <summary>Writes <see cref="SyntheticProject"/> to <paramref name="directory"/> for a real <c>dotnet build</c>.</summary>
+    public static void WriteProject(string directory) =>
+        SyntheticProject.Write(
+            directory,
+            typeof(AgentId).Assembly.Location,
+            typeof(AgentLocksGenerator).Assembly.Location,
+            typeof(HandleLifetimeAnalyzer).Assembly.Location);
+}
