@@ -14,7 +14,8 @@ internal static class CliApp
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var json = args.Contains("--json");
+        // Only before "--": what follows is the command of `lock exec` and its own options.
+        var json = args.TakeWhile(a => a != "--").Contains("--json");
         var jsonName = "unknown";
         try
         {
@@ -39,12 +40,12 @@ internal static class CliApp
             }
 
             Validate(spec, line);
-            var context = new CommandContext(
+            await using var context = new CommandContext(
                 line,
                 ResolveRoot(line.Options.GetValueOrDefault("root")),
                 line.Options.GetValueOrDefault("postgres") ?? NullIfEmpty(Environment.GetEnvironmentVariable("AGENTLOCKS_POSTGRES")),
                 json);
-            var result = await spec.Run(context, cancellationToken).ConfigureAwait(false);
+            var result = await Backends.RunnerFor(spec, context)(context, cancellationToken).ConfigureAwait(false);
             if (json)
             {
                 await stdout.WriteLineAsync(Envelope(jsonName, result.Data, null)).ConfigureAwait(false);

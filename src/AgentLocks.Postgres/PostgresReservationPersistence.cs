@@ -22,6 +22,11 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
 
     public ServerClock Clock { get; } = new();
 
+    /// <summary>The store's watched connection; its loss is every handle's <c>HandleLost</c>.</summary>
+    public PostgresSessionWatch Session { get; } = new(connector);
+
+    public CancellationToken ConnectionLost => Session.Lost;
+
     private PostgresSchema Schema => connector.Schema;
 
     public Task<T> UpdateAsync<T>(bool withHistory, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)

@@ -6,7 +6,8 @@ namespace AgentLocks.Postgres;
 /// Scope reservations in PostgreSQL, for a swarm that spans machines. The same rules as the file store (the same
 /// core decides); leases are rows, their times come from the server's clock, every grant gets a fencing token from
 /// a sequence, and each operation is one short transaction serialised per schema, so two clients can never both
-/// be granted overlapping exclusive scopes. The schema is created on first use.
+/// be granted overlapping exclusive scopes. The schema is created on first use. The store keeps one connection of
+/// its own open and watched; when it is lost, every handle the store granted reports <c>HandleLost</c>.
 /// </summary>
 /// <remarks>Usage: <c>await using var store = new PostgresReservationStore("Host=db;Username=agents;Database=swarm"); await using var held = await store.ReserveAsync(request);</c></remarks>
 public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposable
@@ -67,7 +68,11 @@ public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposab
     public Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
         => _engine.GetStatusAsync(query, cancellationToken);
 
-    /// <summary>Disposes the data source when this store created it; handles still held can no longer renew or release.</summary>
+    /// <summary>Closes the watched connection and disposes the data source when this store created it; handles still held can no longer renew or release.</summary>
     /// <remarks>Usage: <c>await using var store = new PostgresReservationStore(connectionString);</c></remarks>
-    public ValueTask DisposeAsync() => _connector.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Persistence.Session.DisposeAsync().ConfigureAwait(false);
+        await _connector.DisposeAsync().ConfigureAwait(false);
+    }
 }

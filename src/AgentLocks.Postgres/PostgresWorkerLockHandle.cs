@@ -3,9 +3,9 @@ using Npgsql;
 namespace AgentLocks.Postgres;
 
 /// <summary>
-/// A held worker identity in PostgreSQL. It owns one connection, whose session holds the lock; a heartbeat on it
-/// every <see cref="PostgresStoreOptions.HeartbeatInterval"/> keeps the session alive and notices when the
-/// connection dies (server restart, <c>pg_terminate_backend</c>, network), which cancels <see cref="HandleLost"/>.
+/// A held worker identity in PostgreSQL. It owns one connection, whose session holds the lock; a watch on it
+/// (<see cref="ConnectionWatch"/>) keeps the session alive and notices when the connection dies (server restart,
+/// <c>pg_terminate_backend</c>, network), which cancels <see cref="HandleLost"/>.
 /// Disposing releases the lock; it is idempotent.
 /// </summary>
 /// <remarks>Usage: <c>await using var held = await locks.AcquireAsync(worker); await RunAsync(held.HandleLost);</c></remarks>
@@ -16,7 +16,7 @@ public sealed class PostgresWorkerLockHandle : ILockHandle
     private readonly string _ownerToken;
     private readonly CancellationTokenSource _lost = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _heartbeat;
+    private readonly Task _watch;
     private int _disposed;
 
     internal PostgresWorkerLockHandle(PostgresConnector connector, NpgsqlConnection connection, PostgresWorkerLockStatus holder, string ownerToken)
@@ -25,7 +25,7 @@ public sealed class PostgresWorkerLockHandle : ILockHandle
         _connection = connection;
         _ownerToken = ownerToken;
         Holder = holder;
-        _heartbeat = HeartbeatAsync();
+        _watch = ConnectionWatch.RunAsync(connection, connector.Options, _lost, _stop.Token);
     }
 
     /// <summary>The worker identity held.</summary>
@@ -49,7 +49,7 @@ public sealed class PostgresWorkerLockHandle : ILockHandle
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
-        await _heartbeat.ConfigureAwait(false);
+        await _watch.ConfigureAwait(false);
         try
         {
             if (!_lost.IsCancellationRequested)
@@ -71,28 +71,6 @@ public sealed class PostgresWorkerLockHandle : ILockHandle
             await PostgresWorkerIdentityLock.Discard(_connection).ConfigureAwait(false);
             _stop.Dispose();
             _lost.Dispose();
-        }
-    }
-
-    private async Task HeartbeatAsync()
-    {
-        var options = _connector.Options;
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(options.HeartbeatInterval, options.TimeProvider, _stop.Token).ConfigureAwait(false);
-                using var command = new NpgsqlCommand("SELECT 1", _connection);
-                await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-            // Released.
-        }
-        catch (Exception e) when (PostgresConnector.IsDriverFailure(e, CancellationToken.None) || e is InvalidOperationException)
-        {
-            await _lost.CancelAsync().ConfigureAwait(false);
         }
     }
 }

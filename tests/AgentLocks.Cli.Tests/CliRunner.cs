@@ -8,17 +8,18 @@ internal static class CliRunner
 {
     private static readonly string ToolPath = Path.Combine(AppContext.BaseDirectory, "AgentLocks.Cli.dll");
 
-    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null)
+    /// <param name="launcher">A command that runs the tool, such as <c>setpriv --reuid=65534 ...</c>; "dotnet" and the tool follow it.</param>
+    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null, IReadOnlyList<string>? launcher = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        string[] command = [.. launcher ?? [], "dotnet", ToolPath];
+        var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
-        start.ArgumentList.Add(ToolPath);
-        foreach (var arg in args)
+        foreach (var arg in command.Skip(1).Concat(args))
         {
             start.ArgumentList.Add(arg);
         }

@@ -133,15 +133,132 @@ public sealed class DoctorTests : IDisposable
         Assert.Contains("run doctor --fix", result.Stdout, StringComparison.Ordinal);
     }
 
-    private async Task<CliResult> DoctorAsync(bool fix)
+    [Fact]
+    public async Task A_live_lock_whose_tmux_session_is_gone_is_reported_and_left_to_people()
+    {
+        // A private tmux server with one live session; the lock of a holder whose session is not there is orphaned.
+        var socket = "agentlocks-doctor-" + Guid.NewGuid().ToString("N")[..8];
+        await RunToolAsync("tmux", "-L", socket, "new-session", "-d", "-s", "live-agent", "sleep", "600");
+        try
+        {
+            var live = await WriteLockAsync("worker-live", $$"""{"pid":{{Environment.ProcessId}},"acquired_at":"2026-11-23T18:00:00Z","session_id":"live-agent","hostname":"{{HostName()}}"}""");
+            var orphan = await WriteLockAsync("worker-orphan", $$"""{"pid":{{Environment.ProcessId}},"acquired_at":"2026-11-23T18:00:00Z","session_id":"gone-agent","hostname":"{{HostName()}}"}""");
+
+            var report = Single(await DoctorAsync(fix: false, ["--tmux-socket", socket]), "session-gone");
+            Assert.Equal(orphan, report.GetProperty("path").GetString());
+            Assert.Contains("gone-agent", report.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("lock release --force", report.GetProperty("repair").GetString(), StringComparison.Ordinal);
+
+            var fixedRun = await DoctorAsync(fix: true, ["--tmux-socket", socket]);
+            Assert.Equal("left: its process is alive", Single(fixedRun, "session-gone").GetProperty("action").GetString());
+            Assert.True(File.Exists(orphan), "a live holder's lock is never removed by doctor");
+            Assert.True(File.Exists(live));
+        }
+        finally
+        {
+            await RunToolAsync("tmux", "-L", socket, "kill-server");
+        }
+    }
+
+    [Fact]
+    public async Task Without_tmux_the_rest_is_still_checked_and_the_gap_is_said()
+    {
+        await WriteLockAsync("worker-session", $$"""{"pid":{{Environment.ProcessId}},"acquired_at":"2026-11-23T18:00:00Z","session_id":"%7","hostname":"{{HostName()}}"}""");
+        var stale = await WriteLockAsync("worker-stale", $$"""{"pid":{{await DeadPidAsync()}},"acquired_at":"2026-11-23T18:00:00Z","session_id":"","hostname":"{{HostName()}}"}""");
+        var noTmux = Directory.CreateDirectory(Path.Combine(_dir, "empty-path")).FullName;
+
+        var result = await DoctorAsync(fix: false, environment: new Dictionary<string, string?> { ["PATH"] = noTmux });
+
+        Assert.Equal(stale, Single(result, "stale-lock").GetProperty("path").GetString());
+        Assert.DoesNotContain(Findings(result), f => f.GetProperty("kind").GetString() == "session-gone");
+        Assert.Contains(NotChecked(result), n => n.StartsWith("tmux sessions:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Every_damaged_store_file_is_reported_in_one_run_and_each_is_moved_aside()
+    {
+        var store = new FileReservationStore(Root);
+        await store.RegisterAgentAsync(AgentId.Parse("agent-a"));
+        await store.RegisterAgentAsync(AgentId.Parse("agent-b"));
+        await (await store.ReserveAsync(new ReservationRequest(AgentId.Parse("agent-a"), ScopePattern.Parse("src/a/**"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5)))).DisposeAsync();
+        var history = Path.Combine(Root, "reservations", "history.jsonl");
+        var agentFile = Path.Combine(Root, "agents", "agent-b.json");
+        var lines = await File.ReadAllLinesAsync(history);
+        await File.WriteAllLinesAsync(history, [lines[0], "{ not a reservation", .. lines[1..]]); // a bad line in the middle; the tail is whole
+        await File.WriteAllTextAsync(agentFile, "{\"agent_id\": ");
+
+        var found = Findings(await DoctorAsync(fix: false)).Where(f => f.GetProperty("kind").GetString() == "damaged-store-file").Select(f => f.GetProperty("path").GetString()).ToList();
+        Assert.Equal(new[] { agentFile, history }.Order(StringComparer.Ordinal), found.Order(StringComparer.Ordinal));
+        Assert.Contains("{ not a reservation", await File.ReadAllTextAsync(history));
+
+        var repaired = Findings(await DoctorAsync(fix: true)).Where(f => f.GetProperty("kind").GetString() == "damaged-store-file").ToDictionary(f => f.GetProperty("path").GetString()!, f => f.GetProperty("action").GetString()!);
+        Assert.StartsWith("moved aside to " + history + ".damaged-", repaired[history], StringComparison.Ordinal);
+        Assert.Contains("agentlocks agent register --agent agent-b", repaired[agentFile], StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(Path.Combine(Root, "agents"), "agent-b.json.damaged-*"));
+        Assert.True((await DoctorAsync(fix: false)).Envelope.GetProperty("data").GetProperty("healthy").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Moving_aside_both_fencing_sources_never_lets_tokens_go_backwards()
+    {
+        var store = new FileReservationStore(Root);
+        var agent = AgentId.Parse("agent-a");
+        await store.RegisterAgentAsync(agent);
+        long last = 0;
+        for (var i = 0; i < 3; i++)
+        {
+            await using var handle = await store.ReserveAsync(new ReservationRequest(agent, ScopePattern.Parse($"src/{i}/**"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5)));
+            last = handle.FencingToken.Value;
+        }
+
+        // active.json (which carries the last token) and the ceiling are both damaged; the history still shows the tokens.
+        await File.WriteAllTextAsync(Path.Combine(Root, "reservations", "active.json"), "{ damaged");
+        await File.WriteAllTextAsync(Path.Combine(Root, "reservations", "agentlocks.json"), "{ damaged");
+        Assert.Equal(2, Findings(await DoctorAsync(fix: true)).Count(f => f.GetProperty("kind").GetString() == "damaged-store-file"));
+
+        await using var next = await store.ReserveAsync(new ReservationRequest(agent, ScopePattern.Parse("src/next/**"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5)));
+        Assert.True(next.FencingToken.Value > last, $"token {next.FencingToken.Value} after {last}");
+    }
+
+    [Fact]
+    public async Task The_fix_answer_says_what_was_done()
+    {
+        var lockPath = await WriteLockAsync("worker-d", $$"""{"pid":{{await DeadPidAsync()}},"acquired_at":"2026-11-23T18:00:00Z","session_id":"","hostname":"{{HostName()}}"}""");
+
+        var result = await CliRunner.RunAsync(["--root", Root, "doctor", "--under", Workers, "--fix"]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Matches(@"problem\s+path\s+detail\s+done", result.Stdout);
+        Assert.Matches($@"stale-lock\s+{System.Text.RegularExpressions.Regex.Escape(lockPath)}\s+.*\s+removed", result.Stdout);
+        Assert.Contains("repaired what is safe to repair", result.Stdout, StringComparison.Ordinal);
+    }
+
+    private async Task<CliResult> DoctorAsync(bool fix, string[]? more = null, IDictionary<string, string?>? environment = null)
     {
         Directory.CreateDirectory(Workers);
-        string[] args = fix
-            ? ["--json", "--root", Root, "doctor", "--under", Workers, "--fix"]
-            : ["--json", "--root", Root, "doctor", "--under", Workers];
-        var result = await CliRunner.RunAsync(args);
+        string[] args = ["--json", "--root", Root, "doctor", "--under", Workers, .. fix ? ["--fix"] : Array.Empty<string>(), .. more ?? []];
+        var result = await CliRunner.RunAsync(args, environment);
         Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
         return result;
+    }
+
+    private static List<string> NotChecked(CliResult result)
+        => [.. result.Envelope.GetProperty("data").GetProperty("not_checked").EnumerateArray().Select(n => n.GetString()!)];
+
+    private static async Task<string> RunToolAsync(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)}: {await stderr}");
+        return await stdout;
     }
 
     private async Task<string> WriteLockAsync(string worker, string content)

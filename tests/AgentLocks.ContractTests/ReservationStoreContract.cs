@@ -333,6 +333,7 @@ public abstract class ReservationStoreContract
 
         var renew = await Assert.ThrowsAsync<AgentLocksException>(() => old.RenewAsync());
         Assert.Equal(ErrorCode.ReservationNotFound, renew.Code);
+        Assert.True(old.HandleLost.IsCancellationRequested, "a lease taken over is lost");
         await old.DisposeAsync();
 
         var status = await store.GetStatusAsync();
@@ -403,6 +404,25 @@ public abstract class ReservationStoreContract
         var live = Assert.Single(status.Reservations);
         Assert.Equal(held.Reservation.Id, live.Id);
         Assert.True(live.ExpiresAt > held.Reservation.CreatedAt + TimeSpan.FromMinutes(12));
+    }
+
+    [Fact]
+    public async Task Auto_renewal_renews_at_a_third_of_the_ttl()
+    {
+        var store = await StoreWithAgentsAsync();
+        await using var held = await store.ReserveAsync(Request(AgentA, "src", TimeSpan.FromMinutes(6)) with { AutoRenew = true });
+        var granted = held.Reservation;
+
+        await AdvanceAsync(TimeSpan.FromMinutes(2) - TimeSpan.FromSeconds(1));
+        await held.LastMonitorTick;
+        Assert.Equal(granted.ExpiresAt, Assert.Single((await store.GetStatusAsync()).Reservations).ExpiresAt);
+
+        await AdvanceAsync(TimeSpan.FromSeconds(1));
+        await held.LastMonitorTick;
+        var renewed = Assert.Single((await store.GetStatusAsync()).Reservations);
+        Assert.Equal(granted.CreatedAt + TimeSpan.FromMinutes(2 + 6), renewed.ExpiresAt);
+        Assert.Equal(renewed.ExpiresAt, held.Reservation.ExpiresAt);
+        Assert.Equal(granted.FencingToken, renewed.FencingToken);
     }
 
     [Fact]

@@ -5,11 +5,14 @@ namespace AgentLocks.Taker;
 
 /// <summary>
 /// Identity-lock commands for cross-process tests and benchmarks:
-/// <c>lock acquire DIR [--pid N] [--session S] [--host H] [--gate]</c> prints <c>acquired</c> or <c>refused CODE</c>
-/// and then holds the lock until stdin closes or the process is killed (<c>--gate</c>: print <c>ready</c> and
-/// wait for one line first, so a test can start many takers and release them at once);
-/// <c>lock loop DIR COUNT</c> prints <c>ready</c>, waits for one line, then acquires and releases COUNT times,
-/// retrying while held, and prints <c>done</c> and each acquisition's latency in microseconds.
+/// <c>lock acquire DIR [--pid N] [--session S] [--host H] [--gate]</c> prints <c>acquired</c> (with
+/// <c>took-over PID</c> when it replaced a stale lock) or <c>refused CODE</c>, and then holds the lock until stdin
+/// closes or the process is killed (<c>--gate</c>: print <c>ready</c> and wait for one line first, so a test can
+/// start many takers and release them at once);
+/// <c>lock race DIR ROUNDS</c> does ROUNDS of: print <c>ready</c>, wait for a line, try once and print
+/// <c>acquired</c> or <c>refused LOCKED</c>, wait for a line, release;
+/// <c>lock loop DIR COUNT</c> prints <c>ready</c>; then for each line it reads, acquires and releases COUNT times,
+/// retrying while held, and prints <c>done</c> and each cycle's latency in microseconds; it exits when stdin closes.
 /// </summary>
 internal static class LockTaker
 {
@@ -19,10 +22,12 @@ internal static class LockTaker
         {
             case ["acquire", var dir, .. var options]:
                 return await AcquireAsync(dir, options);
+            case ["race", var dir, var rounds]:
+                return await RaceAsync(dir, int.Parse(rounds, CultureInfo.InvariantCulture));
             case ["loop", var dir, var count]:
                 return await LoopAsync(dir, int.Parse(count, CultureInfo.InvariantCulture));
             default:
-                Console.Error.WriteLine("usage: lock acquire DIR [--pid N] [--session S] [--host H] [--gate] | lock loop DIR COUNT");
+                Console.Error.WriteLine("usage: lock acquire DIR [--pid N] [--session S] [--host H] [--gate] | lock race DIR ROUNDS | lock loop DIR COUNT");
                 return 2;
         }
     }
@@ -70,9 +75,33 @@ internal static class LockTaker
 
         await using (held)
         {
-            Console.WriteLine("acquired");
+            Console.WriteLine(held.TookOver is { Holder: { } old } ? $"acquired took-over {old.Pid}" : "acquired");
             Console.Out.Flush();
             await Console.In.ReadToEndAsync();
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> RaceAsync(string dir, int rounds)
+    {
+        var workerLock = new WorkerIdentityLock(dir);
+        for (var round = 0; round < rounds; round++)
+        {
+            Console.WriteLine("ready");
+            Console.Out.Flush();
+            if (Console.In.ReadLine() is null)
+            {
+                return 0;
+            }
+
+            await using var held = await workerLock.TryAcquireAsync();
+            Console.WriteLine(held is null ? "refused LOCKED" : "acquired");
+            Console.Out.Flush();
+            if (Console.In.ReadLine() is null)
+            {
+                return 0;
+            }
         }
 
         return 0;
@@ -83,26 +112,27 @@ internal static class LockTaker
         var workerLock = new WorkerIdentityLock(dir);
         Console.WriteLine("ready");
         Console.Out.Flush();
-        if (Console.In.ReadLine() is null)
-        {
-            return 0;
-        }
-
         var latencies = new List<long>(count);
-        for (var i = 0; i < count; i++)
+        while (Console.In.ReadLine() is not null)
         {
-            var start = Stopwatch.GetTimestamp();
-            WorkerLockHandle? held;
-            while ((held = await workerLock.TryAcquireAsync()) is null)
+            latencies.Clear();
+            for (var i = 0; i < count; i++)
             {
-                // Held by another taker: try again at once; the flock serialises the attempts.
+                var start = Stopwatch.GetTimestamp();
+                WorkerLockHandle? held;
+                while ((held = await workerLock.TryAcquireAsync()) is null)
+                {
+                    // Held by another taker: try again at once; the flock serialises the attempts.
+                }
+
+                await held.DisposeAsync();
+                latencies.Add((long)Stopwatch.GetElapsedTime(start).TotalMicroseconds);
             }
 
-            await held.DisposeAsync();
-            latencies.Add((long)Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+            Console.WriteLine("done " + string.Join(' ', latencies));
+            Console.Out.Flush();
         }
 
-        Console.WriteLine("done " + string.Join(' ', latencies));
         return 0;
     }
 }

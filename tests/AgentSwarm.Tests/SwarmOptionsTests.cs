@@ -26,12 +26,24 @@ public sealed class SwarmOptionsTests
     [Fact]
     public void An_agent_gets_the_run_settings_it_needs()
     {
-        var options = SwarmOptions.Parse(["--agents", "3", "--rounds", "4", "--lease-seconds", "2", "--postgres", "Host=db"]);
+        var options = SwarmOptions.Parse(["--agents", "3", "--rounds", "4", "--lease-seconds", "2"]);
 
         var args = options.AgentArguments("login-fixer", "/tmp/run").ToList();
         var agent = SwarmOptions.Parse(args[1..]);
 
         Assert.Equal("agent", args[0]);
-        Assert.Equal(("login-fixer", "/tmp/run", 4, 2, "Host=db"), (agent.Role, agent.RunDirectory, agent.Rounds, agent.LeaseSeconds, agent.Postgres));
+        Assert.Equal(("login-fixer", "/tmp/run", 4, 2, null, options.EpochMs), (agent.Role, agent.RunDirectory, agent.Rounds, agent.LeaseSeconds, agent.Postgres, agent.EpochMs));
+    }
+
+    [Fact]
+    public void On_PostgreSQL_the_lease_is_a_minute_and_every_agent_shares_the_run_schema()
+    {
+        var options = SwarmOptions.Parse(["--postgres", "Host=db"]);
+        var agent = SwarmOptions.Parse(options.AgentArguments("login-fixer", "/tmp/run").ToList()[1..]);
+
+        Assert.Equal(60, options.LeaseSeconds);
+        Assert.Equal(("Host=db", 60), (agent.Postgres, agent.LeaseSeconds));
+        Assert.Equal(options.PostgresSchema, agent.PostgresSchema);
+        Assert.Throws<ArgumentException>(() => SwarmOptions.Parse(["--postgres", "Host=db", "--lease-seconds", "4"]));
     }
 }

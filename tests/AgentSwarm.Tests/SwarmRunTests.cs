@@ -1,21 +1,60 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Npgsql;
 
 namespace AgentSwarm.Tests;
 
-/// <summary>Runs the real sample (orchestrator and agent processes, file store, SIGKILL) with a small swarm.</summary>
+/// <summary>Runs the real sample (orchestrator and agent processes, SIGKILL) with a small swarm, on each backend.</summary>
 public sealed class SwarmRunTests
 {
     [Fact]
     public async Task A_small_swarm_with_a_kill_keeps_the_invariant_and_exits_0()
     {
         var run = Path.Combine(Path.GetTempPath(), "agentswarm-test-" + Guid.NewGuid().ToString("N")[..8]);
+
+        var output = await RunSwarmAsync("--agents", "3", "--rounds", "6", "--lease-seconds", "4", "--dir", run);
+
+        Assert.Contains("invariant: OK", output, StringComparison.Ordinal);
+        // The kill happened, and the restarted agent took over its predecessor's identity lock as stale.
+        Assert.Contains("!! kill -9", output, StringComparison.Ordinal);
+        Assert.Matches(@"took its worker identity lock \(took over the stale lock of pid \d+", output);
+        // Seven-column summary with a total row: three agents, four processes (one restarted).
+        Assert.Matches(@"total\s+4\s", output);
+        Assert.False(Directory.Exists(run), "a successful run removes its directory");
+    }
+
+    /// <summary>
+    /// Without the kill: on PostgreSQL leases run on the server's clock, so a killed agent's scopes would come back
+    /// only after a real minute. The agents' reservations and identity locks are in the server, in the run's schema.
+    /// </summary>
+    [Fact]
+    public async Task A_swarm_on_PostgreSQL_keeps_the_invariant_and_leaves_no_schema()
+    {
+        var connection = Environment.GetEnvironmentVariable("AGENTLOCKS_TEST_POSTGRES");
+        Assert.False(string.IsNullOrWhiteSpace(connection), "AGENTLOCKS_TEST_POSTGRES is not set: `source .ci/postgres.sh` starts a throwaway server and exports it.");
+
+        var output = await RunSwarmAsync("--agents", "4", "--rounds", "4", "--no-kill", "--postgres", connection);
+
+        Assert.Contains("invariant: OK", output, StringComparison.Ordinal);
+        var schema = Regex.Match(output, @"store: PostgreSQL, schema (agentswarm_\d+)").Groups[1].Value;
+        Assert.NotEmpty(schema);
+        await using var dataSource = NpgsqlDataSource.Create(connection!);
+        await using var count = dataSource.CreateCommand("SELECT count(*) FROM information_schema.schemata WHERE schema_name = $1");
+        count.Parameters.Add(new NpgsqlParameter { Value = schema });
+        Assert.Equal(0L, await count.ExecuteScalarAsync());
+    }
+
+    /// <summary>Runs the built sample as a user would (<c>dotnet AgentSwarm.dll ...</c>); asserts exit 0 and returns what it printed.</summary>
+    private static async Task<string> RunSwarmAsync(params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "AgentSwarm.dll"), "--agents", "3", "--rounds", "6", "--lease-seconds", "4", "--dir", run })
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AgentSwarm.dll"));
+        foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }
@@ -25,14 +64,7 @@ public sealed class SwarmRunTests
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
         var output = await stdout + await stderr;
-
         Assert.True(process.ExitCode == 0, output);
-        Assert.Contains("invariant: OK", output, StringComparison.Ordinal);
-        // The kill happened, and the restarted agent took over its predecessor's identity lock as stale.
-        Assert.Contains("!! kill -9", output, StringComparison.Ordinal);
-        Assert.Matches(@"took its worker identity lock \(took over the stale lock of pid \d+", output);
-        // Seven-column summary with a total row: three agents, four processes (one restarted).
-        Assert.Matches(@"total\s+4\s", output);
-        Assert.False(Directory.Exists(run), "a successful run removes its directory");
+        return output;
     }
 }

@@ -34,16 +34,13 @@ internal static class AgentProcess
         var log = context.Log;
         log.Write(EventKinds.Started);
 
-        // One live process per worker directory: a restarted agent takes over its dead predecessor's lock at once.
-        await using var identity = await new WorkerIdentityLock(context.Layout.Worker(context.Options.Role!))
-            .AcquireAsync(cancellationToken: cancellationToken);
-        log.Write(EventKinds.LockAcquired, e => e with
-        {
-            Count = identity.TookOver is null ? 0 : 1,
-            Detail = identity.TookOver is { } old ? $"took over the {old.State.ToWireName()} lock of pid {old.Holder?.Pid}: {old.Reason}" : null,
-        });
+        await using var store = SwarmStores.Open(context);
 
-        await using var store = await SwarmStores.OpenAsync(context, cancellationToken);
+        // One live process per worker identity: a restarted agent replaces its dead predecessor's lock.
+        var (identity, replaced) = await store.AcquireIdentityAsync(cancellationToken);
+        await using var identityLock = identity;
+        log.Write(EventKinds.LockAcquired, e => e with { Count = replaced is null ? 0 : 1, Detail = replaced });
+
         await store.Store.RegisterAgentAsync(TAgent.AgentId, new AgentRegistration("swarm", context.Options.Role), cancellationToken);
         await LetPredecessorLeasesLapseAsync<TAgent>(context, store.Store, cancellationToken);
 

@@ -1,25 +1,88 @@
+using System.Diagnostics;
 using AgentLocks;
+using AgentLocks.Postgres;
 
 namespace AgentSwarm.Agents;
 
-/// <summary>The store an agent works with: the embedded file store under the run directory, or PostgreSQL.</summary>
+/// <summary>
+/// The backend an agent works with: the embedded file store and worker directories under the run directory, or
+/// one PostgreSQL schema per run for both reservations and identity locks (<c>--postgres</c>).
+/// </summary>
 internal sealed class SwarmStores : IAsyncDisposable
 {
-    private SwarmStores(IReservationStore store) => Store = store;
+    /// <summary>How long a restarted agent waits for the server to end its killed predecessor's session.</summary>
+    private static readonly TimeSpan IdentityWait = TimeSpan.FromSeconds(30);
+
+    private readonly AgentContext _context;
+    private readonly PostgresWorkerIdentityLock? _postgresLocks;
+
+    private SwarmStores(AgentContext context, IReservationStore store, PostgresWorkerIdentityLock? postgresLocks)
+    {
+        _context = context;
+        Store = store;
+        _postgresLocks = postgresLocks;
+    }
 
     public IReservationStore Store { get; }
 
-    public static Task<SwarmStores> OpenAsync(AgentContext context, CancellationToken cancellationToken)
+    public static SwarmStores Open(AgentContext context)
     {
-        _ = cancellationToken;
-        // TTLs are whole minutes; one minute on the accelerated clock is the demo's few-second lease.
-        var options = new ReservationStoreOptions
+        // TTLs are whole minutes: one minute is the shortest lease. On the file store the run's accelerated clock
+        // makes it a few seconds; PostgreSQL keeps time itself, so there it is a real minute.
+        var policy = new ReservationPolicy(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(1));
+        if (context.Options.Postgres is { } connection)
         {
-            TimeProvider = context.Clock,
-            Policy = new ReservationPolicy(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(1)),
-        };
-        return Task.FromResult(new SwarmStores(new FileReservationStore(context.Layout.Store, options)));
+            var options = new PostgresStoreOptions { Schema = context.Options.PostgresSchema, Policy = policy };
+            return new SwarmStores(context, new PostgresReservationStore(connection, options), new PostgresWorkerIdentityLock(connection, options));
+        }
+
+        var fileOptions = new ReservationStoreOptions { TimeProvider = context.Clock, Policy = policy };
+        return new SwarmStores(context, new FileReservationStore(context.Layout.Store, fileOptions), null);
     }
 
-    public ValueTask DisposeAsync() => Store is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+    /// <summary>
+    /// Takes the agent's worker identity: one live process per worker. Returns the held lock and, when it replaced
+    /// a dead holder, a line that says so.
+    /// </summary>
+    public async Task<(IAsyncDisposable Held, string? Replaced)> AcquireIdentityAsync(CancellationToken cancellationToken)
+    {
+        var role = _context.Options.Role!;
+        if (_postgresLocks is null)
+        {
+            // A restarted agent takes over its dead predecessor's lock file at once.
+            var held = await new WorkerIdentityLock(_context.Layout.Worker(role)).AcquireAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (held, held.TookOver is { } old ? $"took over the {old.State.ToWireName()} lock of pid {old.Holder?.Pid}: {old.Reason}" : null);
+        }
+
+        // The lock lives in the holder's database session: the server frees it when it sees the killed process's connection close.
+        var waited = Stopwatch.StartNew();
+        for (var attempt = 1; ; attempt++)
+        {
+            var held = await _postgresLocks.TryAcquireAsync(WorkerId.Parse(role), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (held is not null)
+            {
+                return (held, attempt > 1 ? $"after {waited.Elapsed.TotalSeconds:0.0} s, when the server had ended the previous holder's session" : null);
+            }
+
+            if (waited.Elapsed > IdentityWait)
+            {
+                throw new TimeoutException($"The worker identity {role} is still held after {IdentityWait.TotalSeconds} s.");
+            }
+
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgresLocks is not null)
+        {
+            await _postgresLocks.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (Store is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 }

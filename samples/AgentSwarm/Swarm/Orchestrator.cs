@@ -24,7 +24,7 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var layout = RunLayout.CreateFresh(options.RunDirectory, AgentCatalog.Roles.Take(options.Agents));
-        var backend = options.Postgres is null ? $"file store in {layout.Store}" : "PostgreSQL";
+        var backend = options.Postgres is null ? $"file store in {layout.Store}" : $"PostgreSQL, schema {options.PostgresSchema}";
         await output.WriteLineAsync($"AgentSwarm: {options.Agents} agent processes, {options.Rounds} rounds each, over {layout.Repository}").ConfigureAwait(false);
         await output.WriteLineAsync($"  store: {backend}; reservation lease {options.LeaseSeconds} s; {(options.Kill ? "one agent is killed with SIGKILL midway" : "no kill")}").ConfigureAwait(false);
 
@@ -91,9 +91,23 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
         if (!options.Keep && report.InvariantHolds && failed.Count == 0)
         {
             Directory.Delete(layout.Root, recursive: true);
+            await DropSchemaAsync().ConfigureAwait(false);
         }
 
         return report.InvariantHolds && failed.Count == 0 ? 0 : 1;
+    }
+
+    /// <summary>On PostgreSQL, a successful run leaves no tables behind, as it leaves no directory.</summary>
+    private async Task DropSchemaAsync()
+    {
+        if (options.Postgres is null)
+        {
+            return;
+        }
+
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(options.Postgres);
+        await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS \"{options.PostgresSchema}\" CASCADE");
+        await drop.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
     private async Task<(AgentView, SwarmEvent?)> NextAsync(CancellationToken cancellationToken)
@@ -140,7 +154,10 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
         await process.WaitForExitAsync().ConfigureAwait(false);
         _deathsNs[victim.Pid] = SwarmClock.NowNs();
         var replacement = Start(victim.Role, Math.Max(1, options.Rounds - victim.Rounds), layout);
-        await NoteAsync($"restarted {victim.Role} as pid {replacement.Pid}: it takes over the stale identity lock at once; the dead process's reservations come back when their {options.LeaseSeconds} s lease runs out", important: true).ConfigureAwait(false);
+        var identity = options.Postgres is null
+            ? "it takes over the stale identity lock at once"
+            : "it gets the identity lock once the server has ended the dead process's session";
+        await NoteAsync($"restarted {victim.Role} as pid {replacement.Pid}: {identity}; the dead process's reservations come back when their {options.LeaseSeconds} s lease runs out", important: true).ConfigureAwait(false);
         return true;
     }
 

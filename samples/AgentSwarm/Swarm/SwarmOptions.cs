@@ -7,16 +7,24 @@ internal sealed record SwarmOptions
 {
     public const int MaxAgents = 8;
 
+    private const int PostgresLeaseSeconds = 60;
+
     public int Agents { get; init; } = 6;
 
     public int Rounds { get; init; } = 10;
 
-    /// <summary>The lease of every reservation: short, so a killed agent's scopes come back within the run.</summary>
+    /// <summary>
+    /// The lease of every reservation: short, so a killed agent's scopes come back within the run. On PostgreSQL it is
+    /// always 60: leases run on the server's clock, which the sample cannot speed up, and the shortest TTL is a minute.
+    /// </summary>
     public int LeaseSeconds { get; init; } = 4;
 
     public bool Kill { get; init; } = true;
 
     public string? Postgres { get; init; }
+
+    /// <summary>The PostgreSQL schema of this run (one schema is one swarm), named after the run's epoch.</summary>
+    public string PostgresSchema => string.Create(CultureInfo.InvariantCulture, $"agentswarm_{EpochMs}");
 
     /// <summary>Where the run's repository, store and logs go; default a fresh temporary directory.</summary>
     public string? RunDirectory { get; init; }
@@ -30,11 +38,12 @@ internal sealed record SwarmOptions
     public string? Role { get; init; }
 
     public static string Usage =>
-        "usage: AgentSwarm [--agents N (1-8, default 6)] [--rounds N] [--lease-seconds S] [--no-kill] [--postgres CONN] [--dir DIR] [--keep]";
+        "usage: AgentSwarm [--agents N (1-8, default 6)] [--rounds N] [--lease-seconds S (default 4; 60 on PostgreSQL)] [--no-kill] [--postgres CONN] [--dir DIR] [--keep]";
 
     public static SwarmOptions Parse(IReadOnlyList<string> args)
     {
         var options = new SwarmOptions();
+        var leaseGiven = args.Contains("--lease-seconds");
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -51,6 +60,13 @@ internal sealed record SwarmOptions
                 "--epoch-ms" => options with { EpochMs = long.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
                 var other => throw new ArgumentException($"Unknown argument '{other}'."),
             };
+        }
+
+        if (options.Postgres is not null)
+        {
+            options = leaseGiven && options.LeaseSeconds != PostgresLeaseSeconds
+                ? throw new ArgumentException($"--lease-seconds is {PostgresLeaseSeconds} on PostgreSQL: leases run on the server's clock, and the shortest is a minute.")
+                : options with { LeaseSeconds = PostgresLeaseSeconds };
         }
 
         return options;

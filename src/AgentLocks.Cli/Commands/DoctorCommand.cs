@@ -5,66 +5,76 @@ using System.Text.Json.Nodes;
 namespace AgentLocks.Cli.Commands;
 
 /// <summary>
-/// <c>doctor [--fix] [--under DIR]</c>: finds what crashes and other tools leave behind, and with <c>--fix</c>
-/// repairs what is safe. It decides nothing itself: the identity-lock and store code judge (stale, held, damaged);
-/// the doctor collects their verdicts and acts on them. Damaged files are moved aside, never deleted.
+/// <c>doctor [--fix] [--under DIR] [--tmux-socket NAME[,NAME...]]</c>: finds what crashes and other tools leave
+/// behind, and with <c>--fix</c> repairs what is safe. It decides nothing itself: the identity-lock and store code
+/// judge (stale, held, damaged); the doctor collects their verdicts and acts on them. Damaged files are moved aside,
+/// never deleted. What it could not check is said, not silently skipped.
 /// </summary>
 internal static class DoctorCommand
 {
     public static CommandSpec[] All { get; } =
     [
-        new(["doctor"], "doctor", "doctor [--fix] [--under DIR]", ["under"], ["fix"], RunAsync),
+        new(["doctor"], "doctor", "doctor [--fix] [--under DIR] [--tmux-socket NAME[,NAME...]]", ["under", "tmux-socket"], ["fix"], RunAsync),
     ];
-
-    /// <summary>Suffix of a damaged file moved aside: the time it was moved, sortable and unique per second.</summary>
-    internal static string DamagedSuffix(DateTimeOffset now) => ".damaged-" + now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
 
     private static async Task<CommandResult> RunAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        var fix = context.Flag("fix");
-        var findings = new List<Finding>();
+        var report = new Report(context.Flag("fix"));
         var under = context.Optional("under") is { } dir ? Path.GetFullPath(dir) : null;
         if (under is not null)
         {
-            await CheckIdentityLocksAsync(under, fix, findings, cancellationToken).ConfigureAwait(false);
+            await CheckIdentityLocksAsync(under, context.TmuxSockets(), report, cancellationToken).ConfigureAwait(false);
         }
 
-        await CheckStoreAsync(context.Root, fix, findings, cancellationToken).ConfigureAwait(false);
+        await CheckStoreAsync(context.Root, report, cancellationToken).ConfigureAwait(false);
 
         var data = new JsonObject
         {
             ["root"] = context.Root,
             ["under"] = under,
-            ["fix"] = fix,
-            ["healthy"] = findings.Count == 0,
-            ["findings"] = new JsonArray([.. findings.Select(f => (JsonNode)f.ToJson())]),
+            ["fix"] = report.Fix,
+            ["healthy"] = report.Findings.Count == 0,
+            ["findings"] = new JsonArray([.. report.Findings.Select(f => (JsonNode)f.ToJson())]),
+            ["not_checked"] = new JsonArray([.. report.NotChecked.Select(n => (JsonNode?)JsonValue.Create(n))]),
         };
-        return new CommandResult(data, Human(findings, context.Root, under, fix));
+        return new CommandResult(data, Human(report, context.Root, under));
     }
 
-    private static async Task CheckIdentityLocksAsync(string under, bool fix, List<Finding> findings, CancellationToken cancellationToken)
+    private static async Task CheckIdentityLocksAsync(string under, IReadOnlyList<string?>? tmuxSockets, Report report, CancellationToken cancellationToken)
     {
         var scan = await WorkerIdentityLock.FindAllAsync(under, cancellationToken).ConfigureAwait(false);
-        var cleaned = fix
+        var cleaned = report.Fix
             ? (await WorkerIdentityLock.CleanStaleAsync(under, cancellationToken).ConfigureAwait(false)).Cleaned.Select(s => s.WorkerDirectory).ToHashSet()
             : [];
         foreach (var stale in scan.Locks.Where(s => s.State == WorkerLockState.Stale))
         {
-            findings.Add(new("stale-lock", LockPath(stale.WorkerDirectory), $"{stale.Reason} (pid {stale.Holder?.Pid})",
-                !fix ? null : cleaned.Contains(stale.WorkerDirectory) ? "removed" : "left: it changed since it was judged"));
+            report.Add("stale-lock", LockPath(stale.WorkerDirectory), $"{stale.Reason} (pid {stale.Holder?.Pid})",
+                cleaned.Contains(stale.WorkerDirectory) ? "removed" : "left: it changed since it was judged");
         }
 
-        var collisions = await WorkerIdentityLock.DetectCollisionsAsync(under, null, cancellationToken).ConfigureAwait(false);
-        foreach (var gone in collisions.Collisions.Where(c => c.Kind == WorkerLockCollisionKind.SessionNotFound))
+        // tmux is asked only when a live lock names a session, so a machine without tmux and without such locks is fine.
+        if (scan.Locks.Any(s => s is { State: WorkerLockState.Locked, Holder.Session: not null }))
         {
-            // The holder lives: killing or unlocking it is a decision for people, not for doctor.
-            findings.Add(new("session-gone", LockPath(gone.Status.WorkerDirectory), gone.Message, fix ? "left: its process is alive" : null));
+            try
+            {
+                var collisions = await WorkerIdentityLock.DetectCollisionsAsync(under, tmuxSockets, cancellationToken).ConfigureAwait(false);
+                foreach (var gone in collisions.Collisions.Where(c => c.Kind == WorkerLockCollisionKind.SessionNotFound))
+                {
+                    // The holder lives: killing or unlocking it is a decision for people, not for doctor.
+                    report.Add("session-gone", LockPath(gone.Status.WorkerDirectory), gone.Message, "left: its process is alive",
+                        repair: $"not by --fix: end pid {gone.Status.Holder?.Pid}, or agentlocks lock release --force --worker {gone.Status.WorkerDirectory}");
+                }
+            }
+            catch (AgentLocksException e) when (e.Code == ErrorCode.InternalError)
+            {
+                report.NotChecked.Add("tmux sessions: " + e.Message);
+            }
         }
 
         foreach (var damaged in scan.Problems.Where(p => p.Code == ErrorCode.InvalidLock))
         {
-            var action = fix ? await MoveAsideDamagedLockAsync(damaged.Path, cancellationToken).ConfigureAwait(false) : null;
-            findings.Add(new("damaged-lock", damaged.Path, damaged.Message, action));
+            report.Add("damaged-lock", damaged.Path, damaged.Message,
+                report.Fix ? await MoveAsideDamagedLockAsync(damaged.Path, cancellationToken).ConfigureAwait(false) : null);
         }
     }
 
@@ -81,11 +91,11 @@ internal static class DoctorCommand
         }
         catch (AgentLocksException e) when (e.Code == ErrorCode.InvalidLock)
         {
-            return MoveAside(file.LockPath);
+            return "moved aside to " + DamagedFile.MoveAside(file.LockPath, DateTimeOffset.UtcNow);
         }
     }
 
-    private static async Task CheckStoreAsync(string root, bool fix, List<Finding> findings, CancellationToken cancellationToken)
+    private static async Task CheckStoreAsync(string root, Report report, CancellationToken cancellationToken)
     {
         var files = new FileReservationPersistence(root, TimeProvider.System, new ReservationStoreOptions().LockTimeout);
         if (!Directory.Exists(files.ReservationsDirectory))
@@ -94,91 +104,107 @@ internal static class DoctorCommand
         }
 
         // beadboard's mutex left by a crashed process: every later call would wait on it.
-        var mutex = await StoreMutex.InspectAsync(files.LockPath, removeStale: fix, cancellationToken).ConfigureAwait(false);
+        var mutex = await StoreMutex.InspectAsync(files.LockPath, removeStale: report.Fix, cancellationToken).ConfigureAwait(false);
         if (mutex.Verdict is LockVerdict.Stale or LockVerdict.RemovedStale)
         {
-            findings.Add(new("orphaned-mutex", files.LockPath, $"left behind by {mutex.Holder}, which is gone",
-                mutex.Verdict == LockVerdict.RemovedStale ? "removed" : null));
+            report.Add("orphaned-mutex", files.LockPath, $"left behind by {mutex.Holder}, which is gone",
+                mutex.Verdict == LockVerdict.RemovedStale ? "removed" : null);
         }
 
         if (mutex.Verdict == LockVerdict.Stale)
         {
-            // Reading the store would recover the mutex, and without --fix doctor changes nothing.
+            // Reading the store takes the mutex, which removes the orphan; without --fix doctor changes nothing.
+            report.NotChecked.Add("store files and expired reservations: not read while the orphaned mutex is in place");
             return;
         }
 
-        try
+        var damaged = await files.FindDamagedAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var file in damaged)
         {
-            // A decision that changes nothing: the store reads and checks everything under its mutex, writes nothing.
-            var expired = await files.UpdateAsync(
-                withHistory: false,
-                ledger => ledger.Active.Where(r => !r.IsLiveAt(files.TimeProvider.GetUtcNow())).ToList(),
-                cancellationToken).ConfigureAwait(false);
-            if (fix && expired.Count > 0)
-            {
-                await new FileReservationStore(root).GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
+            report.Add("damaged-store-file", file.Path, file.Reason,
+                report.Fix ? await MoveAsideAsync(files, file.Path, cancellationToken).ConfigureAwait(false) : null);
+        }
 
-            findings.AddRange(expired.Select(r => new Finding(
-                "expired-reservation",
-                files.ActivePath,
+        if (damaged.Count > 0 && !report.Fix)
+        {
+            report.NotChecked.Add("expired reservations: the store cannot be read while a file of it is damaged");
+            return;
+        }
+
+        // A decision that changes nothing: the store reads and checks everything under its mutex, writes nothing.
+        var expired = await files.UpdateAsync(
+            withHistory: false,
+            ledger => ledger.Active.Where(r => !r.IsLiveAt(files.TimeProvider.GetUtcNow())).ToList(),
+            cancellationToken).ConfigureAwait(false);
+        if (report.Fix && expired.Count > 0)
+        {
+            // The store's own status call sweeps expired reservations into the history.
+            await new FileReservationStore(root).GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var r in expired)
+        {
+            report.Add("expired-reservation", files.ActivePath,
                 $"{r.Scope} by {r.AgentId} for {r.BeadId} expired at {r.ExpiresAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}",
-                fix ? "swept into the history as expired" : null)));
-        }
-        catch (AgentLocksException e) when (e.Code == ErrorCode.StoreCorrupt)
-        {
-            var damaged = new[] { files.ActivePath, files.HistoryPath, files.CeilingPath }
-                .FirstOrDefault(path => e.Message.StartsWith(path + " ", StringComparison.Ordinal));
-            var action = !fix ? null
-                : damaged is null ? "left: the damaged file could not be named"
-                : await MoveAsideUnderMutexAsync(files, damaged, cancellationToken).ConfigureAwait(false);
-            findings.Add(new("damaged-store-file", damaged ?? files.ReservationsDirectory, e.Message, action));
+                "swept into the history as expired");
         }
     }
 
-    private static async Task<string> MoveAsideUnderMutexAsync(FileReservationPersistence files, string path, CancellationToken cancellationToken)
+    private static async Task<string> MoveAsideAsync(FileReservationPersistence files, string path, CancellationToken cancellationToken)
     {
-        using var mutex = await StoreMutex.AcquireAsync(files.LockPath, new ReservationStoreOptions().LockTimeout, cancellationToken).ConfigureAwait(false);
-        return MoveAside(path);
-    }
-
-    /// <summary>Renames (never deletes) a damaged file; a name already taken is never overwritten.</summary>
-    private static string MoveAside(string path)
-    {
-        var target = path + DamagedSuffix(DateTimeOffset.UtcNow);
-        for (var n = 2; Path.Exists(target); n++)
+        if (await files.MoveAsideIfDamagedAsync(path, cancellationToken).ConfigureAwait(false) is not { } target)
         {
-            target = path + DamagedSuffix(DateTimeOffset.UtcNow) + "-" + n.ToString(CultureInfo.InvariantCulture);
+            return "left: it is readable now";
         }
 
-        File.Move(path, target, overwrite: false);
-        return "moved aside to " + target;
+        // Without its file the agent is unknown to the store: its reserve calls fail until it registers again.
+        var again = Path.GetDirectoryName(path) == files.AgentsDirectory
+            ? $"; register it again: agentlocks agent register --agent {Path.GetFileNameWithoutExtension(path)}"
+            : string.Empty;
+        return "moved aside to " + target + again;
     }
 
     private static string LockPath(string worker) => new LockFile(worker).LockPath;
 
-    private static string Human(List<Finding> findings, string root, string? under, bool fix)
+    private static string Human(Report report, string root, string? under)
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"store {root}; identity locks {(under is null ? "not checked (give --under DIR)" : "below " + under)}").AppendLine();
-        if (findings.Count == 0)
+        foreach (var skipped in report.NotChecked)
+        {
+            text.Append("not checked: ").AppendLine(skipped);
+        }
+
+        if (report.Findings.Count == 0)
         {
             return text.Append("healthy: nothing to repair").ToString();
         }
 
-        var rows = findings.Select(f => new[] { f.Kind, f.Path, f.Detail, f.Action ?? (fix ? "" : "run doctor --fix") }).ToList();
-        string[] header = ["problem", "path", "detail", fix ? "done" : "repair"];
-        var widths = header.Select((h, c) => Math.Max(h.Length, rows.Max(r => r[c].Length))).ToArray();
-        foreach (var row in rows.Prepend(header))
-        {
-            text.AppendJoin("  ", row.Select((cell, c) => c == row.Length - 1 ? cell : cell.PadRight(widths[c]))).AppendLine();
-        }
+        var rows = report.Findings.Select(f => (IReadOnlyList<Cell>)[f.Kind, f.Path, f.Detail, f.Action ?? f.Repair]).ToList();
+        text.Append(TextTable.Render(["problem", "path", "detail", report.Fix ? "done" : "repair"], rows, TextTable.UseColor)).AppendLine();
 
-        return text.Append(CultureInfo.InvariantCulture, $"{findings.Count} problem(s){(fix ? "; repaired what is safe to repair" : "")}").ToString();
+        return text.Append(CultureInfo.InvariantCulture, $"{report.Findings.Count} problem(s){(report.Fix ? "; repaired what is safe to repair" : "")}").ToString();
     }
 
-    /// <summary>One problem: what, where, why, and what <c>--fix</c> did (null without <c>--fix</c>).</summary>
-    private sealed record Finding(string Kind, string Path, string Detail, string? Action)
+    /// <summary>What the doctor found, and what it could not check.</summary>
+    private sealed class Report(bool fix)
+    {
+        public bool Fix { get; } = fix;
+
+        public List<Finding> Findings { get; } = [];
+
+        public List<string> NotChecked { get; } = [];
+
+        /// <summary>
+        /// Adds a finding; <paramref name="actionWhenFixing"/> is what <c>--fix</c> did, and is dropped without it;
+        /// <paramref name="repair"/> says how it is repaired.
+        /// </summary>
+        public void Add(string kind, string path, string detail, string? actionWhenFixing, string repair = "run doctor --fix")
+            => Findings.Add(new Finding(kind, path, detail, Fix ? actionWhenFixing : null, repair));
+    }
+
+    /// <summary>One problem: what, where, why, what <c>--fix</c> did (null without <c>--fix</c>), and how it is repaired.</summary>
+    private sealed record Finding(string Kind, string Path, string Detail, string? Action, string Repair)
     {
         public JsonObject ToJson() => new()
         {
@@ -186,6 +212,7 @@ internal static class DoctorCommand
             ["path"] = Path,
             ["detail"] = Detail,
             ["action"] = Action,
+            ["repair"] = Repair,
         };
     }
 }

@@ -19,7 +19,7 @@ public enum ErrorCode
     /// <summary><c>RESERVATION_STALE_FOUND</c>: an overlapping reservation has expired; ask for takeover to take it.</summary>
     ReservationStaleFound,
 
-    /// <summary><c>LOCKED</c>: the worker identity is held by a live process.</summary>
+    /// <summary><c>LOCKED</c>: the worker identity, or a file store's <c>reservations/.lock</c> mutex past its timeout, is held by a live process.</summary>
     Locked,
 
     /// <summary><c>AGENT_NOT_FOUND</c>: the agent is not registered.</summary>

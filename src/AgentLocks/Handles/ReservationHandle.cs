@@ -2,7 +2,8 @@ namespace AgentLocks;
 
 /// <summary>
 /// A held reservation. Disposing releases it (once; later disposals do nothing). <see cref="HandleLost"/> is
-/// cancelled when the lease is lost: it expired, another agent took it over, or it was released by someone else.
+/// cancelled when the lease is lost: it expired, another agent took it over, it was released by someone else, or
+/// the store's connection to its server was lost (PostgreSQL).
 /// A lease monitor checks every third of the TTL (on the store's <see cref="TimeProvider"/>), and with
 /// <see cref="ReservationRequest.AutoRenew"/> renews the lease instead.
 /// </summary>
@@ -16,11 +17,12 @@ public sealed class ReservationHandle : ILockHandle
     private readonly CancellationTokenSource _lost = new();
     private readonly object _gate = new();
     private readonly ITimer _monitor;
+    private readonly CancellationTokenRegistration _connectionLost;
     private Reservation _reservation;
     private int _ticking;
     private bool _disposed;
 
-    internal ReservationHandle(IReservationLeaseOwner owner, Reservation reservation, TimeSpan ttl, bool autoRenew, TimeProvider time)
+    internal ReservationHandle(IReservationLeaseOwner owner, Reservation reservation, TimeSpan ttl, bool autoRenew, TimeProvider time, CancellationToken connectionLost = default)
     {
         _owner = owner;
         _reservation = reservation;
@@ -29,6 +31,7 @@ public sealed class ReservationHandle : ILockHandle
         _time = time;
         var period = ttl / 3;
         _monitor = time.CreateTimer(_ => OnMonitorTick(), null, period, period);
+        _connectionLost = connectionLost.Register(static handle => ((ReservationHandle)handle!).MarkLost(), this);
     }
 
     /// <summary>The reservation as last granted, renewed or seen by the lease monitor.</summary>
@@ -77,6 +80,7 @@ public sealed class ReservationHandle : ILockHandle
         }
 
         await _monitor.DisposeAsync().ConfigureAwait(false);
+        await _connectionLost.DisposeAsync().ConfigureAwait(false);
         try
         {
             await _owner.ReleaseAsync(Reservation, CancellationToken.None).ConfigureAwait(false);

@@ -30,21 +30,12 @@ internal static class LockJudge
             return (WorkerLockState.ForeignHost, $"written on host '{info.HostName}', this is '{processes.HostName}': only a force release takes it");
         }
 
-        if (info.BootId is not null && processes.BootId is not null && !string.Equals(info.BootId, processes.BootId, StringComparison.OrdinalIgnoreCase))
+        return processes.Check(info.Pid, info.ProcessStartTime, info.BootId, out var current) switch
         {
-            return (WorkerLockState.Stale, "the machine has rebooted since the lock was taken");
-        }
-
-        if (!processes.IsAlive(info.Pid))
-        {
-            return (WorkerLockState.Stale, $"process {info.Pid} is not running");
-        }
-
-        if (info.ProcessStartTime is { } recorded && processes.StartTime(info.Pid) is { } current && current != recorded)
-        {
-            return (WorkerLockState.Stale, $"PID {info.Pid} now belongs to another process (start time {current}, the holder's was {recorded})");
-        }
-
-        return (WorkerLockState.Locked, $"held by process {info.Pid}");
+            ProcessVerdict.Rebooted => (WorkerLockState.Stale, "the machine has rebooted since the lock was taken"),
+            ProcessVerdict.NotRunning => (WorkerLockState.Stale, $"process {info.Pid} is not running"),
+            ProcessVerdict.PidReused => (WorkerLockState.Stale, $"PID {info.Pid} now belongs to another process (start time {current}, the holder's was {info.ProcessStartTime})"),
+            _ => (WorkerLockState.Locked, $"held by process {info.Pid}"),
+        };
     }
 }

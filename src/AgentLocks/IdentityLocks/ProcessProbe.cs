@@ -21,10 +21,14 @@ internal interface IProcessProbe
 /// <summary>The real machine: <c>kill(pid, 0)</c> and <c>/proc</c>.</summary>
 internal sealed class LinuxProcessProbe : IProcessProbe
 {
-    public static readonly LinuxProcessProbe Instance = new();
+    public static readonly LinuxProcessProbe Instance = new(Native.ProbeSignal);
 
-    private LinuxProcessProbe()
+    private readonly Func<int, int> _probeSignal;
+
+    /// <param name="probeSignal"><c>kill(pid, 0)</c>: 0 or the errno. A seam, because as root a real <c>EPERM</c> cannot happen.</param>
+    internal LinuxProcessProbe(Func<int, int> probeSignal)
     {
+        _probeSignal = probeSignal;
         HostName = ReadTrimmed("/proc/sys/kernel/hostname") ?? System.Net.Dns.GetHostName();
         BootId = ReadTrimmed("/proc/sys/kernel/random/boot_id");
     }
@@ -33,7 +37,7 @@ internal sealed class LinuxProcessProbe : IProcessProbe
 
     public string? BootId { get; }
 
-    public bool IsAlive(int pid) => pid > 0 && Native.ProbeSignal(pid) is 0 or Native.EPERM;
+    public bool IsAlive(int pid) => pid > 0 && _probeSignal(pid) is 0 or Native.EPERM;
 
     public long? StartTime(int pid)
     {
@@ -75,5 +79,48 @@ internal sealed class LinuxProcessProbe : IProcessProbe
         {
             return null;
         }
+    }
+}
+
+/// <summary>What a recorded process identity (PID, start time, boot) says about that process now.</summary>
+internal enum ProcessVerdict
+{
+    /// <summary>The recorded process still runs.</summary>
+    Running,
+
+    /// <summary>The machine has rebooted since the record was written: no process from then runs.</summary>
+    Rebooted,
+
+    /// <summary>No process has that PID.</summary>
+    NotRunning,
+
+    /// <summary>The PID is alive but started at another time: the recorder is gone and its PID reused.</summary>
+    PidReused,
+}
+
+/// <summary>
+/// The one rule for "does the process that wrote this record still run": same boot, PID alive, same start time
+/// when both are known. Identity locks and the reservation store's mutex both ask here.
+/// </summary>
+internal static class ProcessIdentity
+{
+    /// <summary>Judges a recorded <paramref name="pid"/>; <paramref name="currentStartTime"/> is the PID's start time now, when read.</summary>
+    public static ProcessVerdict Check(this IProcessProbe probe, int pid, long? startTime, string? bootId, out long? currentStartTime)
+    {
+        currentStartTime = null;
+        if (bootId is not null && probe.BootId is not null && !string.Equals(bootId, probe.BootId, StringComparison.OrdinalIgnoreCase))
+        {
+            return ProcessVerdict.Rebooted;
+        }
+
+        if (!probe.IsAlive(pid))
+        {
+            return ProcessVerdict.NotRunning;
+        }
+
+        currentStartTime = startTime is null ? null : probe.StartTime(pid);
+        return startTime is { } recorded && currentStartTime is { } current && current != recorded
+            ? ProcessVerdict.PidReused
+            : ProcessVerdict.Running;
     }
 }

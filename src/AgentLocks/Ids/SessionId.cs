@@ -39,7 +39,7 @@ public readonly struct SessionId : IEquatable<SessionId>, IComparable<SessionId>
     static bool ISpanParsable<SessionId>.TryParse(ReadOnlySpan<char> s, IFormatProvider? provider, out SessionId result) => TryParse(s.ToString(), out result);
 
     /// <summary>What kind of tmux object this ID names: gastown records pane IDs (<c>%12</c>) where it means sessions.</summary>
-    /// <remarks>Usage: <c>if (session.Kind == TmuxTargetKind.Pane) { ... }</c></remarks>
+    /// <remarks>Usage: <c>if (session.Kind == TmuxTargetKind.PaneId) { ... }</c></remarks>
     public TmuxTargetKind Kind => Value switch
     {
         ['$', .. var n] when IsNumber(n) => TmuxTargetKind.SessionId,

@@ -20,6 +20,12 @@ internal interface IReservationPersistence
     /// <summary>Creates or refreshes an agent's record atomically; <paramref name="decide"/> gets the existing record and <c>now</c>.</summary>
     Task<AgentRecord> UpsertAgentAsync(AgentId agent, Func<AgentRecord?, DateTimeOffset, AgentRecord> decide, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Cancelled when the connection the store's handles depend on is lost (PostgreSQL); a handle granted while it
+    /// is read reports <c>HandleLost</c> then. Stores without such a connection never cancel it.
+    /// </summary>
+    CancellationToken ConnectionLost => CancellationToken.None;
+
     /// <summary>The agents' messages (beadboard's <c>messages/index</c>); stores without messages return none.</summary>
     Task<IReadOnlyList<AgentMessage>> ReadMessagesAsync(CancellationToken cancellationToken);
 }

@@ -20,6 +20,9 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     public async Task<ReserveResult> TryReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+
+        // Read before the grant, so a connection lost while granting is reported by the handle too.
+        var connectionLost = persistence.ConnectionLost;
         var outcome = await persistence.UpdateAsync(false, ledger => ledger.Reserve(request, Policy), cancellationToken).ConfigureAwait(false);
         if (outcome.Error is { } error)
         {
@@ -27,7 +30,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         }
 
         Policy.Validate(request.Ttl, out var ttl);
-        return ReserveResult.Granted(new ReservationHandle(this, outcome.Value!, ttl, request.AutoRenew, persistence.TimeProvider));
+        return ReserveResult.Granted(new ReservationHandle(this, outcome.Value!, ttl, request.AutoRenew, persistence.TimeProvider, connectionLost));
     }
 
     public async Task<ReservationSetHandle> ReserveAllAsync(IEnumerable<ReservationRequest> requests, CancellationToken cancellationToken = default)

@@ -110,9 +110,13 @@ public sealed class FileStoreFormatTests : IDisposable
         await using var taken = await store.ReserveAsync(new ReservationRequest(AgentId.Parse("agent-c"), scope, BeadId.Parse("bb-104")) { TakeoverStale = true });
         await taken.DisposeAsync();
         await old.DisposeAsync();
+        _time.Advance(TimeSpan.FromHours(1));
+        await store.GetStatusAsync(); // sweeps beadboard's agent-a reservation
 
         var lines = (await File.ReadAllLinesAsync(_root.File("reservations", "history.jsonl"))).Skip(2).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Equal(["reserved", "renewed", "taken_over", "reserved", "released"], lines.Select(l => l.GetProperty("event").GetString()));
+        Assert.Equal(["reserved", "renewed", "taken_over", "reserved", "released", "expired"], lines.Select(l => l.GetProperty("event").GetString()));
+        Assert.Equal("agent-a", lines[5].GetProperty("agent_id").GetString());
+        Assert.Equal("expired", lines[5].GetProperty("state").GetString());
         var takeover = lines[2];
         Assert.Equal("agent-b", takeover.GetProperty("agent_id").GetString());
         Assert.Equal("expired", takeover.GetProperty("state").GetString());
@@ -170,6 +174,7 @@ public sealed class FileStoreFormatTests : IDisposable
     [InlineData("{\"reservations\": [ null ]}")]
     [InlineData("{\"reservations\": [ {\"reservation_id\": \"res_1\", \"scope\": \"../etc\", \"agent_id\": \"agent-a\", \"bead_id\": \"bb-1\", \"state\": \"active\", \"created_at\": \"2026-11-23T18:53:27.347Z\", \"expires_at\": \"2026-11-23T19:53:27.347Z\", \"released_at\": null} ]}")]
     [InlineData("{\"reservations\": [ {\"reservation_id\": \"res_1\", \"scope\": \"src\", \"agent_id\": \"agent-a\", \"bead_id\": \"bb-1\", \"state\": \"active\", \"created_at\": \"yesterday\", \"expires_at\": \"2026-11-23T19:53:27.347Z\", \"released_at\": null} ]}")]
+    [InlineData("{\"reservations\": [ {\"reservation_id\": \"res_1\", \"scope\": \"src\", \"agent_id\": \"agent-a\", \"bead_id\": \"bb-1\", \"state\": \"active\", \"created_at\": \"2026-11-23\", \"expires_at\": \"2026-11-23T19:53:27.347Z\", \"released_at\": null} ]}")]
     public async Task A_damaged_active_file_is_store_corrupt_and_left_as_it_is(string content)
     {
         var path = _root.File("reservations", "active.json");
@@ -211,6 +216,36 @@ public sealed class FileStoreFormatTests : IDisposable
         var release = await Assert.ThrowsAsync<AgentLocksException>(() => Store().ReleaseAsync(AgentA, ScopePattern.Parse("/repo/src/auth")));
         Assert.Equal(ErrorCode.StoreCorrupt, release.Code);
         Assert.Equal(before, await File.ReadAllBytesAsync(historyPath));
+    }
+
+    [Theory]
+    [InlineData("not json\n")]
+    [InlineData("{\"reservation_id\":\"res_1\"}\n")]
+    public async Task Garbage_at_the_end_of_the_history_stops_every_write(string garbage)
+    {
+        var historyPath = _root.File("reservations", "history.jsonl");
+        await File.AppendAllTextAsync(historyPath, garbage);
+        var history = await File.ReadAllBytesAsync(historyPath);
+        var active = await File.ReadAllBytesAsync(_root.File("reservations", "active.json"));
+
+        // Damage is not a refusal to return: even TryReserveAsync throws it.
+        var reserve = await Assert.ThrowsAsync<AgentLocksException>(() => Store().TryReserveAsync(new ReservationRequest(AgentB, ScopePattern.Parse("/repo/lib"), BeadId.Parse("bb-1"))));
+        Assert.Equal(ErrorCode.StoreCorrupt, reserve.Code);
+        Assert.Contains("last line", reserve.Message, StringComparison.Ordinal);
+        var release = await Assert.ThrowsAsync<AgentLocksException>(() => Store().ReleaseAsync(AgentA, ScopePattern.Parse("/repo/src/auth")));
+        Assert.Equal(ErrorCode.StoreCorrupt, release.Code);
+
+        Assert.Equal(history, await File.ReadAllBytesAsync(historyPath));
+        Assert.Equal(active, await File.ReadAllBytesAsync(_root.File("reservations", "active.json")));
+    }
+
+    [Fact]
+    public async Task Blank_lines_at_the_end_of_the_history_are_not_damage()
+    {
+        var historyPath = _root.File("reservations", "history.jsonl");
+        await File.AppendAllTextAsync(historyPath, "\n\n");
+        await using var held = await Store().ReserveAsync(new ReservationRequest(AgentB, ScopePattern.Parse("/repo/lib"), BeadId.Parse("bb-1")));
+        Assert.Equal(new StatusSummary(2, 1, 1, 1), (await Store().GetStatusAsync()).Summary);
     }
 
     [Fact]

@@ -28,10 +28,30 @@ public sealed class StoreMutexTests : IDisposable
     [Fact]
     public async Task A_lock_whose_pid_was_reused_is_removed_at_once()
     {
-        // Our own PID is alive, but it did not start in 2001: the writer is gone and its PID reused.
-        await File.WriteAllTextAsync(LockPath, $"{Environment.ProcessId}\n2001-01-01T00:00:00.000Z\n");
+        // Our own PID is alive, but it did not start one tick after boot: the writer is gone and its PID reused.
+        await File.WriteAllTextAsync(LockPath, $"{Environment.ProcessId}\n1\n");
         var elapsed = await TimeRegisterAsync(Store(TimeSpan.FromSeconds(30)));
         Assert.True(elapsed < TimeSpan.FromSeconds(5), $"took {elapsed}");
+    }
+
+    [Fact]
+    public async Task A_lock_written_before_a_reboot_is_removed_at_once()
+    {
+        // A live PID with its true start time, but another boot: the writer died with the machine.
+        var start = LinuxProcessProbe.Instance.StartTime(Environment.ProcessId);
+        await File.WriteAllTextAsync(LockPath, $"{Environment.ProcessId}\n{start}\n{Guid.NewGuid()}\n");
+        var elapsed = await TimeRegisterAsync(Store(TimeSpan.FromSeconds(30)));
+        Assert.True(elapsed < TimeSpan.FromSeconds(5), $"took {elapsed}");
+    }
+
+    [Fact]
+    public async Task A_lock_with_the_live_holders_start_time_and_boot_is_respected()
+    {
+        var content = $"{Environment.ProcessId}\n{LinuxProcessProbe.Instance.StartTime(Environment.ProcessId)}\n{LinuxProcessProbe.Instance.BootId}\n";
+        await File.WriteAllTextAsync(LockPath, content);
+        var error = await Assert.ThrowsAsync<AgentLocksException>(() => Store(TimeSpan.FromMilliseconds(200)).RegisterAgentAsync(Agent));
+        Assert.Equal(ErrorCode.Locked, error.Code);
+        Assert.Equal(content, await File.ReadAllTextAsync(LockPath));
     }
 
     [Fact]
@@ -79,7 +99,7 @@ public sealed class StoreMutexTests : IDisposable
     }
 
     [Fact]
-    public async Task The_lock_holds_our_pid_and_start_time_while_held_and_is_gone_after()
+    public async Task The_lock_holds_our_pid_start_time_and_boot_while_held_and_is_gone_after()
     {
         var (held, mutex) = (string.Empty, await StoreMutex.AcquireAsync(LockPath, TimeSpan.FromSeconds(5), CancellationToken.None));
         using (mutex)
@@ -91,9 +111,48 @@ public sealed class StoreMutexTests : IDisposable
 
         var lines = held.Split('\n');
         Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), lines[0]);
-        var written = DateTimeOffset.Parse(lines[1], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True((ProcessLiveness.CurrentStartTime!.Value - written).Duration() < TimeSpan.FromMilliseconds(1));
+        Assert.Equal(await OwnStartTicksAsync(), lines[1]);
+        Assert.Equal((await File.ReadAllTextAsync("/proc/sys/kernel/random/boot_id")).Trim(), lines[2]);
         Assert.False(File.Exists(LockPath));
+    }
+
+    [Fact]
+    public async Task A_status_sweep_waits_for_the_mutex_like_every_write()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var store = new FileReservationStore(_root.Path, new ReservationStoreOptions { TimeProvider = time, LockTimeout = TimeSpan.FromMilliseconds(300) });
+        await store.RegisterAgentAsync(Agent);
+        await using var held = await store.ReserveAsync(new ReservationRequest(Agent, ScopePattern.Parse("src"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5)));
+        time.Advance(TimeSpan.FromMinutes(10)); // due for the sweep
+        var active = await File.ReadAllBytesAsync(_root.File("reservations", "active.json"));
+
+        using (await StoreMutex.AcquireAsync(LockPath, TimeSpan.FromSeconds(5), CancellationToken.None))
+        {
+            var locked = await Assert.ThrowsAsync<AgentLocksException>(() => store.GetStatusAsync());
+            Assert.Equal(ErrorCode.Locked, locked.Code);
+            Assert.Equal(active, await File.ReadAllBytesAsync(_root.File("reservations", "active.json")));
+        }
+
+        Assert.Equal(1, (await store.GetStatusAsync()).Summary.Expired);
+    }
+
+    [Fact]
+    public async Task Durable_writes_of_one_file_from_many_threads_never_share_a_temporary_name()
+    {
+        var path = _root.File("reservations", "shared.json");
+        var contents = Enumerable.Range(0, 64).Select(i => System.Text.Encoding.UTF8.GetBytes($"writer {i}\n")).ToList();
+        using var start = new ManualResetEventSlim();
+        var writers = contents.Select(content => Task.Run(() =>
+        {
+            start.Wait();
+            DurableFile.WriteAtomic(path, content);
+        })).ToList();
+        start.Set();
+        await Task.WhenAll(writers);
+
+        // Every writer finished (none found its temporary file taken), the file is one whole write, and no temporary file is left.
+        Assert.Contains(await File.ReadAllBytesAsync(path), contents);
+        Assert.Equal(["shared.json"], Directory.EnumerateFiles(LockDirectory).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -126,6 +185,13 @@ public sealed class StoreMutexTests : IDisposable
         using var process = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
         await process.WaitForExitAsync();
         return process.Id;
+    }
+
+    /// <summary>Our start time in clock ticks since boot: field 22 of <c>/proc/self/stat</c>, read without the probe.</summary>
+    private static async Task<string> OwnStartTicksAsync()
+    {
+        var stat = await File.ReadAllTextAsync("/proc/self/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
     }
 
     /// <summary>Reads the held lock the way beadboard would (no OS lock of its own).</summary>

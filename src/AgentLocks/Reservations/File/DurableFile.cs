@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace AgentLocks;
@@ -9,8 +8,6 @@ namespace AgentLocks;
 /// </summary>
 internal static class DurableFile
 {
-    private const int ReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY on Linux
-
     /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> all at once.</summary>
     public static void WriteAtomic(string path, ReadOnlySpan<byte> content)
     {
@@ -32,7 +29,7 @@ internal static class DurableFile
             throw;
         }
 
-        SyncDirectory(Path.GetDirectoryName(path)!);
+        Native.FsyncDirectory(Path.GetDirectoryName(path)!);
     }
 
     /// <summary>Appends <paramref name="content"/> and flushes it to disk.</summary>
@@ -47,49 +44,7 @@ internal static class DurableFile
 
         if (created)
         {
-            SyncDirectory(Path.GetDirectoryName(path)!);
+            Native.FsyncDirectory(Path.GetDirectoryName(path)!);
         }
     }
-
-    /// <summary>fsync of a directory, so a rename or create in it is durable. Windows has no such call and needs none.</summary>
-    public static void SyncDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        var fd = Open(directory, OperatingSystem.IsLinux() ? ReadOnlyDirectory : 0);
-        if (fd < 0)
-        {
-            throw new IOException($"Cannot open directory '{directory}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
-        }
-
-        try
-        {
-            if (Fsync(fd) != 0)
-            {
-                throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
-            }
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
-    }
-
-    // DllImport of blittable arguments (a NUL-terminated UTF-8 byte array) needs neither unsafe code nor runtime marshalling stubs.
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int OpenNative(byte[] path, int flags);
-
-    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Fsync(int fd);
-
-    [DllImport("libc", EntryPoint = "close")]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Close(int fd);
-
-    private static int Open(string path, int flags) => OpenNative([.. System.Text.Encoding.UTF8.GetBytes(path), 0], flags);
 }

@@ -9,10 +9,13 @@ namespace AgentLocks;
 /// runs under <c>reservations/.lock</c>; each write is durable and atomic; a damaged file is reported as
 /// <c>STORE_CORRUPT</c> before anything is written, and left as it is.
 /// </summary>
-internal sealed class FileReservationPersistence : IReservationPersistence
+internal sealed partial class FileReservationPersistence : IReservationPersistence
 {
     /// <summary>Fencing tokens are reserved in blocks, so the ceiling file is written once per this many grants.</summary>
     private const long CeilingBlock = 1024;
+
+    /// <summary>How much of the history's end is read to check its last line; a line is a few hundred bytes.</summary>
+    private const int HistoryTailWindow = 8 * 1024;
 
     private readonly TimeSpan _lockTimeout;
 
@@ -60,7 +63,7 @@ internal sealed class FileReservationPersistence : IReservationPersistence
         var history = withHistory ? ReadHistory() : null;
         if (!withHistory)
         {
-            RequireCompleteHistoryTail();
+            RequireIntactHistoryTail();
         }
 
         var ledger = new ReservationLedger(active.Reservations, active.LastFencingToken ?? ceiling, AgentExists, TimeProvider.GetUtcNow(), history);
@@ -169,7 +172,6 @@ internal sealed class FileReservationPersistence : IReservationPersistence
             return entries;
         }
 
-        RequireCompleteHistoryTail();
         var number = 0;
         foreach (var line in File.ReadLines(HistoryPath))
         {
@@ -189,27 +191,57 @@ internal sealed class FileReservationPersistence : IReservationPersistence
             }
         }
 
+        // Every line reads; the last must also be finished, or the next append would glue onto it.
+        RequireIntactHistoryTail();
         return entries;
     }
 
-    /// <summary>A history whose last line is cut off would glue our next line to it: refuse instead of appending.</summary>
-    private void RequireCompleteHistoryTail()
+    /// <summary>
+    /// Before appending: the history must end in a whole, readable line. A line cut off by a crash would glue our next
+    /// line to it, and garbage at the end means someone else damaged it; either way refuse instead of appending.
+    /// Only the tail is read, so each operation stays independent of the history's length; damage further up is
+    /// found by a status (which reads every line) and by <c>doctor</c>.
+    /// </summary>
+    private void RequireIntactHistoryTail()
     {
         if (!File.Exists(HistoryPath))
         {
             return;
         }
 
-        using var stream = new FileStream(HistoryPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        if (stream.Length == 0)
+        using var stream = new FileStream(HistoryPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        Span<byte> tail = stackalloc byte[(int)Math.Min(stream.Length, HistoryTailWindow)];
+        stream.Seek(-tail.Length, SeekOrigin.End);
+        stream.ReadExactly(tail);
+        if (tail.Length == 0)
         {
             return;
         }
 
-        stream.Seek(-1, SeekOrigin.End);
-        if (stream.ReadByte() != '\n')
+        if (tail[^1] != (byte)'\n')
         {
             throw Corrupt(HistoryPath, "its last line is incomplete");
+        }
+
+        var lines = tail.TrimEnd("\n"u8);
+        if (lines.IsEmpty)
+        {
+            return; // blank lines, which readers skip
+        }
+
+        var start = lines.LastIndexOf((byte)'\n') + 1;
+        if (start == 0 && tail.Length < stream.Length)
+        {
+            throw Corrupt(HistoryPath, "its last line is longer than 8 KiB, so it is not a history line");
+        }
+
+        try
+        {
+            HistoryLines.Read(Encoding.UTF8.GetString(lines[start..]));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw Corrupt(HistoryPath, $"its last line: {e.Message}", e);
         }
     }
 

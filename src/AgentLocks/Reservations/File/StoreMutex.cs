@@ -7,9 +7,11 @@ namespace AgentLocks;
 
 /// <summary>
 /// beadboard's <c>reservations/.lock</c> mutex: whoever creates the file exclusively holds the store; its PID is
-/// inside. We also write our start time (second line; beadboard reads only the PID, if anything) and hold an
-/// OS file lock on it while we hold the mutex, so a live AgentLocks holder is recognised even when its PID is
-/// reused. A file left by a dead process (or a reused PID) is removed at once, not after a timeout.
+/// inside. We also write our start time in clock ticks since boot and the boot id (second and third lines;
+/// beadboard reads only the PID, if anything) and hold an OS file lock on it while we hold the mutex, so a live
+/// AgentLocks holder is recognised even when its PID is reused. Whether the writer still runs is judged by the
+/// identity locks' rule (<see cref="ProcessIdentity"/>). A file left by a dead process (or a reused PID, or from
+/// before a reboot) is removed at once, not after a timeout.
 /// Stale files are judged and removed under a second OS lock (<c>.lock.guard</c>), so two waiters can never
 /// remove each other's fresh lock.
 /// </summary>
@@ -17,6 +19,12 @@ internal sealed class StoreMutex : IDisposable
 {
     /// <summary>A lock file without a readable PID may be mid-write by beadboard; after this it counts as abandoned.</summary>
     private static readonly TimeSpan UnreadableGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest sleep between looks at a mutex held by a process that keeps no OS lock on it (beadboard).</summary>
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>This process's start time, written beside its PID.</summary>
+    private static readonly long? OwnStartTime = LinuxProcessProbe.Instance.StartTime(Environment.ProcessId);
 
     private readonly string _path;
     private readonly FileStream _stream;
@@ -47,12 +55,42 @@ internal sealed class StoreMutex : IDisposable
                     $"The store mutex {path} is held by {inspection.Holder}; gave up after {timeout.TotalSeconds:0.###} s. Try again later.");
             }
 
-            if (inspection.Verdict == LockVerdict.Held)
+            if (inspection.Verdict == LockVerdict.Held && !await WaitForReleaseAsync(path, cancellationToken).ConfigureAwait(false))
             {
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(20).Ticks));
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
             }
         }
+    }
+
+    /// <summary>
+    /// An AgentLocks holder keeps an OS lock on the file while it holds the mutex: poll that lock (a cheap system
+    /// call, each millisecond) rather than sleep, so the mutex passes on within about a millisecond of its release
+    /// instead of after a backoff. True when the lock was seen held and then free, the file is gone, or a backoff's
+    /// worth of time has passed (then the caller looks again); false when nobody holds an OS lock on the file, as
+    /// when beadboard holds the mutex, and the caller backs off.
+    /// </summary>
+    private static async Task<bool> WaitForReleaseAsync(string path, CancellationToken cancellationToken)
+    {
+        using var handle = Native.OpenNoFollowForRead(path, out _);
+        if (handle is null)
+        {
+            return true;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var polls = 0;
+        while (!Native.TryLockExclusive(handle))
+        {
+            if (++polls > 1 && Stopwatch.GetElapsedTime(started) > MaxBackoff)
+            {
+                return true;
+            }
+
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+
+        return polls > 0;
     }
 
     /// <summary>
@@ -86,7 +124,7 @@ internal sealed class StoreMutex : IDisposable
         var holder = owner is null ? "an unreadable lock file" : $"process {owner.Value.Pid}";
         var alive = owner is null
             ? DateTime.UtcNow - File.GetLastWriteTimeUtc(path) < UnreadableGrace
-            : ProcessLiveness.IsAlive(owner.Value.Pid, owner.Value.StartedAt);
+            : LinuxProcessProbe.Instance.Check(owner.Value.Pid, owner.Value.StartTime, owner.Value.BootId, out _) == ProcessVerdict.Running;
         if (alive)
         {
             return new LockInspection(LockVerdict.Held, holder);
@@ -129,8 +167,7 @@ internal sealed class StoreMutex : IDisposable
 
         try
         {
-            var start = ProcessLiveness.CurrentStartTime is { } s ? UtcTimestampJsonConverter.Text(s) : string.Empty;
-            stream.Write(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}\n{start}\n")));
+            stream.Write(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}\n{OwnStartTime}\n{LinuxProcessProbe.Instance.BootId}\n")));
             stream.Flush();
             return stream;
         }
@@ -170,14 +207,15 @@ internal sealed class StoreMutex : IDisposable
         }
     }
 
-    /// <summary>The PID on the first line (or a JSON <c>pid</c>), and our start time on the second when present.</summary>
-    private static (int Pid, DateTimeOffset? StartedAt)? ParseOwner(string content)
+    /// <summary>The PID on the first line (or a JSON <c>pid</c>); our start time and boot id on the next two when present.</summary>
+    private static (int Pid, long? StartTime, string? BootId)? ParseOwner(string content)
     {
-        var lines = content.Split('\n');
-        if (int.TryParse(lines[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        var lines = content.Split('\n', StringSplitOptions.TrimEntries);
+        if (int.TryParse(lines[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
         {
-            DateTimeOffset? started = lines.Length > 1 && UtcTimestampJsonConverter.TryParse(lines[1].Trim(), out var s) ? s : null;
-            return (pid, started);
+            long? started = lines.Length > 1 && long.TryParse(lines[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
+            var boot = lines.Length > 2 && lines[2].Length > 0 ? lines[2] : null;
+            return (pid, started, boot);
         }
 
         try
@@ -186,7 +224,7 @@ internal sealed class StoreMutex : IDisposable
             return json.RootElement.ValueKind == JsonValueKind.Object
                 && json.RootElement.TryGetProperty("pid", out var value)
                 && value.TryGetInt32(out pid)
-                ? (pid, null)
+                ? (pid, null, null)
                 : null;
         }
         catch (JsonException)
