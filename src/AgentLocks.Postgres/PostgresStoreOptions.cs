@@ -33,8 +33,9 @@ public sealed partial record PostgresStoreOptions
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>
-    /// How often an identity-lock holder checks that its connection is alive when nothing else is heard from the
-    /// server; a dead connection fires the handle's <c>HandleLost</c>. Default 5 seconds.
+    /// How often a watched connection (an identity-lock holder's, a reservation store's) is checked when nothing else
+    /// is heard from the server; a dead connection fires the handles' <c>HandleLost</c>. A server that ends the
+    /// connection is noticed at once, without waiting for this. Default 5 seconds.
     /// </summary>
     /// <remarks>Usage: <c>new PostgresStoreOptions { HeartbeatInterval = TimeSpan.FromSeconds(2) }</c></remarks>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);

@@ -25,6 +25,7 @@ public sealed class PackageFeedFixture : IAsyncLifetime
 
     public ProcessResult ToolInstall { get; private set; } = null!;
 
+    /// <summary>The installed tool's <c>status --json</c> after it registered an agent and reserved <c>src/**</c> for it.</summary>
     public ProcessResult ToolStatus { get; private set; } = null!;
 
     public string PackageFile(string id, string extension = "nupkg") => Path.Combine(Feed, $"{id}.{Version}.{extension}");
@@ -50,16 +51,38 @@ public sealed class PackageFeedFixture : IAsyncLifetime
         Directory.CreateDirectory(consumer);
         await File.WriteAllTextAsync(Path.Combine(consumer, "Consumer.csproj"), ConsumerProject.Csproj(Version));
         await File.WriteAllTextAsync(Path.Combine(consumer, "Program.cs"), ConsumerProject.Program);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "Leak.cs"), ConsumerProject.Leak);
         ConsumerBuild = await Dotnet.RunAsync("dotnet", ["build", "-c", "Release"], consumer);
         ConsumerRun = ConsumerBuild.ExitCode == 0
-            ? await Dotnet.RunAsync("dotnet", [Path.Combine(consumer, "bin", "Release", "net10.0", "Consumer.dll")], consumer)
+            ? await Dotnet.RunAsync("dotnet", [Path.Combine(consumer, "bin", "Release", "net10.0", "Consumer.dll")], consumer,
+                new Dictionary<string, string> { ["DEMO_ROOT"] = Path.Combine(Root, "demo") })
             : ConsumerBuild;
 
         var tools = Path.Combine(Root, "tools");
         ToolInstall = await Dotnet.RunAsync("dotnet", ["tool", "install", "AgentLocks.Tool", "--tool-path", tools, "--version", Version], Root);
-        ToolStatus = ToolInstall.ExitCode == 0
-            ? await Dotnet.RunAsync(Path.Combine(tools, "agentlocks"), ["--json", "--root", Path.Combine(Root, "coordination"), "status"], Root)
-            : ToolInstall;
+        ToolStatus = ToolInstall.ExitCode == 0 ? await RunToolAsync(Path.Combine(tools, "agentlocks"), Path.Combine(Root, "coordination")) : ToolInstall;
+    }
+
+    /// <summary>Registers an agent and reserves a scope with the installed tool, then asks for the status; the first failure is the answer.</summary>
+    private async Task<ProcessResult> RunToolAsync(string agentlocks, string root)
+    {
+        string[][] calls =
+        [
+            ["--root", root, "agent", "register", "--agent", "package-agent"],
+            ["--root", root, "reserve", "--agent", "package-agent", "--scope", "src/**", "--bead", "bd-1", "--ttl", "30"],
+            ["--json", "--root", root, "status"],
+        ];
+        ProcessResult result = null!;
+        foreach (var call in calls)
+        {
+            result = await Dotnet.RunAsync(agentlocks, call, Root);
+            if (result.ExitCode != 0)
+            {
+                break;
+            }
+        }
+
+        return result;
     }
 
     public Task DisposeAsync()

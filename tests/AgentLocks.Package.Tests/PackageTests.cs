@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Text.Json;
 using System.Xml.Linq;
 
 namespace AgentLocks.Package.Tests;
@@ -7,7 +8,11 @@ namespace AgentLocks.Package.Tests;
 public sealed class PackageTests(PackageFeedFixture feed)
 {
     [Theory]
-    [InlineData("AgentLocks", new[] { "lib/net8.0/AgentLocks.dll", "lib/net8.0/AgentLocks.xml", "lib/net10.0/AgentLocks.dll", "lib/net10.0/AgentLocks.xml" })]
+    [InlineData("AgentLocks", new[]
+    {
+        "lib/net8.0/AgentLocks.dll", "lib/net8.0/AgentLocks.xml", "lib/net10.0/AgentLocks.dll", "lib/net10.0/AgentLocks.xml",
+        "analyzers/dotnet/cs/AgentLocks.Generators.dll", "analyzers/dotnet/cs/AgentLocks.Analyzers.dll", "analyzers/dotnet/cs/AgentLocks.CodeFixes.dll",
+    })]
     [InlineData("AgentLocks.Postgres", new[] { "lib/net8.0/AgentLocks.Postgres.dll", "lib/net10.0/AgentLocks.Postgres.xml" })]
     [InlineData("AgentLocks.Tool", new[] { "tools/net10.0/any/AgentLocks.Cli.dll", "tools/net10.0/any/DotnetToolSettings.xml" })]
     public void Each_package_holds_its_assemblies_docs_readme_and_symbols(string id, string[] expected)
@@ -42,19 +47,43 @@ public sealed class PackageTests(PackageFeedFixture feed)
     }
 
     [Fact]
-    public void A_consumer_builds_and_runs_from_the_packages()
+    public void The_acceptance_example_builds_from_the_packages_and_its_generated_members_run()
     {
         Assert.True(feed.ConsumerBuild.ExitCode == 0, feed.ConsumerBuild.ToString());
         Assert.True(feed.ConsumerRun.ExitCode == 0, feed.ConsumerRun.ToString());
-        Assert.Contains("overlaps: True", feed.ConsumerRun.Stdout, StringComparison.Ordinal);
+        Assert.Contains("generated: auth-refactorer holds src/auth/** and docs/auth.md: 2 handles", feed.ConsumerRun.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"src/api/\*\* until \S+, token \d+", feed.ConsumerRun.Stdout);
     }
 
     [Fact]
-    public void The_tool_installs_from_the_feed_and_runs()
+    public void The_packaged_analyzer_warns_AGL001_on_the_leaking_handle_and_nowhere_else()
+    {
+        // Compiler diagnostics name a source file; restore's NU warnings do not.
+        var warnings = feed.ConsumerBuild.Stdout.Split('\n')
+            .Where(l => l.Contains(": warning ", StringComparison.Ordinal) && l.Contains(".cs(", StringComparison.Ordinal))
+            .Distinct()
+            .ToList();
+
+        var warning = Assert.Single(warnings);
+        Assert.Matches(@"Leak\.cs\(7,\d+\): warning AGL001", warning);
+    }
+
+    [Fact]
+    public void The_installed_tool_reserves_and_reports_its_status_in_one_envelope()
     {
         Assert.True(feed.ToolInstall.ExitCode == 0, feed.ToolInstall.ToString());
-        Assert.True(feed.ToolStatus.ExitCode is 0 or 2, feed.ToolStatus.ToString());
-        Assert.StartsWith("{\"ok\":", feed.ToolStatus.Stdout, StringComparison.Ordinal);
+        Assert.True(feed.ToolStatus.ExitCode == 0, feed.ToolStatus.ToString());
+        using var envelope = JsonDocument.Parse(feed.ToolStatus.Stdout);
+        var root = envelope.RootElement;
+
+        Assert.True(root.GetProperty("ok").GetBoolean());
+        Assert.Equal("agent status", root.GetProperty("command").GetString());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("error").ValueKind);
+        var reservation = Assert.Single(root.GetProperty("data").GetProperty("reservations").EnumerateArray());
+        Assert.Equal(("src/**", "package-agent", "bd-1", "active"), (
+            reservation.GetProperty("scope").GetString(), reservation.GetProperty("agent_id").GetString(),
+            reservation.GetProperty("bead_id").GetString(), reservation.GetProperty("state").GetString()));
+        Assert.Equal(1, root.GetProperty("data").GetProperty("summary").GetProperty("active").GetInt32());
     }
 
     private static XElement Nuspec(ZipArchive package)
