@@ -85,6 +85,26 @@ internal sealed class PostgresConnector : IAsyncDisposable
     }
 
     /// <summary>
+    /// The schema's applied version as the server has it (0: not created yet); it is created or upgraded first only
+    /// when <paramref name="upgrade"/>.
+    /// </summary>
+    public async Task<int> AppliedSchemaVersionAsync(bool upgrade, CancellationToken cancellationToken)
+    {
+        var connection = upgrade
+            ? await OpenAsync(cancellationToken).ConfigureAwait(false)
+            : await OpenRawAsync(DataSource, cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        try
+        {
+            return await Schema.CurrentVersionAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsDriverFailure(e, cancellationToken))
+        {
+            throw Translate(e);
+        }
+    }
+
+    /// <summary>
     /// Runs <paramref name="work"/> in one READ COMMITTED transaction. When a pooled connection turns out to be
     /// dead (the server restarted) before COMMIT was sent, nothing was written, so the work is retried once on a
     /// fresh connection; a failure at or after COMMIT is reported, never retried, because it may have committed.

@@ -11,7 +11,7 @@ namespace AgentLocks.Postgres.Tests;
 /// own schema, named by the connection string's <c>Search Path</c>, and an empty <c>--root</c> that must stay empty:
 /// nothing may fall back to the file store.
 /// </summary>
-public sealed class CliTests : IAsyncLifetime
+public sealed partial class CliTests : IAsyncLifetime
 {
     private readonly string _schema = PostgresTestServer.NewSchemaName();
     private readonly string _root = Directory.CreateTempSubdirectory("agentlocks-pg-cli-").FullName;

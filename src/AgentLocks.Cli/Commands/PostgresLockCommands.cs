@@ -161,43 +161,20 @@ internal static class PostgresLockCommands
         return new CommandResult(data, human.ToString());
     }
 
-    /// <summary>
-    /// Stale locks, and locks held from this machine whose tmux session is on none of the sockets; tmux is asked only
-    /// when such a lock names a session. Other machines' tmux servers cannot be asked, so their live locks are not judged.
-    /// </summary>
+    /// <summary>The stale locks and the orphaned ones (see <see cref="FindCollisionsAsync"/>) under <c>--under</c>.</summary>
     private static async Task<CommandResult> CollisionsAsync(CommandContext context, CancellationToken cancellationToken)
     {
         var sockets = (LockCommands.TmuxSockets(context) ?? [null]).Distinct().ToList();
         var locks = await Backends.OpenPostgresLocks(context).ListAsync(context.Optional("under"), cancellationToken).ConfigureAwait(false);
-        TmuxTargets? live = null;
         var collisions = new JsonArray();
         var human = new StringBuilder();
-        foreach (var status in locks)
+        foreach (var collision in await FindCollisionsAsync(locks, sockets, cancellationToken).ConfigureAwait(false))
         {
-            string? kind = null;
-            string? message = null;
-            if (status.State == PostgresWorkerLockState.Stale)
-            {
-                (kind, message) = (WorkerLockCollisionKind.Stale.ToWireName(), $"stale lock of {status.Worker}: {StatusJson(status)["reason"]}");
-            }
-            else if (status is { State: PostgresWorkerLockState.Locked, Session: { } session } && status.Hostname == Environment.MachineName)
-            {
-                live ??= await LiveTmuxAsync(sockets, cancellationToken).ConfigureAwait(false);
-                if (!live.Contains(session))
-                {
-                    (kind, message) = (WorkerLockCollisionKind.SessionNotFound.ToWireName(),
-                        $"orphaned lock of {status.Worker}: tmux {session} is not live, process {status.Pid} still holds the lock");
-                }
-            }
-
-            if (kind is not null)
-            {
-                var item = StatusJson(status);
-                item["kind"] = kind;
-                item["message"] = message;
-                collisions.Add((JsonNode)item);
-                human.AppendLine().Append("  ").Append(message);
-            }
+            var item = StatusJson(collision.Status);
+            item["kind"] = collision.Kind.ToWireName();
+            item["message"] = collision.Message;
+            collisions.Add((JsonNode)item);
+            human.AppendLine().Append("  ").Append(collision.Message);
         }
 
         var data = new JsonObject
@@ -207,6 +184,37 @@ internal static class PostgresLockCommands
             ["tmux_sockets"] = new JsonArray([.. sockets.Select(s => (JsonNode?)JsonValue.Create(s ?? "default"))]),
         };
         return new CommandResult(data, $"{collisions.Count} collision(s){human}");
+    }
+
+    /// <summary>
+    /// Of <paramref name="locks"/>: the stale ones, and those held from this machine whose tmux session is on none of
+    /// <paramref name="sockets"/> (null: the default server). tmux is asked only when such a lock names a session;
+    /// other machines' tmux servers cannot be asked, so their live locks are not judged. <c>INTERNAL_ERROR</c> when
+    /// tmux cannot be run.
+    /// </summary>
+    public static async Task<IReadOnlyList<PostgresLockCollision>> FindCollisionsAsync(
+        IReadOnlyList<PostgresWorkerLockStatus> locks, IReadOnlyList<string?> sockets, CancellationToken cancellationToken)
+    {
+        TmuxTargets? live = null;
+        var collisions = new List<PostgresLockCollision>();
+        foreach (var status in locks)
+        {
+            if (status.State == PostgresWorkerLockState.Stale)
+            {
+                collisions.Add(new(status, WorkerLockCollisionKind.Stale, $"stale lock of {status.Worker}: {StatusJson(status)["reason"]}"));
+            }
+            else if (status is { State: PostgresWorkerLockState.Locked, Session: { } session } && status.Hostname == Environment.MachineName)
+            {
+                live ??= await LiveTmuxAsync(sockets, cancellationToken).ConfigureAwait(false);
+                if (!live.Contains(session))
+                {
+                    collisions.Add(new(status, WorkerLockCollisionKind.SessionNotFound,
+                        $"orphaned lock of {status.Worker}: tmux {session} is not live, process {status.Pid} still holds the lock"));
+                }
+            }
+        }
+
+        return collisions;
     }
 
     private static async Task<TmuxTargets> LiveTmuxAsync(IReadOnlyList<string?> sockets, CancellationToken cancellationToken)
@@ -220,3 +228,6 @@ internal static class PostgresLockCommands
         return live;
     }
 }
+
+/// <summary>A PostgreSQL worker lock that <c>lock collisions</c> and <c>doctor</c> report: the holder, why, and what to say.</summary>
+internal sealed record PostgresLockCollision(PostgresWorkerLockStatus Status, WorkerLockCollisionKind Kind, string Message);
