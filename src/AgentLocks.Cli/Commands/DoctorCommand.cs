@@ -14,7 +14,7 @@ internal static class DoctorCommand
 {
     public static CommandSpec[] All { get; } =
     [
-        new(["doctor"], "doctor", "doctor [--fix] [--under DIR] [--tmux-socket NAME[,NAME...]]", ["under", "tmux-socket"], ["fix"], RunAsync),
+        new(["doctor"], "doctor", "doctor [--fix] [--under DIR|PREFIX] [--tmux-socket NAME[,NAME...]]", ["under", "tmux-socket"], ["fix"], RunAsync),
     ];
 
     private static async Task<CommandResult> RunAsync(CommandContext context, CancellationToken cancellationToken)

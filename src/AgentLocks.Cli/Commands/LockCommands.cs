@@ -176,7 +176,7 @@ internal static class LockCommands
 
     private static async Task<CommandResult> CollisionsAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        var report = await WorkerIdentityLock.DetectCollisionsAsync(context.Required("under"), TmuxSockets(context), cancellationToken).ConfigureAwait(false);
+        var report = await WorkerIdentityLock.DetectCollisionsAsync(context.Required("under"), context.TmuxSockets(), cancellationToken).ConfigureAwait(false);
         var data = new JsonObject
         {
             ["collisions"] = new JsonArray([.. report.Collisions.Select(c =>
@@ -204,20 +204,6 @@ internal static class LockCommands
         => context.Flag("force") && context.Optional("pid") is not null
             ? throw CommandLine.Invalid("--pid and --force exclude each other: --force releases whoever holds the lock.")
             : context.Flag("force");
-
-    /// <summary>The tmux sockets of <c>--tmux-socket NAME[,NAME...]</c>; null (the default server) when not given.</summary>
-    internal static IReadOnlyList<string?>? TmuxSockets(CommandContext context)
-    {
-        if (context.Optional("tmux-socket") is not { } text)
-        {
-            return null;
-        }
-
-        var names = text.Split(',', StringSplitOptions.TrimEntries);
-        return names.Any(n => n.Length == 0 || n.Contains('/', StringComparison.Ordinal))
-            ? throw CommandLine.Invalid($"--tmux-socket takes socket names separated by commas (as tmux -L takes them), not '{text}'.")
-            : names;
-    }
 
     /// <summary>A status as the envelope's data: the state, the holder's fields under gastown's names, and the age.</summary>
     private static JsonObject StatusJson(WorkerLockStatus status)

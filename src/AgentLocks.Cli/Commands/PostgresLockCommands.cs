@@ -164,7 +164,7 @@ internal static class PostgresLockCommands
     /// <summary>The stale locks and the orphaned ones (see <see cref="FindCollisionsAsync"/>) under <c>--under</c>.</summary>
     private static async Task<CommandResult> CollisionsAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        var sockets = (LockCommands.TmuxSockets(context) ?? [null]).Distinct().ToList();
+        var sockets = (context.TmuxSockets() ?? [null]).Distinct().ToList();
         var locks = await Backends.OpenPostgresLocks(context).ListAsync(context.Optional("under"), cancellationToken).ConfigureAwait(false);
         var collisions = new JsonArray();
         var human = new StringBuilder();
