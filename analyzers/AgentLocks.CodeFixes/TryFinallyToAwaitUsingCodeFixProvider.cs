@@ -71,14 +71,23 @@ public sealed class TryFinallyToAwaitUsingCodeFixProvider : CodeFixProvider
         }
         else
         {
+            // The try block keeps its place and indentation; the declaration's comments stay around the header, the
+            // try's own comments move into the block (formatted there, so they take the block's indentation).
+            var body = match.Try.Block;
+            if (body.Statements.Count > 0 && tryLeading.Any())
+            {
+                var first = body.Statements[0];
+                body = body.ReplaceNode(first, first.WithLeadingTrivia(tryLeading.Concat(first.GetLeadingTrivia())).WithAdditionalAnnotations(Formatter.Annotation));
+            }
+
             replacement =
             [
-                UsingStatement(match.Declaration.Declaration.WithoutTrivia(), null, match.Try.Block)
+                UsingStatement(match.Declaration.Declaration.WithoutTrivia(), null, body)
                     .WithAwaitKeyword(awaitKeyword)
-                    .WithUsingKeyword(usingKeyword.WithTrailingTrivia())
+                    .WithUsingKeyword(usingKeyword)
+                    .WithCloseParenToken(Token(SyntaxKind.CloseParenToken).WithTrailingTrivia(match.Declaration.GetTrailingTrivia()))
                     .WithLeadingTrivia(match.Declaration.GetLeadingTrivia())
-                    .WithTrailingTrivia(match.Try.GetTrailingTrivia())
-                    .WithAdditionalAnnotations(Formatter.Annotation),
+                    .WithTrailingTrivia(match.Try.GetTrailingTrivia()),
             ];
         }
 

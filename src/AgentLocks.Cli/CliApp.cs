@@ -40,12 +40,12 @@ internal static class CliApp
             }
 
             Validate(spec, line);
-            var context = new CommandContext(
+            await using var context = new CommandContext(
                 line,
                 ResolveRoot(line.Options.GetValueOrDefault("root")),
                 line.Options.GetValueOrDefault("postgres") ?? NullIfEmpty(Environment.GetEnvironmentVariable("AGENTLOCKS_POSTGRES")),
                 json);
-            var result = await spec.Run(context, cancellationToken).ConfigureAwait(false);
+            var result = await Backends.RunnerFor(spec, context)(context, cancellationToken).ConfigureAwait(false);
             if (json)
             {
                 await stdout.WriteLineAsync(Envelope(jsonName, result.Data, null)).ConfigureAwait(false);

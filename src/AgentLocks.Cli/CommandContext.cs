@@ -1,8 +1,10 @@
 namespace AgentLocks.Cli;
 
 /// <summary>What a command sees: its parsed options, the coordination root, and typed accessors that fail with <c>INVALID_ARGS</c>.</summary>
-internal sealed class CommandContext(CommandLine line, string root, string? postgres, bool json)
+internal sealed class CommandContext(CommandLine line, string root, string? postgres, bool json) : IAsyncDisposable
 {
+    private readonly List<IAsyncDisposable> _owned = [];
+
     public CommandLine Line { get; } = line;
 
     /// <summary>The coordination root (<c>--root</c>, else <c>$AGENTLOCKS_ROOT</c>, else <c>~/.agentlocks</c>).</summary>
@@ -12,6 +14,25 @@ internal sealed class CommandContext(CommandLine line, string root, string? post
     public string? Postgres { get; } = postgres;
 
     public bool Json { get; } = json;
+
+    /// <summary>Keeps <paramref name="resource"/> (a store with connections) until the command has finished.</summary>
+    public T Own<T>(T resource)
+        where T : IAsyncDisposable
+    {
+        _owned.Add(resource);
+        return resource;
+    }
+
+    /// <summary>Disposes what the command opened, newest first.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync().ConfigureAwait(false);
+        }
+
+        _owned.Clear();
+    }
 
     public string? Optional(string name) => Line.Options.GetValueOrDefault(name);
 

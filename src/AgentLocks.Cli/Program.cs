@@ -1,3 +1,5 @@
 using AgentLocks.Cli;
 
-return await CliApp.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+return args is [PostgresLockKeeper.Verb, ..]
+    ? await PostgresLockKeeper.RunAsync(args, Console.Out)
+    : await CliApp.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);

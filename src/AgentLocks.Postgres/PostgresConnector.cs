@@ -23,9 +23,10 @@ internal sealed class PostgresConnector : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(dataSource);
         DataSource = dataSource;
         Options = options ?? new PostgresStoreOptions();
-        Schema = new PostgresSchema(Options.Schema);
+        var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        Schema = new PostgresSchema(Options.Schema ?? SearchPathSchema(settings) ?? PostgresStoreOptions.DefaultSchema);
         _ownsDataSource = ownsDataSource;
-        Where = Describe(dataSource.ConnectionString);
+        Where = $"{settings.Host}:{settings.Port}/{settings.Database ?? settings.Username}";
     }
 
     public NpgsqlDataSource DataSource { get; }
@@ -80,6 +81,26 @@ internal sealed class PostgresConnector : IAsyncDisposable
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The schema's applied version as the server has it (0: not created yet); it is created or upgraded first only
+    /// when <paramref name="upgrade"/>.
+    /// </summary>
+    public async Task<int> AppliedSchemaVersionAsync(bool upgrade, CancellationToken cancellationToken)
+    {
+        var connection = upgrade
+            ? await OpenAsync(cancellationToken).ConfigureAwait(false)
+            : await OpenRawAsync(DataSource, cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        try
+        {
+            return await Schema.CurrentVersionAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsDriverFailure(e, cancellationToken))
+        {
+            throw Translate(e);
         }
     }
 
@@ -216,9 +237,9 @@ internal sealed class PostgresConnector : IAsyncDisposable
         return string.Join(" <- ", messages).TrimEnd('.');
     }
 
-    private static string Describe(string connectionString)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        return $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
-    }
+    /// <summary>The first schema of the connection string's <c>Search Path</c>, if it names one.</summary>
+    private static string? SearchPathSchema(NpgsqlConnectionStringBuilder settings)
+        => settings.SearchPath?.Split(',', StringSplitOptions.TrimEntries)[0] is { Length: > 0 } first
+            ? PostgresStoreOptions.ValidSchema(first, "The first schema of the connection string's Search Path")
+            : null;
 }

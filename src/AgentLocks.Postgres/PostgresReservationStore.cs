@@ -68,6 +68,22 @@ public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposab
     public Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
         => _engine.GetStatusAsync(query, cancellationToken);
 
+    /// <summary>
+    /// The reservations whose lease ran out and that no status has swept yet; with <paramref name="sweep"/>, exactly
+    /// those are moved into the history as expired in the same transaction. For <c>doctor</c>.
+    /// </summary>
+    internal Task<IReadOnlyList<Reservation>> ExpiredAsync(bool sweep, CancellationToken cancellationToken)
+        => _engine.ExpiredAsync(sweep, cancellationToken);
+
+    /// <summary>
+    /// Where the store is, and its schema's version against the newest this package knows; the schema is created or
+    /// upgraded first only when <paramref name="upgrade"/>. For <c>doctor</c>.
+    /// </summary>
+    internal async Task<PostgresSchemaState> ReadSchemaStateAsync(bool upgrade, CancellationToken cancellationToken)
+        => new(_connector.Where, _connector.Schema.Name,
+            await _connector.AppliedSchemaVersionAsync(upgrade, cancellationToken).ConfigureAwait(false),
+            PostgresSchema.Migrations[^1].Version);
+
     /// <summary>Closes the watched connection and disposes the data source when this store created it; handles still held can no longer renew or release.</summary>
     /// <remarks>Usage: <c>await using var store = new PostgresReservationStore(connectionString);</c></remarks>
     public async ValueTask DisposeAsync()

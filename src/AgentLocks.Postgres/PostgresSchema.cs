@@ -8,6 +8,13 @@ namespace AgentLocks.Postgres;
 /// <param name="Sql">The statements; <c>{schema}</c> stands for the quoted schema name.</param>
 internal sealed record SchemaMigration(int Version, string Description, string Sql);
 
+/// <summary>A store's schema as the server has it: where, which schema, the applied version and the newest this package knows.</summary>
+/// <param name="Where">host:port/database, never the password.</param>
+/// <param name="Schema">The schema name.</param>
+/// <param name="Applied">The newest applied version; 0 when the schema does not exist yet.</param>
+/// <param name="Known">The newest version this package knows.</param>
+internal sealed record PostgresSchemaState(string Where, string Schema, int Applied, int Known);
+
 /// <summary>
 /// Creates and upgrades the tables of one schema. Migrations only add (tables, columns, indexes), so code that
 /// knows fewer versions than the database still works against it; that is what makes a rolling upgrade safe.

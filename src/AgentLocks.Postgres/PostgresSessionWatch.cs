@@ -22,6 +22,11 @@ internal sealed class PostgresSessionWatch(PostgresConnector connector) : IAsync
     {
         get
         {
+            if (!connector.Options.WatchConnection)
+            {
+                return CancellationToken.None;
+            }
+
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);

@@ -6,21 +6,23 @@ namespace AgentLocks.Postgres;
 /// <remarks>Usage: <c>new PostgresReservationStore(connectionString, new PostgresStoreOptions { Schema = "swarm_a" })</c></remarks>
 public sealed partial record PostgresStoreOptions
 {
-    private readonly string _schema = "agentlocks";
+    /// <summary>The schema when neither <see cref="Schema"/> nor the connection string's <c>Search Path</c> names one.</summary>
+    internal const string DefaultSchema = "agentlocks";
+
+    private readonly string? _schema;
 
     /// <summary>
-    /// The schema that holds the tables (created on first use); one schema is one swarm. Lowercase letters,
-    /// digits and <c>_</c>, starting with a letter or <c>_</c>, at most 63 characters.
+    /// The schema that holds the tables (created on first use); one schema is one swarm. Null (the default): the first
+    /// entry of the connection string's <c>Search Path</c>, else <c>agentlocks</c>, so a connection string alone can
+    /// name the swarm (the CLI's <c>--postgres</c> has nothing else). Lowercase letters, digits and <c>_</c>, starting
+    /// with a letter or <c>_</c>, at most 63 characters.
     /// </summary>
     /// <remarks>Usage: <c>new PostgresStoreOptions { Schema = "swarm_a" }</c></remarks>
     /// <exception cref="AgentLocksException"><c>INVALID_ARGS</c> when the name breaks the rule.</exception>
-    public string Schema
+    public string? Schema
     {
         get => _schema;
-        init => _schema = SchemaName().IsMatch(value)
-            ? value
-            : throw new AgentLocksException(ErrorCode.InvalidArgs,
-                $"PostgreSQL schema name '{value}' must be 1 to 63 lowercase letters, digits or '_', starting with a letter or '_'.");
+        init => _schema = value is null ? null : ValidSchema(value, "PostgreSQL schema name");
     }
 
     /// <summary>
@@ -31,8 +33,9 @@ public sealed partial record PostgresStoreOptions
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>
-    /// How often an identity-lock holder checks that its connection is alive when nothing else is heard from the
-    /// server; a dead connection fires the handle's <c>HandleLost</c>. Default 5 seconds.
+    /// How often a watched connection (an identity-lock holder's, a reservation store's) is checked when nothing else
+    /// is heard from the server; a dead connection fires the handles' <c>HandleLost</c>. A server that ends the
+    /// connection is noticed at once, without waiting for this. Default 5 seconds.
     /// </summary>
     /// <remarks>Usage: <c>new PostgresStoreOptions { HeartbeatInterval = TimeSpan.FromSeconds(2) }</c></remarks>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
@@ -40,6 +43,19 @@ public sealed partial record PostgresStoreOptions
     /// <summary>The TTL bounds and default of reservations; beadboard's (5 to 1440 minutes, 120 by default) unless set.</summary>
     /// <remarks>Usage: <c>new PostgresStoreOptions { Policy = ReservationPolicy.Default }</c></remarks>
     public ReservationPolicy Policy { get; init; } = ReservationPolicy.Default;
+
+    /// <summary>
+    /// Whether a reservation store keeps a watched connection for its handles' <c>HandleLost</c>. The CLI turns it
+    /// off: its handles end with the command, so nothing would listen.
+    /// </summary>
+    internal bool WatchConnection { get; init; } = true;
+
+    /// <summary>Returns <paramref name="name"/> when it is a schema name this package accepts, else throws <c>INVALID_ARGS</c> naming <paramref name="what"/>.</summary>
+    internal static string ValidSchema(string name, string what)
+        => SchemaName().IsMatch(name)
+            ? name
+            : throw new AgentLocksException(ErrorCode.InvalidArgs,
+                $"{what} '{name}' must be 1 to 63 lowercase letters, digits or '_', starting with a letter or '_'.");
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
     private static partial Regex SchemaName();

@@ -32,9 +32,13 @@ public sealed class PostgresWorkerIdentityLock : IAsyncDisposable
 
     /// <summary>Takes the worker identity, or throws <c>LOCKED</c> naming the live holder.</summary>
     /// <remarks>Usage: <c>await using var held = await locks.AcquireAsync(worker, SessionId.Parse("gt-polecat-1"), ct);</c></remarks>
-    public async Task<PostgresWorkerLockHandle> AcquireAsync(WorkerId worker, SessionId? session = null, CancellationToken cancellationToken = default)
+    public Task<PostgresWorkerLockHandle> AcquireAsync(WorkerId worker, SessionId? session = null, CancellationToken cancellationToken = default)
+        => AcquireAsync(worker, session, Environment.ProcessId, cancellationToken);
+
+    /// <summary>Takes the worker identity on behalf of <paramref name="holderPid"/> on this host, or throws <c>LOCKED</c> naming the live holder.</summary>
+    internal async Task<PostgresWorkerLockHandle> AcquireAsync(WorkerId worker, SessionId? session, int holderPid, CancellationToken cancellationToken)
     {
-        var handle = await TryAcquireAsync(worker, session, cancellationToken).ConfigureAwait(false);
+        var handle = await TryAcquireAsync(worker, session, holderPid, cancellationToken).ConfigureAwait(false);
         if (handle is not null)
         {
             return handle;
@@ -49,7 +53,14 @@ public sealed class PostgresWorkerIdentityLock : IAsyncDisposable
 
     /// <summary>Takes the worker identity; null when a live holder has it.</summary>
     /// <remarks>Usage: <c>await using var held = await locks.TryAcquireAsync(worker); if (held is null) { return; }</c></remarks>
-    public async Task<PostgresWorkerLockHandle?> TryAcquireAsync(WorkerId worker, SessionId? session = null, CancellationToken cancellationToken = default)
+    public Task<PostgresWorkerLockHandle?> TryAcquireAsync(WorkerId worker, SessionId? session = null, CancellationToken cancellationToken = default)
+        => TryAcquireAsync(worker, session, Environment.ProcessId, cancellationToken);
+
+    /// <summary>
+    /// Takes the worker identity on behalf of <paramref name="holderPid"/> on this host (the CLI's keeper holds the
+    /// connection for a shell or agent that cannot); null when a live holder has it.
+    /// </summary>
+    internal async Task<PostgresWorkerLockHandle?> TryAcquireAsync(WorkerId worker, SessionId? session, int holderPid, CancellationToken cancellationToken)
     {
         RequireValid(worker);
         var ownerToken = Guid.NewGuid().ToString("N");
@@ -69,7 +80,7 @@ public sealed class PostgresWorkerIdentityLock : IAsyncDisposable
                 """, connection);
             command.Parameters.Add(new() { Value = worker.Value });
             command.Parameters.Add(new() { Value = Environment.MachineName });
-            command.Parameters.Add(new() { Value = Environment.ProcessId });
+            command.Parameters.Add(new() { Value = holderPid });
             command.Parameters.Add(new() { Value = session is { } id ? id.Value : DBNull.Value });
             command.Parameters.Add(new() { Value = ownerToken });
             var granted = await ReadGrantAsync(command, cancellationToken).ConfigureAwait(false);
@@ -84,7 +95,7 @@ public sealed class PostgresWorkerIdentityLock : IAsyncDisposable
                 Worker = worker,
                 State = PostgresWorkerLockState.Locked,
                 Hostname = Environment.MachineName,
-                Pid = Environment.ProcessId,
+                Pid = holderPid,
                 Session = session,
                 AcquiredAt = acquiredAt,
                 BackendPid = backendPid,
@@ -117,14 +128,29 @@ public sealed class PostgresWorkerIdentityLock : IAsyncDisposable
     public async Task<PostgresWorkerLockStatus> GetStatusAsync(WorkerId worker, CancellationToken cancellationToken = default)
     {
         RequireValid(worker);
-        var found = await QueryAsync("WHERE w.worker_id = $1", worker.Value, cancellationToken).ConfigureAwait(false);
+        var found = await QueryAsync($"SELECT {StatusColumns} FROM {Table} w WHERE w.worker_id = $1", worker.Value, cancellationToken).ConfigureAwait(false);
         return found.Count > 0 ? found[0] : new PostgresWorkerLockStatus { Worker = worker, State = PostgresWorkerLockState.Unlocked };
     }
 
-    /// <summary>Every recorded holder, live or stale, ordered by worker.</summary>
-    /// <remarks>Usage: <c>foreach (var s in await locks.ListAsync(ct)) Console.WriteLine($"{s.Worker} {s.State}");</c></remarks>
-    public Task<IReadOnlyList<PostgresWorkerLockStatus>> ListAsync(CancellationToken cancellationToken = default)
-        => QueryAsync("", null, cancellationToken);
+    /// <summary>Every recorded holder, live or stale, ordered by worker; only workers whose id starts with <paramref name="workerPrefix"/> when one is given.</summary>
+    /// <remarks>Usage: <c>foreach (var s in await locks.ListAsync("polecat-", ct)) Console.WriteLine($"{s.Worker} {s.State}");</c></remarks>
+    public Task<IReadOnlyList<PostgresWorkerLockStatus>> ListAsync(string? workerPrefix = null, CancellationToken cancellationToken = default)
+        => QueryAsync($"SELECT {StatusColumns} FROM {Table} w WHERE starts_with(w.worker_id, $1) ORDER BY w.worker_id", workerPrefix ?? "", cancellationToken);
+
+    /// <summary>
+    /// Removes the rows of holders that died (state <see cref="PostgresWorkerLockState.Stale"/>), only of workers whose
+    /// id starts with <paramref name="workerPrefix"/> when one is given, and returns them. Tidying only: an acquire
+    /// replaces a stale row anyway. A worker whose lock is held at the moment of the delete is never touched.
+    /// </summary>
+    /// <remarks>Usage: <c>var removed = await locks.CleanStaleAsync(cancellationToken: ct); Console.WriteLine(removed.Count);</c></remarks>
+    public async Task<IReadOnlyList<PostgresWorkerLockStatus>> CleanStaleAsync(string? workerPrefix = null, CancellationToken cancellationToken = default)
+    {
+        var removed = await QueryAsync(
+            $"DELETE FROM {Table} w WHERE starts_with(w.worker_id, $1) AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE {HeldBy("w.worker_id")}) RETURNING {StatusColumns}",
+            workerPrefix ?? "",
+            cancellationToken).ConfigureAwait(false);
+        return [.. removed.OrderBy(s => s.Worker)];
+    }
 
     /// <summary>
     /// Releases the worker identity whoever holds it, by ending the holder's server session
@@ -135,30 +161,28 @@ public sealed class PostgresWorkerIdentityLock : IAsyncDisposable
     public async Task<bool> ForceReleaseAsync(WorkerId worker, CancellationToken cancellationToken = default)
     {
         RequireValid(worker);
-        try
+        return await EndAsync(worker, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Releases the worker identity held for <paramref name="holderPid"/> on this host, by ending the holder's server
+    /// session as <see cref="ForceReleaseAsync"/> does; <c>NOT_LOCKED</c> when it is free, stale, or someone else's.
+    /// Returns the holder that was released.
+    /// </summary>
+    internal async Task<PostgresWorkerLockStatus> ReleaseHeldByAsync(WorkerId worker, int holderPid, CancellationToken cancellationToken)
+    {
+        var status = await GetStatusAsync(worker, cancellationToken).ConfigureAwait(false);
+        if (status is not { State: PostgresWorkerLockState.Locked, BackendPid: { } backend } || status.Pid != holderPid || status.Hostname != Environment.MachineName)
         {
-            var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
-            var batch = new NpgsqlBatch(connection)
-            {
-                BatchCommands =
-                {
-                    new($"SELECT count(*) FILTER (WHERE pg_terminate_backend(l.pid, 5000)) FROM pg_locks l WHERE {HeldBy("$1")}") { Parameters = { new() { Value = worker.Value } } },
-                    new($"DELETE FROM {Table} WHERE worker_id = $1") { Parameters = { new() { Value = worker.Value } } },
-                },
-            };
-            await using var batchScope = batch.ConfigureAwait(false);
-            var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using var readerScope = reader.ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var terminated = reader.GetInt64(0) > 0;
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            return terminated || batch.BatchCommands[1].RecordsAffected > 0;
+            throw new AgentLocksException(ErrorCode.NotLocked, status.State == PostgresWorkerLockState.Locked
+                ? $"Worker '{worker}' is not locked by process {holderPid} on {Environment.MachineName}: PID {status.Pid} on {status.Hostname} holds it. A force release ends anyone's lock."
+                : $"Worker '{worker}' is not locked ({status.State.ToString().ToLowerInvariant()}).");
         }
-        catch (Exception e) when (PostgresConnector.IsDriverFailure(e, cancellationToken))
-        {
-            throw _connector.Translate(e);
-        }
+
+        // Only the session read above: a holder that took the worker in between is not touched.
+        return await EndAsync(worker, backend, cancellationToken).ConfigureAwait(false)
+            ? status
+            : throw new AgentLocksException(ErrorCode.NotLocked, $"Worker '{worker}' was released by someone else meanwhile.");
     }
 
     /// <summary>Disposes the data source when this instance created it; held handles keep their connections.</summary>
@@ -178,21 +202,59 @@ public sealed class PostgresWorkerIdentityLock : IAsyncDisposable
         AND l.objid = (({WorkerKey(worker)}) & 4294967295)::oid
         """;
 
-    private async Task<IReadOnlyList<PostgresWorkerLockStatus>> QueryAsync(string where, string? worker, CancellationToken cancellationToken)
+    /// <summary>The columns <see cref="QueryAsync"/> reads, over <c>w</c>: the holder, and whether its backend still holds the lock.</summary>
+    private string StatusColumns => $"""
+        w.worker_id, w.hostname, w.pid, w.session_id, w.acquired_at, w.backend_pid,
+        EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = w.backend_pid AND {HeldBy("w.worker_id")})
+        """;
+
+    /// <summary>
+    /// Ends the server session holding <paramref name="worker"/> (only <paramref name="backendPid"/>'s, when given)
+    /// and removes its row; true when something was held or recorded.
+    /// </summary>
+    private async Task<bool> EndAsync(WorkerId worker, int? backendPid, CancellationToken cancellationToken)
     {
         try
         {
             var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
-            using var command = new NpgsqlCommand($"""
-                SELECT w.worker_id, w.hostname, w.pid, w.session_id, w.acquired_at, w.backend_pid,
-                       EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = w.backend_pid AND {HeldBy("w.worker_id")})
-                FROM {Table} w {where} ORDER BY w.worker_id
-                """, connection);
-            if (worker is not null)
+            var batch = new NpgsqlBatch(connection)
             {
-                command.Parameters.Add(new() { Value = worker });
+                BatchCommands =
+                {
+                    new($"SELECT count(*) FILTER (WHERE pg_terminate_backend(l.pid, 5000)) FROM pg_locks l WHERE {HeldBy("$1")} AND ($2::integer IS NULL OR l.pid = $2)"),
+                    new($"DELETE FROM {Table} WHERE worker_id = $1 AND ($2::integer IS NULL OR backend_pid = $2)"),
+                },
+            };
+            foreach (var command in batch.BatchCommands)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = worker.Value });
+                command.Parameters.Add(new NpgsqlParameter { Value = backendPid is { } pid ? pid : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
             }
+
+            await using var batchScope = batch.ConfigureAwait(false);
+            var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var terminated = reader.GetInt64(0) > 0;
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            return terminated || batch.BatchCommands[1].RecordsAffected > 0;
+        }
+        catch (Exception e) when (PostgresConnector.IsDriverFailure(e, cancellationToken))
+        {
+            throw _connector.Translate(e);
+        }
+    }
+
+    /// <summary>Runs <paramref name="sql"/> (one statement yielding <see cref="StatusColumns"/>, with <paramref name="parameter"/> as <c>$1</c>) and reads the holders.</summary>
+    private async Task<IReadOnlyList<PostgresWorkerLockStatus>> QueryAsync(string sql, string parameter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            using var command = new NpgsqlCommand(sql, connection);
+            command.Parameters.Add(new() { Value = parameter });
 
             var result = new List<PostgresWorkerLockStatus>();
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

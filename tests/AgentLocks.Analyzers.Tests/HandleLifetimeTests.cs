@@ -22,6 +22,7 @@ public sealed class HandleLifetimeTests
             public ValueTask DisposeAsync() => default;
             public void Dispose() { }
             public static SyncHandle Acquire() => new();
+            public static ValueTask<SyncHandle> AcquireAsync() => new(new SyncHandle());
         }
 
         """;
@@ -85,6 +86,20 @@ public sealed class HandleLifetimeTests
         """);
 
     [Fact]
+    public Task Wrapped_in_a_returned_task_is_handed_on() => Check("""
+        public class C
+        {
+            public ValueTask<SyncHandle> GetAsync()
+            {
+                var held = SyncHandle.Acquire();
+                return new ValueTask<SyncHandle>(held);
+            }
+
+            public Task<SyncHandle> Get() => Task.FromResult(SyncHandle.Acquire());
+        }
+        """);
+
+    [Fact]
     public Task Kept_in_a_tuple_that_is_dropped_is_reported() => Check("""
         public class C
         {
@@ -141,6 +156,19 @@ public sealed class HandleLifetimeTests
         }
         """, Diagnostic("AGL001").WithLocation(0).WithArguments("held"));
 
+    [Theory]
+    [InlineData("var held = {|#0:await SyncHandle.AcquireAsync()|};\nWork.Use(held);", "held")]
+    [InlineData("var identity = {|#0:await new WorkerIdentityLock(\"/tmp/w\").AcquireAsync(cancellationToken: ct)|};\nConsole.WriteLine(identity.TookOver);", "identity")]
+    [InlineData("var identity = {|#0:await new WorkerIdentityLock(\"/tmp/w\").TryAcquireAsync(cancellationToken: ct)|};\nConsole.WriteLine(identity?.TookOver);", "identity")]
+    public Task Value_task_and_identity_lock_handles_are_followed_too(string statements, string name) =>
+        Check(InMethod(statements), Diagnostic("AGL001").WithLocation(0).WithArguments(name));
+
+    [Theory]
+    [InlineData("await using var held = await SyncHandle.AcquireAsync();\nWork.Use(held);")]
+    [InlineData("await using var identity = (await new WorkerIdentityLock(\"/tmp/w\").AcquireAsync(cancellationToken: ct).ConfigureAwait(false)).ConfigureAwait(false);")]
+    [InlineData("var identity = await new WorkerIdentityLock(\"/tmp/w\").TryAcquireAsync(cancellationToken: ct);\nif (identity is null) { return null; }\nawait using (identity) { Work.Use(identity); }")]
+    public Task Value_task_and_identity_lock_handles_released_are_silent(string statements) => Check(InMethod(statements));
+
     // ---- AGL002 and AGL003 ----
 
     [Theory]
@@ -157,6 +185,10 @@ public sealed class HandleLifetimeTests
     [InlineData("var pending = {|#0:store.ReserveAsync(request, ct)|};\nawait Work.DoAsync();")]
     public Task Acquisition_not_awaited_is_reported(string statements) =>
         Check(InMethod(statements), Diagnostic("AGL003").WithLocation(0).WithArguments("store.ReserveAsync(request, ct)"));
+
+    [Fact]
+    public Task Value_task_acquisition_not_awaited_is_reported() =>
+        Check(InMethod("_ = {|#0:SyncHandle.AcquireAsync()|};"), Diagnostic("AGL003").WithLocation(0).WithArguments("SyncHandle.AcquireAsync()"));
 
     [Theory]
     [InlineData("var pending = store.ReserveAsync(request, ct);\nawait using var held = await pending;")]

@@ -19,7 +19,12 @@ public sealed class RuleDocumentationTests
         Assert.Matches("^AGL[0-9]{3}$", id);
         Assert.Equal($"{Descriptors.RepositoryUrl}/blob/main/analyzers/docs/{id}.md", descriptor.HelpLinkUri);
 
-        var page = File.ReadAllText(Path.Combine(RepositoryRoot, "analyzers", "docs", id + ".md"));
+        // The link resolves to a file of this repository, and that file is named after the rule.
+        var linked = descriptor.HelpLinkUri[(Descriptors.RepositoryUrl + "/blob/main/").Length..];
+        Assert.Equal(id + ".md", Path.GetFileName(linked));
+        var pagePath = Path.Combine(RepositoryRoot, linked);
+        Assert.True(File.Exists(pagePath), $"{id}: {descriptor.HelpLinkUri} points to {linked}, which does not exist");
+        var page = File.ReadAllText(pagePath);
         Assert.StartsWith($"# {id}: {descriptor.Title}", page, StringComparison.Ordinal);
         foreach (var section in new[] { "## What", "## Why", "## Bad", "## Good", "## Suppress" })
         {

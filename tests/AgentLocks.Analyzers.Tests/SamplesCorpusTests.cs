@@ -35,16 +35,28 @@ public sealed class SamplesCorpusTests
     [Fact]
     public async Task The_analyzers_do_report_on_a_sample_with_a_leak()
     {
-        // Guards the test above: the same compilation with one `await using` dropped is reported.
+        // Guards the test above: the same compilation, with one leaking method added, is reported there and only there.
         var project = ProjectPaths().First(p => p.Contains("AgentSwarm", StringComparison.Ordinal));
         var compilation = Compile(project, out _);
-        var tree = compilation.SyntaxTrees.First(t => t.ToString().Contains("await using var ", StringComparison.Ordinal));
-        var leaking = tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(
-            ReplaceFirst(tree.ToString(), "await using var ", "var ")));
+        var leak = CSharpSyntaxTree.ParseText(
+            """
+            internal static class LeakProbe
+            {
+                public static async Task LeakAsync(AgentLocks.IReservationStore store, AgentLocks.ReservationRequest request)
+                {
+                    var held = await store.ReserveAsync(request);
+                    Console.WriteLine(held.FencingToken);
+                }
+            }
+            """,
+            (CSharpParseOptions)compilation.SyntaxTrees.First().Options,
+            "LeakProbe.cs");
 
-        var diagnostics = await compilation.ReplaceSyntaxTree(tree, leaking).WithAnalyzers([.. RuleDocumentationTests.Analyzers()]).GetAnalyzerDiagnosticsAsync();
+        var diagnostics = await compilation.AddSyntaxTrees(leak).WithAnalyzers([.. RuleDocumentationTests.Analyzers()]).GetAnalyzerDiagnosticsAsync();
 
-        Assert.Equal("AGL001", Assert.Single(diagnostics).Id);
+        var reported = Assert.Single(diagnostics);
+        Assert.Equal("AGL001", reported.Id);
+        Assert.Equal("LeakProbe.cs", reported.Location.SourceTree?.FilePath);
     }
 
     private static IEnumerable<string> ProjectPaths() =>
@@ -67,7 +79,9 @@ public sealed class SamplesCorpusTests
             Path.GetFileNameWithoutExtension(project),
             sources,
             [.. Verify.References, .. PostgresClosure()],
-            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable, warningLevel: 9999));
+            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable, warningLevel: 9999)
+                // The SDK's default NoWarn: Npgsql is built against an older System.Data.Common.
+                .WithSpecificDiagnosticOptions([new("CS1701", ReportDiagnostic.Suppress), new("CS1702", ReportDiagnostic.Suppress)]));
         CSharpGeneratorDriver.Create([new AgentLocksGenerator().AsSourceGenerator(), .. FrameworkGenerators()], parseOptions: parse)
             .RunGeneratorsAndUpdateCompilation(input, out var output, out var generatorDiagnostics);
         Assert.Empty(generatorDiagnostics);
@@ -119,11 +133,5 @@ public sealed class SamplesCorpusTests
                 pending.Enqueue(Assembly.Load(name));
             }
         }
-    }
-
-    private static string ReplaceFirst(string text, string oldValue, string newValue)
-    {
-        var at = text.IndexOf(oldValue, StringComparison.Ordinal);
-        return text[..at] + newValue + text[(at + oldValue.Length)..];
     }
 }

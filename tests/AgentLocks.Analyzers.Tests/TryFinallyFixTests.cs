@@ -6,6 +6,17 @@ namespace AgentLocks.Analyzers.Tests;
 
 public sealed class TryFinallyFixTests
 {
+    private const string SyncHandle = """
+        public sealed class SyncHandle : ILockHandle, IDisposable
+        {
+            public CancellationToken HandleLost => default;
+            public ValueTask DisposeAsync() => default;
+            public void Dispose() { }
+            public static SyncHandle Acquire() => new();
+        }
+
+        """;
+
     private static Task Fix(string source, string fixedSource) =>
         CodeFixAsync<ReleaseInFinallyAnalyzer, TryFinallyToAwaitUsingCodeFixProvider>(source, fixedSource, equivalenceKey: TryFinallyToAwaitUsingCodeFixProvider.Key);
 
@@ -95,6 +106,44 @@ public sealed class TryFinallyFixTests
             }
         }
         """);
+
+    [Fact]
+    public Task Synchronous_release_becomes_using_and_comments_stay() => CodeFixAsync<ReleaseInFinallyAnalyzer, TryFinallyToAwaitUsingCodeFixProvider>(SyncHandle + """
+        public class C
+        {
+            public void Run()
+            {
+                /* take it */ var held = SyncHandle.Acquire(); // now
+                // work follows
+                try
+                {
+                    Console.WriteLine(held.HandleLost); /* inline */
+                }
+                {|AGL006:finally|}
+                {
+                    held.Dispose();
+                }
+
+                // after the release
+                Console.WriteLine("done");
+            }
+        }
+        """, SyncHandle + """
+        public class C
+        {
+            public void Run()
+            {
+                /* take it */ using (var held = SyncHandle.Acquire()) // now
+                {
+                    // work follows
+                    Console.WriteLine(held.HandleLost); /* inline */
+                }
+
+                // after the release
+                Console.WriteLine("done");
+            }
+        }
+        """, equivalenceKey: TryFinallyToAwaitUsingCodeFixProvider.Key);
 
     [Fact]
     public Task Finally_that_does_more_than_release_is_silent() => AnalyzerAsync<ReleaseInFinallyAnalyzer>("""

@@ -137,6 +137,97 @@ public sealed class UseAwaitUsingFixTests
         """, UseAwaitUsingCodeFixProvider.AwaitUsingMakeAsyncKey);
 
     [Fact]
+    public Task Making_async_keeps_doc_comments_attributes_and_comments() => Fix("""
+        public class C
+        {
+            /// <summary>Runs.</summary>
+            [Obsolete("old")] // not yet
+            public /* visible */ void Run(IReservationStore store, ReservationRequest request)
+            {
+                var held = {|AGL001:store.ReserveAsync(request).Result|}; // the handle
+                Work.Use(held); // work
+            }
+
+            /// <summary>No modifiers.</summary>
+            void Quiet(IReservationStore store, ReservationRequest request)
+            {
+                // reserve
+                _ = {|AGL002:store.ReserveAsync(request).Result|}; // until the end
+            }
+        }
+        """, """
+        public class C
+        {
+            /// <summary>Runs.</summary>
+            [Obsolete("old")] // not yet
+            public /* visible */ async Task Run(IReservationStore store, ReservationRequest request)
+            {
+                await using var held = store.ReserveAsync(request).Result; // the handle
+                Work.Use(held); // work
+            }
+
+            /// <summary>No modifiers.</summary>
+            async Task Quiet(IReservationStore store, ReservationRequest request)
+            {
+                // reserve
+                await using var held = store.ReserveAsync(request).Result; // until the end
+            }
+        }
+        """, UseAwaitUsingCodeFixProvider.AwaitUsingMakeAsyncKey);
+
+    [Fact]
+    public Task Local_function_is_made_async() => Fix("""
+        public class C
+        {
+            public void Run(IReservationStore store, ReservationRequest request)
+            {
+                Inner();
+
+                void Inner()
+                {
+                    var held = {|AGL001:store.ReserveAsync(request).Result|};
+                    Work.Use(held);
+                }
+            }
+        }
+        """, """
+        public class C
+        {
+            public void Run(IReservationStore store, ReservationRequest request)
+            {
+                Inner();
+
+                async Task Inner()
+                {
+                    await using var held = store.ReserveAsync(request).Result;
+                    Work.Use(held);
+                }
+            }
+        }
+        """, UseAwaitUsingCodeFixProvider.AwaitUsingMakeAsyncKey);
+
+    [Fact]
+    public Task Method_returning_a_value_task_is_not_offered_make_async() => CodeFixAsync<HandleLifetimeAnalyzer, UseAwaitUsingCodeFixProvider>(Prelude + """
+        public class C
+        {
+            public Task<int> RunAsync(IReservationStore store, ReservationRequest request)
+            {
+                var held = {|AGL001:store.ReserveAsync(request).Result|};
+                return Task.FromResult(held.Reservation.Scope.Value.Length);
+            }
+        }
+        """, Prelude + """
+        public class C
+        {
+            public Task<int> RunAsync(IReservationStore store, ReservationRequest request)
+            {
+                var held = {|AGL001:store.ReserveAsync(request).Result|};
+                return Task.FromResult(held.Reservation.Scope.Value.Length);
+            }
+        }
+        """);
+
+    [Fact]
     public Task Fix_all_rewrites_every_document_in_the_solution() =>
         CodeFixAsync<HandleLifetimeAnalyzer, UseAwaitUsingCodeFixProvider>(
             [

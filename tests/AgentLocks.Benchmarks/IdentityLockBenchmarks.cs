@@ -10,6 +10,8 @@ namespace AgentLocks.Benchmarks;
 /// kind of directory. Run: <c>dotnet run -c Release --project tests/AgentLocks.Benchmarks -- --filter '*IdentityLock*' --job short</c>.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class IdentityLockBenchmarks
 {
     private static readonly byte[] Record = """{"pid": 4242, "acquired_at": "2026-11-23T18:53:14.3639807Z", "session_id": "gt-polecat-1", "hostname": "vm", "process_start_time": 123456, "boot_id": "00000000-0000-0000-0000-000000000000", "owner_token": "0123456789abcdef0123456789abcdef"}"""u8.ToArray();
@@ -59,6 +61,8 @@ public class IdentityLockBenchmarks
 /// and p99 of one process's acquire+release, retries included, are printed at the end (the first invocation, which
 /// warms the takers up, is left out). Run as <see cref="IdentityLockBenchmarks"/>.
 /// </summary>
+[MinColumn]
+[MedianColumn]
 public class ContendedIdentityLockBenchmarks
 {
     private const int Processes = 8;

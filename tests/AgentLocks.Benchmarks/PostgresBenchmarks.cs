@@ -7,9 +7,11 @@ using Npgsql;
 namespace AgentLocks.Benchmarks;
 
 /// <summary>
-/// Reserve+release round trips against a real PostgreSQL with 1, 8 and 32 concurrent clients, each on its own
-/// scope. The mean is wall time per round trip (so 1/mean is the store's throughput); p99 latency of a single round
-/// trip is printed at the end of each case. Needs a server: <c>source .ci/postgres.sh</c>, then
+/// Reserve+release round trips against a real PostgreSQL with 1, 8 and 32 concurrent clients (each its own store,
+/// on its own scope). The mean is the wall time of one round, in which every client does one round trip, so the
+/// store's throughput is <c>Clients / Mean</c> round trips per second; the p50/p99 latency of a single round trip
+/// (over every invocation, warm-up included) is printed at the end of each case. Needs a server:
+/// <c>source .ci/postgres.sh</c>, then
 /// <c>dotnet run -c Release --project tests/AgentLocks.Benchmarks -- --filter '*Postgres*' --job short</c>.
 /// </summary>
 [MemoryDiagnoser]
@@ -65,6 +67,11 @@ public class PostgresBenchmarks
         }
 
         _latencies.Clear();
+        foreach (var (store, _) in _clients)
+        {
+            await store.DisposeAsync();
+        }
+
         await using (var command = _dataSource.CreateCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE"))
         {
             await command.ExecuteNonQueryAsync();

@@ -52,4 +52,31 @@ internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
             return document.RootElement.Clone();
         }
     }
+
+    /// <summary>The data of a successful <c>--json</c> run of <paramref name="command"/>, after checking the envelope says exactly that.</summary>
+    public JsonElement Succeeds(string command)
+    {
+        Assert.True(ExitCode == 0, $"exit {ExitCode}: {Stdout}{Stderr}");
+        var envelope = Envelope;
+        Assert.Equal(["ok", "command", "data", "error"], envelope.EnumerateObject().Select(p => p.Name));
+        Assert.True(envelope.GetProperty("ok").GetBoolean());
+        Assert.Equal(command, envelope.GetProperty("command").GetString());
+        Assert.Equal(JsonValueKind.Null, envelope.GetProperty("error").ValueKind);
+        return envelope.GetProperty("data");
+    }
+
+    /// <summary>The error object of a failed <c>--json</c> run, after checking its exit code, error code and envelope (no data, a message).</summary>
+    public JsonElement Fails(string command, int exitCode, string code)
+    {
+        Assert.True(ExitCode == exitCode, $"exit {ExitCode}, expected {exitCode}: {Stdout}{Stderr}");
+        var envelope = Envelope;
+        Assert.Equal(["ok", "command", "data", "error"], envelope.EnumerateObject().Select(p => p.Name));
+        Assert.False(envelope.GetProperty("ok").GetBoolean());
+        Assert.Equal(command, envelope.GetProperty("command").GetString());
+        Assert.Equal(JsonValueKind.Null, envelope.GetProperty("data").ValueKind);
+        var error = envelope.GetProperty("error");
+        Assert.Equal(code, error.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
+        return error;
+    }
 }

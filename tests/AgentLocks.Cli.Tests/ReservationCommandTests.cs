@@ -24,13 +24,13 @@ public sealed class ReservationCommandTests : IDisposable
     [Fact]
     public async Task Register_and_reserve_answer_with_one_envelope_carrying_beadboards_fields()
     {
-        var registered = Succeeds(await JsonAsync("agent", "register", "--agent", "agent-a", "--role", "backend", "--display", "Agent A"), "agent register");
+        var registered = (await JsonAsync("agent", "register", "--agent", "agent-a", "--role", "backend", "--display", "Agent A")).Succeeds("agent register");
         Assert.Equal("agent-a", registered.GetProperty("agent_id").GetString());
         Assert.Equal("backend", registered.GetProperty("role").GetString());
         Assert.Equal("Agent A", registered.GetProperty("display_name").GetString());
         Assert.True(File.Exists(Path.Combine(Root, "agents", "agent-a.json")));
 
-        var reserved = Succeeds(await JsonAsync("reserve", "--agent", "agent-a", "--scope", "./src/auth/", "--bead", "bd-1", "--ttl", "30"), "agent reserve");
+        var reserved = (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "./src/auth/", "--bead", "bd-1", "--ttl", "30")).Succeeds("agent reserve");
 
         // Every field beadboard's own reserve envelope carried is here too.
         var beadboard = BeadboardEnvelopes()[0].GetProperty("data");
@@ -43,7 +43,7 @@ public sealed class ReservationCommandTests : IDisposable
         Assert.True(reserved.GetProperty("fencing_token").GetInt64() > 0);
 
         // The command ended, the reservation did not: it lives in the store until its TTL or a release.
-        var status = Succeeds(await JsonAsync("status"), "agent status");
+        var status = (await JsonAsync("status")).Succeeds("agent status");
         Assert.Equal(reserved.GetProperty("reservation_id").GetString(), Assert.Single(status.GetProperty("reservations").EnumerateArray()).GetProperty("reservation_id").GetString());
     }
 
@@ -51,7 +51,7 @@ public sealed class ReservationCommandTests : IDisposable
     public async Task Reserve_without_ttl_takes_120_minutes_and_shared_is_recorded()
     {
         await RegisterAsync("agent-a");
-        var reserved = Succeeds(await JsonAsync("reserve", "--agent", "agent-a", "--scope", "docs/**", "--bead", "bd-1", "--shared"), "agent reserve");
+        var reserved = (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "docs/**", "--bead", "bd-1", "--shared")).Succeeds("agent reserve");
         Assert.Equal(TimeSpan.FromMinutes(120), Instant(reserved, "expires_at") - Instant(reserved, "created_at"));
         Assert.Equal("shared", reserved.GetProperty("mode").GetString());
     }
@@ -60,17 +60,17 @@ public sealed class ReservationCommandTests : IDisposable
     public async Task An_overlapping_scope_of_another_agent_is_a_conflict_with_exit_3()
     {
         await RegisterAsync("agent-a", "agent-b");
-        Succeeds(await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src/auth/**", "--bead", "bd-1"), "agent reserve");
+        (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src/auth/**", "--bead", "bd-1")).Succeeds("agent reserve");
         var active = await File.ReadAllBytesAsync(ActivePath);
 
-        var error = Fails(await JsonAsync("reserve", "--agent", "agent-b", "--scope", "src", "--bead", "bd-2"), "agent reserve", 3, "RESERVATION_CONFLICT");
+        var error = (await JsonAsync("reserve", "--agent", "agent-b", "--scope", "src", "--bead", "bd-2")).Fails("agent reserve", 3, "RESERVATION_CONFLICT");
         Assert.Contains("agent-a", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(active, await File.ReadAllBytesAsync(ActivePath));
 
         // Two shared reservations coexist; an exclusive one still conflicts with them.
-        Succeeds(await JsonAsync("reserve", "--agent", "agent-a", "--scope", "docs", "--bead", "bd-1", "--shared"), "agent reserve");
-        Succeeds(await JsonAsync("reserve", "--agent", "agent-b", "--scope", "docs/auth.md", "--bead", "bd-2", "--shared"), "agent reserve");
-        Fails(await JsonAsync("reserve", "--agent", "agent-b", "--scope", "docs/api.md", "--bead", "bd-2"), "agent reserve", 3, "RESERVATION_CONFLICT");
+        (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "docs", "--bead", "bd-1", "--shared")).Succeeds("agent reserve");
+        (await JsonAsync("reserve", "--agent", "agent-b", "--scope", "docs/auth.md", "--bead", "bd-2", "--shared")).Succeeds("agent reserve");
+        (await JsonAsync("reserve", "--agent", "agent-b", "--scope", "docs/api.md", "--bead", "bd-2")).Fails("agent reserve", 3, "RESERVATION_CONFLICT");
     }
 
     [Fact]
@@ -78,9 +78,9 @@ public sealed class ReservationCommandTests : IDisposable
     {
         CopyBeadboardFixture(); // agent-a's /repo/src/auth ran out on 2026-11-23
 
-        Fails(await JsonAsync("reserve", "--agent", "agent-b", "--scope", "/repo/src/auth/login.ts", "--bead", "bb-101"), "agent reserve", 3, "RESERVATION_STALE_FOUND");
+        (await JsonAsync("reserve", "--agent", "agent-b", "--scope", "/repo/src/auth/login.ts", "--bead", "bb-101")).Fails("agent reserve", 3, "RESERVATION_STALE_FOUND");
 
-        var taken = Succeeds(await JsonAsync("reserve", "--agent", "agent-b", "--scope", "/repo/src/auth/login.ts", "--bead", "bb-101", "--takeover-stale"), "agent reserve");
+        var taken = (await JsonAsync("reserve", "--agent", "agent-b", "--scope", "/repo/src/auth/login.ts", "--bead", "bb-101", "--takeover-stale")).Succeeds("agent reserve");
         Assert.Equal("agent-b", taken.GetProperty("agent_id").GetString());
 
         using var takeover = JsonDocument.Parse((await File.ReadAllLinesAsync(HistoryPath))[^2]);
@@ -94,35 +94,35 @@ public sealed class ReservationCommandTests : IDisposable
     public async Task Release_is_for_the_owner_only()
     {
         await RegisterAsync("agent-a", "agent-b");
-        var reserved = Succeeds(await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src/auth", "--bead", "bd-1"), "agent reserve");
+        var reserved = (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src/auth", "--bead", "bd-1")).Succeeds("agent reserve");
 
-        Fails(await JsonAsync("release", "--agent", "agent-b", "--scope", "src/auth"), "agent release", 4, "RELEASE_FORBIDDEN");
+        (await JsonAsync("release", "--agent", "agent-b", "--scope", "src/auth")).Fails("agent release", 4, "RELEASE_FORBIDDEN");
 
-        var released = Succeeds(await JsonAsync("release", "--agent", "agent-a", "--scope", "src/auth"), "agent release");
+        var released = (await JsonAsync("release", "--agent", "agent-a", "--scope", "src/auth")).Succeeds("agent release");
         Assert.Equal(reserved.GetProperty("reservation_id").GetString(), released.GetProperty("reservation_id").GetString());
         Assert.Equal("released", released.GetProperty("state").GetString());
         Assert.NotEqual(JsonValueKind.Null, released.GetProperty("released_at").ValueKind);
 
-        Fails(await JsonAsync("release", "--agent", "agent-a", "--scope", "src/auth"), "agent release", 4, "RESERVATION_NOT_FOUND");
-        Fails(await JsonAsync("release", "--agent", "stranger", "--scope", "src/auth"), "agent release", 4, "AGENT_NOT_FOUND");
+        (await JsonAsync("release", "--agent", "agent-a", "--scope", "src/auth")).Fails("agent release", 4, "RESERVATION_NOT_FOUND");
+        (await JsonAsync("release", "--agent", "stranger", "--scope", "src/auth")).Fails("agent release", 4, "AGENT_NOT_FOUND");
     }
 
     [Fact]
     public async Task Renew_extends_for_the_owner_only()
     {
         await RegisterAsync("agent-a", "agent-b");
-        var reserved = Succeeds(await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src", "--bead", "bd-1", "--ttl", "5"), "agent reserve");
+        var reserved = (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src", "--bead", "bd-1", "--ttl", "5")).Succeeds("agent reserve");
 
         var before = DateTimeOffset.UtcNow;
-        var renewed = Succeeds(await JsonAsync("renew", "--agent", "agent-a", "--scope", "src", "--ttl", "60"), "agent renew");
+        var renewed = (await JsonAsync("renew", "--agent", "agent-a", "--scope", "src", "--ttl", "60")).Succeeds("agent renew");
         var after = DateTimeOffset.UtcNow;
         Assert.Equal(reserved.GetProperty("reservation_id").GetString(), renewed.GetProperty("reservation_id").GetString());
         Assert.Equal(reserved.GetProperty("fencing_token").GetInt64(), renewed.GetProperty("fencing_token").GetInt64());
         Assert.InRange(Instant(renewed, "expires_at"), Floor(before) + TimeSpan.FromMinutes(60), after + TimeSpan.FromMinutes(60));
 
-        Fails(await JsonAsync("renew", "--agent", "agent-b", "--scope", "src"), "agent renew", 4, "RELEASE_FORBIDDEN");
-        Fails(await JsonAsync("renew", "--agent", "agent-a", "--scope", "src", "--ttl", "2"), "agent renew", 2, "INVALID_ARGS");
-        Fails(await JsonAsync("renew", "--agent", "agent-a", "--scope", "docs"), "agent renew", 4, "RESERVATION_NOT_FOUND");
+        (await JsonAsync("renew", "--agent", "agent-b", "--scope", "src")).Fails("agent renew", 4, "RELEASE_FORBIDDEN");
+        (await JsonAsync("renew", "--agent", "agent-a", "--scope", "src", "--ttl", "2")).Fails("agent renew", 2, "INVALID_ARGS");
+        (await JsonAsync("renew", "--agent", "agent-a", "--scope", "docs")).Fails("agent renew", 4, "RESERVATION_NOT_FOUND");
     }
 
     [Theory]
@@ -135,7 +135,7 @@ public sealed class ReservationCommandTests : IDisposable
     public async Task A_ttl_that_is_not_whole_minutes_from_5_to_1440_is_invalid_args(string ttl)
     {
         await RegisterAsync("agent-a");
-        var error = Fails(await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src", "--bead", "bd-1", "--ttl=" + ttl), "agent reserve", 2, "INVALID_ARGS");
+        var error = (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src", "--bead", "bd-1", "--ttl=" + ttl)).Fails("agent reserve", 2, "INVALID_ARGS");
         Assert.Contains("minutes", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.False(File.Exists(ActivePath), "a refused request writes nothing");
     }
@@ -147,22 +147,22 @@ public sealed class ReservationCommandTests : IDisposable
     public async Task A_scope_that_leaves_the_repository_or_is_malformed_is_invalid_args(string scope)
     {
         await RegisterAsync("agent-a");
-        Fails(await JsonAsync("reserve", "--agent", "agent-a", "--scope", scope, "--bead", "bd-1"), "agent reserve", 2, "INVALID_ARGS");
-        Fails(await JsonAsync("release", "--agent", "agent-a", "--scope", scope), "agent release", 2, "INVALID_ARGS");
+        (await JsonAsync("reserve", "--agent", "agent-a", "--scope", scope, "--bead", "bd-1")).Fails("agent reserve", 2, "INVALID_ARGS");
+        (await JsonAsync("release", "--agent", "agent-a", "--scope", scope)).Fails("agent release", 2, "INVALID_ARGS");
         Assert.False(File.Exists(ActivePath));
     }
 
     [Fact]
     public async Task Missing_and_unknown_options_are_invalid_args()
     {
-        Fails(await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src"), "agent reserve", 2, "INVALID_ARGS");
-        Fails(await JsonAsync("status", "--worker", "x"), "agent status", 2, "INVALID_ARGS");
-        Fails(await JsonAsync("reserve", "--agent", "Agent A", "--scope", "src", "--bead", "bd-1"), "agent reserve", 2, "INVALID_ARGS");
+        (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src")).Fails("agent reserve", 2, "INVALID_ARGS");
+        (await JsonAsync("status", "--worker", "x")).Fails("agent status", 2, "INVALID_ARGS");
+        (await JsonAsync("reserve", "--agent", "Agent A", "--scope", "src", "--bead", "bd-1")).Fails("agent reserve", 2, "INVALID_ARGS");
     }
 
     [Fact]
     public async Task An_unregistered_agent_cannot_reserve()
-        => Fails(await JsonAsync("reserve", "--agent", "agent-z", "--scope", "src", "--bead", "bd-1"), "agent reserve", 4, "AGENT_NOT_FOUND");
+        => (await JsonAsync("reserve", "--agent", "agent-z", "--scope", "src", "--bead", "bd-1")).Fails("agent reserve", 4, "AGENT_NOT_FOUND");
 
     [Theory]
     [InlineData("active.json", "{\"reservations\": [ {\"reservation_id\": ")]
@@ -182,9 +182,9 @@ public sealed class ReservationCommandTests : IDisposable
         }
 
         var before = await SnapshotAsync();
-        Fails(await JsonAsync("reserve", "--agent", "agent-b", "--scope", "/repo/lib", "--bead", "bb-1"), "agent reserve", 5, "STORE_CORRUPT");
-        Fails(await JsonAsync("release", "--agent", "agent-a", "--scope", "/repo/src/auth"), "agent release", 5, "STORE_CORRUPT");
-        Fails(await JsonAsync("status"), "agent status", 5, "STORE_CORRUPT");
+        (await JsonAsync("reserve", "--agent", "agent-b", "--scope", "/repo/lib", "--bead", "bb-1")).Fails("agent reserve", 5, "STORE_CORRUPT");
+        (await JsonAsync("release", "--agent", "agent-a", "--scope", "/repo/src/auth")).Fails("agent release", 5, "STORE_CORRUPT");
+        (await JsonAsync("status")).Fails("agent status", 5, "STORE_CORRUPT");
 
         var after = await SnapshotAsync();
         Assert.Equal(before.Keys, after.Keys); // no file added (no mutex or temporary file left) and none removed
@@ -199,7 +199,7 @@ public sealed class ReservationCommandTests : IDisposable
         var content = Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n"; // this test process lives on
         await File.WriteAllTextAsync(mutex, content);
 
-        var error = Fails(await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src", "--bead", "bd-1"), "agent reserve", 3, "LOCKED");
+        var error = (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src", "--bead", "bd-1")).Fails("agent reserve", 3, "LOCKED");
         Assert.Contains(mutex, error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(content, await File.ReadAllTextAsync(mutex));
         Assert.False(File.Exists(ActivePath));
@@ -210,9 +210,9 @@ public sealed class ReservationCommandTests : IDisposable
     {
         CopyBeadboardFixture(); // history: agent-b released bb-102 and let bb-103 expire; agent-a's bb-101 is now expired too
         await RegisterAsync("agent-c");
-        Succeeds(await JsonAsync("reserve", "--agent", "agent-c", "--scope", "/repo/lib", "--bead", "bb-104"), "agent reserve");
+        (await JsonAsync("reserve", "--agent", "agent-c", "--scope", "/repo/lib", "--bead", "bb-104")).Succeeds("agent reserve");
 
-        var all = Succeeds(await JsonAsync("status"), "agent status");
+        var all = (await JsonAsync("status")).Succeeds("agent status");
         Assert.Equal(["/repo/lib"], Scopes(all));
         Assert.Equal((1, 1, 2, 1), Summary(all));
         var message = Assert.Single(all.GetProperty("unacked_required_messages").EnumerateArray());
@@ -220,22 +220,22 @@ public sealed class ReservationCommandTests : IDisposable
 
         // The sweep moved agent-a's reservation into the history, once.
         Assert.Contains(File.ReadLines(HistoryPath), l => l.Contains("res_20261123_185327.347Z_4ba5", StringComparison.Ordinal) && l.Contains("\"expired\"", StringComparison.Ordinal));
-        Assert.Equal((1, 1, 2, 1), Summary(Succeeds(await JsonAsync("status"), "agent status")));
+        Assert.Equal((1, 1, 2, 1), Summary((await JsonAsync("status")).Succeeds("agent status")));
 
-        var agentA = Succeeds(await JsonAsync("status", "--agent", "agent-a"), "agent status");
+        var agentA = (await JsonAsync("status", "--agent", "agent-a")).Succeeds("agent status");
         Assert.Empty(Scopes(agentA));
         Assert.Equal((0, 0, 1, 1), Summary(agentA));
 
-        var agentB = Succeeds(await JsonAsync("status", "--agent", "agent-b"), "agent status");
+        var agentB = (await JsonAsync("status", "--agent", "agent-b")).Succeeds("agent status");
         Assert.Equal((0, 1, 1, 0), Summary(agentB));
 
-        var bead = Succeeds(await JsonAsync("status", "--bead", "bb-104"), "agent status");
+        var bead = (await JsonAsync("status", "--bead", "bb-104")).Succeeds("agent status");
         Assert.Equal(["/repo/lib"], Scopes(bead));
         Assert.Equal((1, 0, 0, 0), Summary(bead));
 
-        Assert.Equal((0, 0, 1, 1), Summary(Succeeds(await JsonAsync("status", "--bead", "bb-101", "--agent", "agent-a"), "agent status")));
-        Assert.Equal((0, 0, 0, 0), Summary(Succeeds(await JsonAsync("status", "--bead", "bb-101", "--agent", "agent-b"), "agent status")));
-        Fails(await JsonAsync("status", "--agent", "stranger"), "agent status", 4, "AGENT_NOT_FOUND");
+        Assert.Equal((0, 0, 1, 1), Summary((await JsonAsync("status", "--bead", "bb-101", "--agent", "agent-a")).Succeeds("agent status")));
+        Assert.Equal((0, 0, 0, 0), Summary((await JsonAsync("status", "--bead", "bb-101", "--agent", "agent-b")).Succeeds("agent status")));
+        (await JsonAsync("status", "--agent", "stranger")).Fails("agent status", 4, "AGENT_NOT_FOUND");
 
         // beadboard's status shape: the same keys, in data and in its summary.
         var beadboard = BeadboardEnvelopes()[^1].GetProperty("data");
@@ -248,7 +248,7 @@ public sealed class ReservationCommandTests : IDisposable
     {
         CopyBeadboardFixture();
         await RegisterAsync("agent-c");
-        var reserved = Succeeds(await JsonAsync("reserve", "--agent", "agent-c", "--scope", "/repo/src/api/**", "--bead", "bb-104", "--ttl", "30"), "agent reserve");
+        var reserved = (await JsonAsync("reserve", "--agent", "agent-c", "--scope", "/repo/src/api/**", "--bead", "bb-104", "--ttl", "30")).Succeeds("agent reserve");
 
         var result = await CliRunner.RunAsync(["--root", Root, "status"]);
 
@@ -275,7 +275,7 @@ public sealed class ReservationCommandTests : IDisposable
     public async Task The_human_status_is_coloured_on_a_terminal_unless_NO_COLOR_is_set()
     {
         await RegisterAsync("agent-a");
-        Succeeds(await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src", "--bead", "bd-1", "--ttl", "5"), "agent reserve");
+        (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src", "--bead", "bd-1", "--ttl", "5")).Succeeds("agent reserve");
 
         var coloured = await OnTerminalAsync(noColor: null);
         Assert.Contains("\e[1mHOLDER\e[0m", coloured, StringComparison.Ordinal);
@@ -304,33 +304,6 @@ public sealed class ReservationCommandTests : IDisposable
         Assert.Equal("released src (agent agent-a, bead bd-1)\n", release.Stdout);
     }
 
-    /// <summary>The data of a successful run, after checking the envelope says so (and only so).</summary>
-    private static JsonElement Succeeds(CliResult result, string command)
-    {
-        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
-        var envelope = result.Envelope;
-        Assert.Equal(["ok", "command", "data", "error"], Keys(envelope));
-        Assert.True(envelope.GetProperty("ok").GetBoolean());
-        Assert.Equal(command, envelope.GetProperty("command").GetString());
-        Assert.Equal(JsonValueKind.Null, envelope.GetProperty("error").ValueKind);
-        return envelope.GetProperty("data");
-    }
-
-    /// <summary>The error of a failed run, after checking its exit code, code and envelope.</summary>
-    private static JsonElement Fails(CliResult result, string command, int exitCode, string code)
-    {
-        Assert.True(result.ExitCode == exitCode, $"exit {result.ExitCode}: {result.Stdout}{result.Stderr}");
-        var envelope = result.Envelope;
-        Assert.Equal(["ok", "command", "data", "error"], Keys(envelope));
-        Assert.False(envelope.GetProperty("ok").GetBoolean());
-        Assert.Equal(command, envelope.GetProperty("command").GetString());
-        Assert.Equal(JsonValueKind.Null, envelope.GetProperty("data").ValueKind);
-        var error = envelope.GetProperty("error");
-        Assert.Equal(code, error.GetProperty("code").GetString());
-        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
-        return error;
-    }
-
     private static List<string> Keys(JsonElement element) => [.. element.EnumerateObject().Select(p => p.Name)];
 
     private static List<string?> Scopes(JsonElement status)
@@ -357,7 +330,7 @@ public sealed class ReservationCommandTests : IDisposable
     {
         foreach (var agent in agents)
         {
-            Succeeds(await JsonAsync("agent", "register", "--agent", agent), "agent register");
+            (await JsonAsync("agent", "register", "--agent", agent)).Succeeds("agent register");
         }
     }
 

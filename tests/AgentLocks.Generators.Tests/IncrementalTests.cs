@@ -86,6 +86,11 @@ public sealed class IncrementalTests
                 Assert.NotEmpty(outputs);
                 Assert.Empty(ModelGraph.FindForbidden(outputs));
             }
+
+            // What the source outputs were fed with, too.
+            var sourceOutputInputs = run.TrackedOutputSteps.SelectMany(pair => pair.Value).SelectMany(step => step.Inputs).Select(input => input.Source.Outputs[input.OutputIndex].Value).ToList();
+            Assert.NotEmpty(sourceOutputInputs);
+            Assert.Empty(ModelGraph.FindForbidden(sourceOutputInputs));
         }
     }
 

@@ -2,7 +2,7 @@ namespace AgentLocks.Tests.Shared;
 
 /// <summary>
 /// The global usings the .NET SDK adds to a console app with <c>ImplicitUsings</c>, for in-memory compilations of
-/// the acceptance example and the samples. The analyzer tests compile this file too (a link).
+/// the acceptance example, the samples and the benchmarks' synthetic project (the other projects link this file).
 /// </summary>
 internal static class SdkImplicitUsings
 {

@@ -2,7 +2,8 @@ namespace AgentLocks.Postgres.Tests;
 
 public sealed class ConcurrencyTests
 {
-    private static readonly string[] Scopes = ["src/**", "src/auth/**", "src/auth/login.cs", "src/api/**", "src", "docs/**", "docs/a.md", "deploy:prod"];
+    /// <summary>Scopes that overlap in every way the rules know: nested globs, a file, a directory, a non-path scope.</summary>
+    internal static readonly string[] Scopes = ["src/**", "src/auth/**", "src/auth/login.cs", "src/api/**", "src", "docs/**", "docs/a.md", "deploy:prod"];
 
     [Fact]
     public async Task Thirty_two_clients_racing_for_overlapping_scopes_never_get_a_double_grant()

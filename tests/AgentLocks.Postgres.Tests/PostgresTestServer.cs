@@ -37,6 +37,37 @@ internal static class PostgresTestServer
         return await command.ExecuteScalarAsync();
     }
 
+    /// <summary>
+    /// Crashes and restarts the server (<c>pg_ctl restart -m immediate</c>: no checkpoint, recovery from the WAL), with
+    /// the binaries and data directory that <c>.ci/postgres.sh</c> exports; fails when they are not given.
+    /// </summary>
+    public static async Task RestartAsync()
+    {
+        var pgCtl = Environment.GetEnvironmentVariable("AGENTLOCKS_TEST_PG_CTL");
+        var data = Environment.GetEnvironmentVariable("AGENTLOCKS_TEST_PG_DATA");
+        if (string.IsNullOrEmpty(pgCtl) || string.IsNullOrEmpty(data))
+        {
+            throw new InvalidOperationException("AGENTLOCKS_TEST_PG_CTL and AGENTLOCKS_TEST_PG_DATA are not set: the restart test needs the server that .ci/postgres.sh starts.");
+        }
+
+        // The server refuses to run as root, so root runs pg_ctl as the data directory's owner, as postgres.sh does.
+        var command = $"'{pgCtl}' -D '{data}' -l '{Path.Combine(Path.GetDirectoryName(data)!, "server.log")}' -w -m immediate restart";
+        var start = Environment.UserName == "root"
+            ? new System.Diagnostics.ProcessStartInfo("su", ["postgres", "-s", "/bin/bash", "-c", command])
+            : new System.Diagnostics.ProcessStartInfo("bash", ["-c", command]);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        using var pgCtlRun = System.Diagnostics.Process.Start(start)!;
+        var output = pgCtlRun.StandardOutput.ReadToEndAsync();
+        var error = pgCtlRun.StandardError.ReadToEndAsync();
+        await pgCtlRun.WaitForExitAsync();
+        Assert.True(pgCtlRun.ExitCode == 0, $"pg_ctl restart failed: {await output} {await error}");
+
+        // Every pooled connection died with the old server.
+        NpgsqlConnection.ClearAllPools();
+        DataSource.Clear();
+    }
+
     public static Task DropSchemaAsync(string schema) => ScalarAsync($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
 
     private static string Resolve()

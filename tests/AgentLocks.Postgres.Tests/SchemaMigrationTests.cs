@@ -43,6 +43,33 @@ public sealed class SchemaMigrationTests
         Assert.Equal(PostgresSchema.Migrations[^1].Version, await shape.CurrentVersionAsync(connection, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task The_connection_strings_search_path_names_the_schema_when_the_options_do_not()
+    {
+        await using var schema = new TestSchema();
+        await using (var store = new PostgresReservationStore($"{PostgresTestServer.ConnectionString};Search Path={schema.Name}, public"))
+        {
+            await store.RegisterAgentAsync(AgentId.Parse("agent-a"));
+        }
+
+        Assert.Equal(1L, await PostgresTestServer.ScalarAsync($"SELECT count(*) FROM \"{schema.Name}\".agents"));
+
+        // Options win over the search path.
+        await using var other = new TestSchema();
+        await using var locks = new PostgresWorkerIdentityLock($"{PostgresTestServer.ConnectionString};Search Path={schema.Name}", PostgresTestServer.Options(other.Name));
+        await using var held = await locks.AcquireAsync(WorkerId.Parse("w1"));
+        Assert.Equal(1L, await PostgresTestServer.ScalarAsync($"SELECT count(*) FROM \"{other.Name}\".worker_locks"));
+        Assert.Equal(0L, await PostgresTestServer.ScalarAsync($"SELECT count(*) FROM \"{schema.Name}\".worker_locks"));
+    }
+
+    [Fact]
+    public void A_search_path_that_is_no_schema_name_is_invalid_args()
+    {
+        var e = Assert.Throws<AgentLocksException>(() => new PostgresReservationStore("Host=127.0.0.1;Search Path=Bad-Name"));
+        Assert.Equal(ErrorCode.InvalidArgs, e.Code);
+        Assert.Contains("Search Path", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("Public")]

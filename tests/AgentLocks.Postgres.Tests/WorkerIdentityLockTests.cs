@@ -89,6 +89,59 @@ public sealed class WorkerIdentityLockTests
     }
 
     [Fact]
+    public async Task Clean_removes_only_stale_rows_under_the_prefix_and_list_filters_by_it()
+    {
+        await using var schema = new TestSchema();
+        await using var locks = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        var dead = new List<PostgresWorkerLockHandle>();
+        foreach (var name in new[] { "rig1.a", "rig1.b", "rig2.a" })
+        {
+            var held = await locks.AcquireAsync(WorkerId.Parse(name));
+            Assert.Equal(true, await PostgresTestServer.ScalarAsync("SELECT pg_terminate_backend($1, 5000)", held.Holder.BackendPid!.Value));
+            dead.Add(held);
+        }
+
+        await using var live = await locks.AcquireAsync(WorkerId.Parse("rig1.c"));
+        Assert.Equal(["rig1.a", "rig1.b", "rig1.c"], (await locks.ListAsync("rig1.")).Select(s => s.Worker.Value));
+
+        var removed = await locks.CleanStaleAsync("rig1.");
+
+        Assert.Equal(["rig1.a", "rig1.b"], removed.Select(s => s.Worker.Value));
+        Assert.All(removed, s => Assert.Equal(PostgresWorkerLockState.Stale, s.State));
+        var left = await locks.ListAsync();
+        Assert.Equal([("rig1.c", PostgresWorkerLockState.Locked), ("rig2.a", PostgresWorkerLockState.Stale)], left.Select(s => (s.Worker.Value, s.State)));
+        foreach (var held in dead)
+        {
+            await held.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Release_for_a_holder_pid_ends_only_that_holders_lock()
+    {
+        await using var schema = new TestSchema();
+        await using var locks = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        var held = await locks.TryAcquireAsync(Worker, null, holderPid: 4242, CancellationToken.None);
+        Assert.NotNull(held);
+        var lost = new TaskCompletionSource();
+        held.HandleLost.Register(lost.SetResult);
+        Assert.Equal(4242, (await locks.GetStatusAsync(Worker)).Pid);
+
+        var wrong = await Assert.ThrowsAsync<AgentLocksException>(() => locks.ReleaseHeldByAsync(Worker, 4243, CancellationToken.None));
+        Assert.Equal(ErrorCode.NotLocked, wrong.Code);
+        Assert.Contains("4242", wrong.Message, StringComparison.Ordinal);
+        Assert.Equal(PostgresWorkerLockState.Locked, (await locks.GetStatusAsync(Worker)).State);
+
+        var released = await locks.ReleaseHeldByAsync(Worker, 4242, CancellationToken.None);
+        Assert.Equal(held.Holder.BackendPid, released.BackendPid);
+        await lost.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(PostgresWorkerLockState.Unlocked, (await locks.GetStatusAsync(Worker)).State);
+        var again = await Assert.ThrowsAsync<AgentLocksException>(() => locks.ReleaseHeldByAsync(Worker, 4242, CancellationToken.None));
+        Assert.Equal(ErrorCode.NotLocked, again.Code);
+        await held.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Default_worker_id_is_invalid_args()
     {
         await using var schema = new TestSchema();

@@ -6,6 +6,8 @@ namespace AgentLocks.Taker;
 /// <item><c>reserve serve ROOT AGENT SCOPE BEAD</c>: prints <c>ready</c>, then per stdin line <c>try N</c> prints
 /// <c>granted N TOKEN</c> or <c>refused N CODE</c> (keeping the handle), and per <c>release</c> prints <c>released</c>.</item>
 /// <item><c>reserve hold-mutex ROOT</c>: takes <c>reservations/.lock</c>, prints <c>holding</c>, and holds it until killed.</item>
+/// <item><c>reserve loop ROOT AGENT SCOPE BEAD</c>: prints <c>ready</c>, then per stdin line <c>run N</c> does N
+/// reserve+release round trips and prints <c>done N</c> (the benchmarks' contending processes).</item>
 /// </list>
 /// </summary>
 internal static class ReservationTaker
@@ -19,6 +21,11 @@ internal static class ReservationTaker
                 var store = new FileReservationStore(root, new ReservationStoreOptions { LockTimeout = TimeSpan.FromSeconds(60) });
                 await ServeAsync(store, new ReservationRequest(AgentId.Parse(agent), ScopePattern.Parse(scope), BeadId.Parse(bead)));
                 return 0;
+            case ["loop", var root, var agent, var scope, var bead]:
+                await LoopAsync(
+                    new FileReservationStore(root, new ReservationStoreOptions { LockTimeout = TimeSpan.FromSeconds(60) }),
+                    new ReservationRequest(AgentId.Parse(agent), ScopePattern.Parse(scope), BeadId.Parse(bead), TimeSpan.FromMinutes(5)));
+                return 0;
             case ["hold-mutex", var root]:
                 var directory = Path.Combine(root, "reservations");
                 Directory.CreateDirectory(directory);
@@ -30,7 +37,7 @@ internal static class ReservationTaker
 
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: reserve serve ROOT AGENT SCOPE BEAD | reserve hold-mutex ROOT");
+                await Console.Error.WriteLineAsync("usage: reserve serve|loop ROOT AGENT SCOPE BEAD | reserve hold-mutex ROOT");
                 return 2;
         }
     }
@@ -60,6 +67,24 @@ internal static class ReservationTaker
 
                     Console.WriteLine("released");
                     break;
+            }
+        }
+    }
+
+    private static async Task LoopAsync(FileReservationStore store, ReservationRequest request)
+    {
+        await (await store.ReserveAsync(request)).DisposeAsync(); // warm up: JIT and first file reads
+        Console.WriteLine("ready");
+        while (Console.ReadLine() is { } line)
+        {
+            if (line.Split(' ') is ["run", var text] && int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var count))
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    await (await store.ReserveAsync(request)).DisposeAsync();
+                }
+
+                Console.WriteLine($"done {count}");
             }
         }
     }

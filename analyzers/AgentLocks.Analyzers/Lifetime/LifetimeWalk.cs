@@ -120,7 +120,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             case IExpressionStatementOperation when !storedOnly:
                 Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
                 return;
-            case IArgumentOperation argument when symbols.TakesOwnershipOf(argument.Parameter):
+            case IArgumentOperation argument when HandsOn(argument):
                 return;
             default:
                 if (!storedOnly && !OperationShapes.FlowsIntoUsing(consumer, top))
@@ -223,6 +223,13 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
         }
     }
 
+    /// <summary>
+    /// An argument to a <c>[TakesOwnership]</c> parameter, or to what wraps it in a task (<c>Task.FromResult(h)</c>,
+    /// <c>new ValueTask&lt;H&gt;(h)</c>): the task carries the handle on, and AGL003 follows the task.
+    /// </summary>
+    private bool HandsOn(IArgumentOperation argument) =>
+        symbols.TakesOwnershipOf(argument.Parameter) || symbols.IsHandleTask(argument.Parent?.Type);
+
     private bool IsHandedOn(ILocalReferenceOperation reference)
     {
         var consumer = OperationShapes.Consumer(reference, out var top);
@@ -243,7 +250,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             IReturnOperation => true,
             ISimpleAssignmentOperation assignment => ReferenceEquals(assignment.Value, top) && assignment.Target is not IDiscardOperation,
             IVariableInitializerOperation => true,
-            IArgumentOperation argument => symbols.TakesOwnershipOf(argument.Parameter) || OperationShapes.FlowsIntoUsing(argument, top),
+            IArgumentOperation argument => HandsOn(argument) || OperationShapes.FlowsIntoUsing(argument, top),
             IUsingOperation usingOperation => ReferenceEquals(usingOperation.Resources, top),
             _ => false,
         };

@@ -14,7 +14,7 @@ internal static class DoctorCommand
 {
     public static CommandSpec[] All { get; } =
     [
-        new(["doctor"], "doctor", "doctor [--fix] [--under DIR] [--tmux-socket NAME[,NAME...]]", ["under", "tmux-socket"], ["fix"], RunAsync),
+        new(["doctor"], "doctor", "doctor [--fix] [--under DIR|PREFIX] [--tmux-socket NAME[,NAME...]]", ["under", "tmux-socket"], ["fix"], RunAsync),
     ];
 
     private static async Task<CommandResult> RunAsync(CommandContext context, CancellationToken cancellationToken)
@@ -28,16 +28,8 @@ internal static class DoctorCommand
 
         await CheckStoreAsync(context.Root, report, cancellationToken).ConfigureAwait(false);
 
-        var data = new JsonObject
-        {
-            ["root"] = context.Root,
-            ["under"] = under,
-            ["fix"] = report.Fix,
-            ["healthy"] = report.Findings.Count == 0,
-            ["findings"] = new JsonArray([.. report.Findings.Select(f => (JsonNode)f.ToJson())]),
-            ["not_checked"] = new JsonArray([.. report.NotChecked.Select(n => (JsonNode?)JsonValue.Create(n))]),
-        };
-        return new CommandResult(data, Human(report, context.Root, under));
+        var data = report.ToJson(new JsonObject { ["root"] = context.Root, ["under"] = under });
+        return new CommandResult(data, Human(report, $"store {context.Root}; identity locks {(under is null ? "not checked (give --under DIR)" : "below " + under)}"));
     }
 
     private static async Task CheckIdentityLocksAsync(string under, IReadOnlyList<string?>? tmuxSockets, Report report, CancellationToken cancellationToken)
@@ -134,7 +126,7 @@ internal static class DoctorCommand
         // A decision that changes nothing: the store reads and checks everything under its mutex, writes nothing.
         var expired = await files.UpdateAsync(
             withHistory: false,
-            ledger => ledger.Active.Where(r => !r.IsLiveAt(files.TimeProvider.GetUtcNow())).ToList(),
+            ledger => ledger.Expired(),
             cancellationToken).ConfigureAwait(false);
         if (report.Fix && expired.Count > 0)
         {
@@ -144,9 +136,7 @@ internal static class DoctorCommand
 
         foreach (var r in expired)
         {
-            report.Add("expired-reservation", files.ActivePath,
-                $"{r.Scope} by {r.AgentId} for {r.BeadId} expired at {r.ExpiresAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}",
-                "swept into the history as expired");
+            report.AddExpired(files.ActivePath, r);
         }
     }
 
@@ -166,10 +156,10 @@ internal static class DoctorCommand
 
     private static string LockPath(string worker) => new LockFile(worker).LockPath;
 
-    private static string Human(Report report, string root, string? under)
+    /// <summary>The human answer of either backend's doctor: what it looked at, what it could not, and the findings as a table.</summary>
+    internal static string Human(Report report, string lookedAt)
     {
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"store {root}; identity locks {(under is null ? "not checked (give --under DIR)" : "below " + under)}").AppendLine();
+        var text = new StringBuilder(lookedAt).AppendLine();
         foreach (var skipped in report.NotChecked)
         {
             text.Append("not checked: ").AppendLine(skipped);
@@ -187,7 +177,7 @@ internal static class DoctorCommand
     }
 
     /// <summary>What the doctor found, and what it could not check.</summary>
-    private sealed class Report(bool fix)
+    internal sealed class Report(bool fix)
     {
         public bool Fix { get; } = fix;
 
@@ -201,10 +191,26 @@ internal static class DoctorCommand
         /// </summary>
         public void Add(string kind, string path, string detail, string? actionWhenFixing, string repair = "run doctor --fix")
             => Findings.Add(new Finding(kind, path, detail, Fix ? actionWhenFixing : null, repair));
+
+        /// <summary>An expired reservation at <paramref name="path"/>, which <c>--fix</c> sweeps into the history.</summary>
+        public void AddExpired(string path, Reservation r)
+            => Add("expired-reservation", path,
+                $"{r.Scope} by {r.AgentId} for {r.BeadId} expired at {r.ExpiresAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}",
+                "swept into the history as expired");
+
+        /// <summary>The envelope's <c>data</c>: <paramref name="where"/> (what was looked at), then the verdict and the findings.</summary>
+        public JsonObject ToJson(JsonObject where)
+        {
+            where["fix"] = Fix;
+            where["healthy"] = Findings.Count == 0;
+            where["findings"] = new JsonArray([.. Findings.Select(f => (JsonNode)f.ToJson())]);
+            where["not_checked"] = new JsonArray([.. NotChecked.Select(n => (JsonNode?)JsonValue.Create(n))]);
+            return where;
+        }
     }
 
     /// <summary>One problem: what, where, why, what <c>--fix</c> did (null without <c>--fix</c>), and how it is repaired.</summary>
-    private sealed record Finding(string Kind, string Path, string Detail, string? Action, string Repair)
+    internal sealed record Finding(string Kind, string Path, string Detail, string? Action, string Repair)
     {
         public JsonObject ToJson() => new()
         {

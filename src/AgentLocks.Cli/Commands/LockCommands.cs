@@ -26,7 +26,7 @@ internal static class LockCommands
     /// The holder when no --pid is given: the process that ran agentlocks (a shell, an agent), not this short-lived
     /// command, whose lock would be stale the moment it exits.
     /// </summary>
-    private static int HolderPid(CommandContext context)
+    internal static int HolderPid(CommandContext context)
     {
         var text = context.Optional("pid");
         if (text is null)
@@ -56,16 +56,23 @@ internal static class LockCommands
 
     private static async Task<CommandResult> ExecAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        var command = context.Line.Rest;
-        if (command.Count == 0)
-        {
-            throw CommandLine.Invalid("lock exec needs a command after '--'. Usage: agentlocks lock exec --worker DIR [--session ID] -- CMD [ARG...]");
-        }
-
+        var command = ExecCommand(context);
         var workerLock = OpenLock(context);
 
         // This process is the holder: it lives exactly as long as CMD runs (and dies with it under kill -9).
         await using var held = await workerLock.AcquireAsync(new WorkerLockRequest { Session = context.Optional<SessionId>("session") }, cancellationToken).ConfigureAwait(false);
+        return await RunWhileHeldAsync(context, command, workerLock.WorkerDirectory, held.Info.Pid, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The command of <c>lock exec</c>: what follows <c>--</c>.</summary>
+    internal static IReadOnlyList<string> ExecCommand(CommandContext context)
+        => context.Line.Rest.Count > 0
+            ? context.Line.Rest
+            : throw CommandLine.Invalid("lock exec needs a command after '--'. Usage: agentlocks lock exec --worker DIR [--session ID] -- CMD [ARG...]");
+
+    /// <summary>Runs <paramref name="command"/> while the caller holds <paramref name="worker"/>'s lock; the result carries its exit code.</summary>
+    internal static async Task<CommandResult> RunWhileHeldAsync(CommandContext context, IReadOnlyList<string> command, string worker, int pid, CancellationToken cancellationToken)
+    {
         var start = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = context.Json };
         foreach (var arg in command.Skip(1))
         {
@@ -90,8 +97,8 @@ internal static class LockCommands
             await pump.ConfigureAwait(false);
             var data = new JsonObject
             {
-                ["worker"] = workerLock.WorkerDirectory,
-                ["pid"] = held.Info.Pid,
+                ["worker"] = worker,
+                ["pid"] = pid,
                 ["command"] = new JsonArray([.. command.Select(a => (JsonNode?)JsonValue.Create(a))]),
                 ["exit_code"] = child.ExitCode,
             };
@@ -102,11 +109,7 @@ internal static class LockCommands
     private static async Task<CommandResult> ReleaseAsync(CommandContext context, CancellationToken cancellationToken)
     {
         var workerLock = OpenLock(context);
-        var force = context.Flag("force");
-        if (force && context.Optional("pid") is not null)
-        {
-            throw CommandLine.Invalid("--pid and --force exclude each other: --force releases whoever holds the lock.");
-        }
+        var force = Force(context);
 
         WorkerLockStatus? removed;
         if (force)
@@ -173,16 +176,7 @@ internal static class LockCommands
 
     private static async Task<CommandResult> CollisionsAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string?>? sockets = null;
-        if (context.Optional("tmux-socket") is { } text)
-        {
-            var names = text.Split(',', StringSplitOptions.TrimEntries);
-            sockets = names.Any(n => n.Length == 0 || n.Contains('/', StringComparison.Ordinal))
-                ? throw CommandLine.Invalid($"--tmux-socket takes socket names separated by commas (as tmux -L takes them), not '{text}'.")
-                : names;
-        }
-
-        var report = await WorkerIdentityLock.DetectCollisionsAsync(context.Required("under"), sockets, cancellationToken).ConfigureAwait(false);
+        var report = await WorkerIdentityLock.DetectCollisionsAsync(context.Required("under"), context.TmuxSockets(), cancellationToken).ConfigureAwait(false);
         var data = new JsonObject
         {
             ["collisions"] = new JsonArray([.. report.Collisions.Select(c =>
@@ -204,6 +198,12 @@ internal static class LockCommands
         AppendProblems(human, report.Problems);
         return new CommandResult(data, human.ToString());
     }
+
+    /// <summary>Whether <c>lock release</c> was given <c>--force</c>, which excludes <c>--pid</c>.</summary>
+    internal static bool Force(CommandContext context)
+        => context.Flag("force") && context.Optional("pid") is not null
+            ? throw CommandLine.Invalid("--pid and --force exclude each other: --force releases whoever holds the lock.")
+            : context.Flag("force");
 
     /// <summary>A status as the envelope's data: the state, the holder's fields under gastown's names, and the age.</summary>
     private static JsonObject StatusJson(WorkerLockStatus status)

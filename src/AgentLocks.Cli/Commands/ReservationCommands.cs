@@ -23,8 +23,8 @@ internal static class ReservationCommands
     /// <summary>Less lease than this (beadboard's shortest TTL) is shown in yellow: renew or expect to lose it.</summary>
     private static readonly TimeSpan EndingSoon = TimeSpan.FromMinutes(5);
 
-    /// <summary>The one place the commands' store is made (the file store under the root today; a --postgres store slots in here).</summary>
-    private static FileReservationStore OpenStore(CommandContext context) => new(context.Root);
+    /// <summary>The commands' store: the files under the root, or PostgreSQL with --postgres.</summary>
+    private static IReservationStore OpenStore(CommandContext context) => Backends.OpenReservationStore(context);
 
     private static async Task<CommandResult> RegisterAsync(CommandContext context, CancellationToken cancellationToken)
     {

@@ -81,6 +81,13 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         return outcome.GetOrThrow();
     }
 
+    /// <summary>
+    /// The reservations whose lease ran out and that no status has swept yet; with <paramref name="sweep"/>, moves
+    /// exactly those into the history as expired in the same step (what <c>doctor --fix</c> does).
+    /// </summary>
+    public Task<IReadOnlyList<Reservation>> ExpiredAsync(bool sweep, CancellationToken cancellationToken)
+        => persistence.UpdateAsync<IReadOnlyList<Reservation>>(false, ledger => sweep ? ledger.Sweep() : ledger.Expired(), cancellationToken);
+
     async Task<Reservation> IReservationLeaseOwner.RenewAsync(Reservation reservation, TimeSpan? ttl, CancellationToken cancellationToken)
         => (await persistence.UpdateAsync(false, ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
 

@@ -14,12 +14,23 @@ internal sealed class UtcTimestampJsonConverter : JsonConverter<DateTimeOffset>
 
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
+        // Fast path for the common forms (ours, beadboard's): System.Text.Json's ISO 8601 reader, without a string.
+        // It also takes date-only text, which RFC 3339 does not, hence the 'T'; anything else goes the general way.
+        if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !reader.HasValueSequence
+            && reader.ValueSpan.Contains((byte)'T') && reader.TryGetDateTimeOffset(out var fast))
+        {
+            return fast;
+        }
+
         var text = reader.GetString();
         return TryParse(text, out var value) ? value : throw new JsonException($"'{text}' is not an RFC 3339 timestamp.");
     }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
-        => writer.WriteStringValue(Text(value));
+    {
+        Span<char> text = stackalloc char[Format.Length];
+        writer.WriteStringValue(value.UtcDateTime.TryFormat(text, out var written, Format, CultureInfo.InvariantCulture) ? text[..written] : Text(value));
+    }
 
     public static string Text(DateTimeOffset value) => value.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
 

@@ -80,6 +80,34 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal("keep", File.ReadAllText(target));
     }
 
+    [Theory]
+    [InlineData("directory")]
+    [InlineData("fifo")]
+    public async Task A_directory_or_fifo_at_the_lock_path_is_invalid_lock_and_left_in_place(string kind)
+    {
+        Directory.CreateDirectory(_temp.RuntimeDirectory);
+        if (kind == "directory")
+        {
+            Directory.CreateDirectory(_temp.LockPath);
+        }
+        else
+        {
+            using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [_temp.LockPath]);
+            await mkfifo.WaitForExitAsync();
+        }
+
+        var workerLock = new WorkerIdentityLock(_temp.Worker);
+        foreach (var operation in Operations(workerLock))
+        {
+            // A FIFO must not hang the reader either.
+            var error = await Assert.ThrowsAsync<AgentLocksException>(() => operation().WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(ErrorCode.InvalidLock, error.Code);
+        }
+
+        Assert.True(Path.Exists(_temp.LockPath));
+        Assert.Equal(kind == "directory", Directory.Exists(_temp.LockPath));
+    }
+
     [Fact]
     public async Task A_worker_directory_that_does_not_exist_is_invalid_args_and_nothing_is_created()
     {

@@ -91,4 +91,36 @@ public sealed class TypedIdTests
         Assert.Equal(WorkerId.Parse("polecat-1"), ParseGeneric<WorkerId>("polecat-1"));
         Assert.Equal(BeadId.Parse("bd-42"), ParseGeneric<BeadId>("bd-42"));
     }
+
+    [Theory]
+    [InlineData("worker", "", "worker id", "1 to 64")]
+    [InlineData("worker", "-polecat", "worker id", "start with a letter or digit")]
+    [InlineData("worker", "pole cat", "worker id", "only letters, digits")]
+    [InlineData("bead", "bd 42", "bead id", "only letters, digits")]
+    [InlineData("session", "sess:0", "session id", "':'")]
+    [InlineData("session", "trailing ", "session id", "white space")]
+    [InlineData("reservation", "res/1", "reservation id", "only letters, digits")]
+    public void Every_id_rejects_with_its_kind_and_the_rule_it_broke(string kind, string text, string kindName, string rule)
+    {
+        Action parse = kind switch
+        {
+            "worker" => () => WorkerId.Parse(text),
+            "bead" => () => BeadId.Parse(text),
+            "session" => () => SessionId.Parse(text),
+            _ => () => ReservationId.Parse(text),
+        };
+        var error = Assert.Throws<FormatException>(parse);
+        Assert.Contains(kindName, error.Message, StringComparison.Ordinal);
+        Assert.Contains(rule, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_id_is_equal_by_value_and_prints_its_text()
+    {
+        Assert.Equal(SessionId.Parse("%12"), SessionId.Parse("%12"));
+        Assert.NotEqual(SessionId.Parse("%12"), SessionId.Parse("$12"));
+        Assert.True(WorkerId.Parse("polecat-1") == WorkerId.Parse("polecat-1"));
+        Assert.Equal("gt-polecat-1", SessionId.Parse("gt-polecat-1").ToString());
+        Assert.Equal("""["%12","$3"]""", JsonSerializer.Serialize(new[] { SessionId.Parse("%12"), SessionId.Parse("$3") }));
+    }
 }

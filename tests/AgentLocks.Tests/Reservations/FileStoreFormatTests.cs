@@ -174,6 +174,7 @@ public sealed class FileStoreFormatTests : IDisposable
     [InlineData("{\"reservations\": [ null ]}")]
     [InlineData("{\"reservations\": [ {\"reservation_id\": \"res_1\", \"scope\": \"../etc\", \"agent_id\": \"agent-a\", \"bead_id\": \"bb-1\", \"state\": \"active\", \"created_at\": \"2026-11-23T18:53:27.347Z\", \"expires_at\": \"2026-11-23T19:53:27.347Z\", \"released_at\": null} ]}")]
     [InlineData("{\"reservations\": [ {\"reservation_id\": \"res_1\", \"scope\": \"src\", \"agent_id\": \"agent-a\", \"bead_id\": \"bb-1\", \"state\": \"active\", \"created_at\": \"yesterday\", \"expires_at\": \"2026-11-23T19:53:27.347Z\", \"released_at\": null} ]}")]
+    [InlineData("{\"reservations\": [ {\"reservation_id\": \"res_1\", \"scope\": \"src\", \"agent_id\": \"agent-a\", \"bead_id\": \"bb-1\", \"state\": \"active\", \"created_at\": \"2026-11-23\", \"expires_at\": \"2026-11-23T19:53:27.347Z\", \"released_at\": null} ]}")]
     public async Task A_damaged_active_file_is_store_corrupt_and_left_as_it_is(string content)
     {
         var path = _root.File("reservations", "active.json");

@@ -193,10 +193,13 @@ internal sealed class ReservationLedger
     /// </summary>
     public Reservation? FindLive(ReservationId id) => _active.Find(r => r.Id == id && r.IsLiveAt(Now));
 
+    /// <summary>The reservations whose lease has run out and that are not swept yet; changes nothing.</summary>
+    public List<Reservation> Expired() => _active.Where(r => !r.IsLiveAt(Now)).ToList();
+
     /// <summary>Moves every reservation whose lease has run out into the history as expired.</summary>
     public IReadOnlyList<Reservation> Sweep()
     {
-        var expired = _active.Where(r => !r.IsLiveAt(Now)).ToList();
+        var expired = Expired();
         expired.ForEach(Expire);
         return expired;
     }

@@ -15,7 +15,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     private const long CeilingBlock = 1024;
 
     /// <summary>How much of the history's end is read to check its last line; a line is a few hundred bytes.</summary>
-    private const int HistoryTailWindow = 64 * 1024;
+    private const int HistoryTailWindow = 8 * 1024;
 
     private readonly TimeSpan _lockTimeout;
 
@@ -209,8 +209,8 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
             return;
         }
 
-        using var stream = new FileStream(HistoryPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var tail = new byte[(int)Math.Min(stream.Length, HistoryTailWindow)];
+        using var stream = new FileStream(HistoryPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        Span<byte> tail = stackalloc byte[(int)Math.Min(stream.Length, HistoryTailWindow)];
         stream.Seek(-tail.Length, SeekOrigin.End);
         stream.ReadExactly(tail);
         if (tail.Length == 0)
@@ -223,7 +223,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
             throw Corrupt(HistoryPath, "its last line is incomplete");
         }
 
-        var lines = tail.AsSpan().TrimEnd("\n"u8);
+        var lines = tail.TrimEnd("\n"u8);
         if (lines.IsEmpty)
         {
             return; // blank lines, which readers skip
@@ -232,7 +232,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         var start = lines.LastIndexOf((byte)'\n') + 1;
         if (start == 0 && tail.Length < stream.Length)
         {
-            throw Corrupt(HistoryPath, "its last line is longer than 64 KiB, so it is not a history line");
+            throw Corrupt(HistoryPath, "its last line is longer than 8 KiB, so it is not a history line");
         }
 
         try

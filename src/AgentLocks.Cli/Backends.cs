@@ -1,0 +1,37 @@
+using AgentLocks.Cli.Commands;
+using AgentLocks.Postgres;
+
+namespace AgentLocks.Cli;
+
+/// <summary>
+/// The one place the CLI chooses its backend: the files under the root, or PostgreSQL when <c>--postgres</c>
+/// (or <c>$AGENTLOCKS_POSTGRES</c>) gives a connection string. Stores opened here live until the command ends.
+/// </summary>
+internal static class Backends
+{
+    /// <summary>The reservation store of this invocation.</summary>
+    public static IReservationStore OpenReservationStore(CommandContext context)
+        => context.Postgres is not null ? OpenPostgresReservations(context) : new FileReservationStore(context.Root);
+
+    /// <summary>The PostgreSQL reservation store of this invocation; only for commands run with <c>--postgres</c>.</summary>
+    public static PostgresReservationStore OpenPostgresReservations(CommandContext context)
+        => context.Own(new PostgresReservationStore(ConnectionString(context), Options));
+
+    /// <summary>The PostgreSQL worker locks of this invocation; only for commands run with <c>--postgres</c>.</summary>
+    public static PostgresWorkerIdentityLock OpenPostgresLocks(CommandContext context)
+        => context.Own(new PostgresWorkerIdentityLock(ConnectionString(context), Options));
+
+    /// <summary>What runs <paramref name="spec"/>: its own work, or, with <c>--postgres</c>, the PostgreSQL form of a lock command or of doctor.</summary>
+    public static Func<CommandContext, CancellationToken, Task<CommandResult>> RunnerFor(CommandSpec spec, CommandContext context)
+        => context.Postgres is not null && PostgresForms.TryGetValue(spec.JsonName, out var run) ? run : spec.Run;
+
+    /// <summary>The commands whose work differs on PostgreSQL, by JSON name; the rest only open <see cref="OpenReservationStore"/>.</summary>
+    private static Dictionary<string, Func<CommandContext, CancellationToken, Task<CommandResult>>> PostgresForms { get; } =
+        new(PostgresLockCommands.ByName, StringComparer.Ordinal) { ["doctor"] = PostgresDoctor.RunAsync };
+
+    private static string ConnectionString(CommandContext context)
+        => context.Postgres ?? throw new InvalidOperationException("Only commands run with --postgres open PostgreSQL stores.");
+
+    /// <summary>A command's handles end with it, so no connection is kept to watch them.</summary>
+    private static PostgresStoreOptions Options { get; } = new() { WatchConnection = false };
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using AgentLocks.Cli.Commands;
+using AgentLocks.Postgres;
+
+namespace AgentLocks.Cli;
+
+/// <summary>
+/// <c>lock acquire --postgres</c> takes a lock for another process (a shell, an agent), but a PostgreSQL lock lives
+/// only as long as the connection that took it, and this command exits at once. So it starts a keeper: this same
+/// program, in the background, which takes the lock on its own connection, answers with one line, and then holds the
+/// connection until the holder process exits (checked every second, start time included, so a reused PID does not
+/// keep it) or the lock is lost (<c>lock release</c> ends the keeper's server session). Its standard streams are
+/// pipes to the starting command alone, so a caller reading that command's output, as <c>$(...)</c> does, is never
+/// kept waiting.
+/// </summary>
+internal static class PostgresLockKeeper
+{
+    /// <summary>The first argument that makes the program a keeper; not a command of cli.md.</summary>
+    public const string Verb = "__postgres-lock-keeper";
+
+    private static readonly TimeSpan HolderCheck = TimeSpan.FromSeconds(1);
+
+    /// <summary>Starts a keeper for <paramref name="holderPid"/> and returns its answer: the status as data, and the keeper's PID.</summary>
+    public static async Task<(JsonObject Data, int KeeperPid)> StartAsync(string connectionString, WorkerId worker, SessionId? session, int holderPid, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            // Run as "dotnet AgentLocks.Cli.dll" (tests, a framework-dependent build): the keeper is run the same way.
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AgentLocks.Cli.dll"));
+        }
+
+        foreach (var arg in new[] { Verb, worker.Value, holderPid.ToString(CultureInfo.InvariantCulture), session?.Value ?? "" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // In the environment, not the arguments: ps shows arguments to every user, passwords included.
+        start.Environment["AGENTLOCKS_POSTGRES"] = connectionString;
+        using var keeper = Process.Start(start)!;
+        keeper.StandardInput.Close();
+        var line = await keeper.StandardOutput.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+        if (line is null)
+        {
+            var error = await keeper.StandardError.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            throw new AgentLocksException(ErrorCode.InternalError, $"The lock keeper exited without an answer: {error.Trim()}");
+        }
+
+        var answer = JsonNode.Parse(line)!.AsObject();
+        if (answer["error"] is JsonObject failed)
+        {
+            var code = failed["code"]!.GetValue<string>();
+            throw new AgentLocksException(Enum.GetValues<ErrorCode>().First(c => c.ToWireName() == code), failed["message"]!.GetValue<string>());
+        }
+
+        return (answer["data"]!.DeepClone().AsObject(), keeper.Id);
+    }
+
+    /// <summary>The keeper itself: <c>Verb WORKER HOLDER_PID SESSION</c>, the connection string in <c>$AGENTLOCKS_POSTGRES</c>.</summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter answer)
+    {
+        PostgresWorkerLockHandle held;
+        long? holderStart;
+        var worker = WorkerId.Parse(args[1]);
+        var holderPid = int.Parse(args[2], CultureInfo.InvariantCulture);
+        await using var locks = new PostgresWorkerIdentityLock(Environment.GetEnvironmentVariable("AGENTLOCKS_POSTGRES")!);
+        try
+        {
+            holderStart = LinuxProcessProbe.Instance.StartTime(holderPid);
+            if (!LinuxProcessProbe.Instance.IsAlive(holderPid))
+            {
+                throw CommandLine.Invalid($"Process {holderPid} is not running, so it cannot hold the lock.");
+            }
+
+            held = await locks.AcquireAsync(worker, args[3].Length > 0 ? SessionId.Parse(args[3]) : null, holderPid, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (AgentLocksException e)
+        {
+            var failed = new JsonObject { ["error"] = new JsonObject { ["code"] = e.Code.ToWireName(), ["message"] = e.Message } };
+            await answer.WriteLineAsync(failed.ToJsonString()).ConfigureAwait(false);
+            return ExitCodes.For(e.Code);
+        }
+
+        await using (held.ConfigureAwait(false))
+        {
+            await answer.WriteLineAsync(new JsonObject { ["data"] = PostgresLockCommands.StatusJson(held.Holder) }.ToJsonString()).ConfigureAwait(false);
+            await answer.FlushAsync().ConfigureAwait(false);
+            using var timer = new PeriodicTimer(HolderCheck);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(held.HandleLost).ConfigureAwait(false)
+                       && LinuxProcessProbe.Instance.IsAlive(holderPid)
+                       && LinuxProcessProbe.Instance.StartTime(holderPid) == holderStart)
+                {
+                }
+            }
+            catch (OperationCanceledException) when (held.HandleLost.IsCancellationRequested)
+            {
+                // Released by lock release (or force), or the server went away: the lock is gone either way.
+            }
+        }
+
+        return ExitCodes.Done;
+    }
+}
