@@ -112,6 +112,42 @@ public sealed class HandleLifetimeTests
         }
         """, Diagnostic("AGL001").WithLocation(0).WithArguments("held"));
 
+    private static string ReturningTuple(string statements) => $$"""
+        public class C
+        {
+            public async Task<(ILockHandle? Held, string? Note)> RunAsync(WorkerIdentityLock locks, CancellationToken ct)
+            {
+        {{statements}}
+                return (null, null);
+            }
+        }
+        """;
+
+    [Theory]
+    [InlineData("if (await locks.TryAcquireAsync(cancellationToken: ct) is { } held)\n{\n    return (held, \"note\");\n}")]
+    [InlineData("if (await locks.TryAcquireAsync(cancellationToken: ct).ConfigureAwait(false) is WorkerLockHandle held)\n{\n    return (held, \"note\");\n}")]
+    [InlineData("if (await locks.TryAcquireAsync(cancellationToken: ct) is not { } held)\n{\n    return (null, \"busy\");\n}\nreturn (held, \"note\");")]
+    [InlineData("if (await locks.TryAcquireAsync(cancellationToken: ct) is not WorkerLockHandle held) return (null, \"busy\");\nreturn (held, held.TookOver is { } old ? old.Reason : null);")]
+    public Task Pattern_bound_handle_returned_in_a_tuple_is_handed_on(string statements) => Check(ReturningTuple(statements));
+
+    [Theory]
+    [InlineData("if (await new WorkerIdentityLock(\"/tmp/w\").TryAcquireAsync(cancellationToken: ct) is { } held) { return held; }")]
+    [InlineData("if (await store.ReserveAsync(request, ct) is ReservationHandle held) { _field = held; }")]
+    [InlineData("if (await store.ReserveAsync(request, ct) is { } held) { Work.Keep(held); }")]
+    [InlineData("if ((await store.TryReserveAsync(request, ct)).Handle is { } held)\n{\n    try { Work.Use(held); } finally { await held.DisposeAsync(); }\n}")]
+    [InlineData("if ((await store.TryReserveAsync(request, ct)).Handle is not { } held) { return null; }\ntry { Work.Use(held); } finally { await held.DisposeAsync(); }")]
+    [InlineData("if (await new WorkerIdentityLock(\"/tmp/w\").TryAcquireAsync(cancellationToken: ct) is not WorkerLockHandle held) return null;\nawait using (held) { Work.Use(held); }")]
+    [InlineData("if (await store.ReserveAsync(request, ct) is { } held) { await using var owner = held; Work.Use(owner); }")]
+    public Task Pattern_bound_handle_released_or_handed_on_is_silent(string statements) => Check(InMethod(statements));
+
+    [Theory]
+    [InlineData("if ({|#0:await new WorkerIdentityLock(\"/tmp/w\").TryAcquireAsync(cancellationToken: ct)|} is { } held) { Work.Use(held); }", "held")]
+    [InlineData("if ({|#0:(await store.TryReserveAsync(request, ct)).Handle|} is not { } held) { return null; }\nWork.Use(held);\nawait held.DisposeAsync();", "held")]
+    [InlineData("if ({|#0:await store.ReserveAsync(request, ct)|} is ReservationHandle held)\n{\n    Work.Use(held);\n    try { await Work.DoAsync(); } finally { await held.DisposeAsync(); }\n}", "held")]
+    [InlineData("if ({|#0:await store.ReserveAsync(request, ct)|} is not null) { await Work.DoAsync(); }", "store.ReserveAsync(request, ct)")]
+    public Task Pattern_bound_handle_not_released_is_reported(string statements, string name) =>
+        Check(InMethod(statements), Diagnostic("AGL001").WithLocation(0).WithArguments(name));
+
     [Fact]
     public Task Synchronous_handle_in_a_synchronous_method_with_using_is_silent() => Check("""
         public class C

@@ -96,6 +96,8 @@ internal sealed class FlowIndex
                     IRecursivePatternOperation or IDeclarationPatternOperation or ITypePatternOperation => false,
                     _ => null,
                 };
+            case IIsPatternOperation pattern when SymbolEqualityComparer.Default.Equals(OperationShapes.BoundLocal(pattern.Pattern, out var negated), local):
+                return negated; // await x is { } h: h holds the handle exactly where the pattern matched
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary
                 when (IsLocal(binary.LeftOperand, local) && IsNullConstant(binary.RightOperand))
                     || (IsLocal(binary.RightOperand, local) && IsNullConstant(binary.LeftOperand)):

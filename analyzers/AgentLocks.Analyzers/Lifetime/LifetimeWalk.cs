@@ -117,6 +117,10 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 }
 
                 return; // a field, property, array element or out parameter now owns it
+            case IIsPatternOperation pattern when OperationShapes.BoundLocal(pattern.Pattern, out _) is { } bound:
+                // is { } h: the pattern stores the handle in h (where it did not match, the handle is null).
+                CheckLocal(bound, acquisition);
+                return;
             case IExpressionStatementOperation when !storedOnly:
                 Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
                 return;

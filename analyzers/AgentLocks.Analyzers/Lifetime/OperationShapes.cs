@@ -54,6 +54,27 @@ internal static class OperationShapes
         }
     }
 
+    /// <summary>
+    /// The local a pattern binds the whole value to (<c>is { } h</c>, <c>is T h</c>, <c>is not { } h</c>), or null.
+    /// <paramref name="negated"/> is true when the binding happens on the pattern's false branch.
+    /// </summary>
+    public static ILocalSymbol? BoundLocal(IPatternOperation pattern, out bool negated)
+    {
+        negated = false;
+        while (pattern is INegatedPatternOperation not)
+        {
+            negated = !negated;
+            pattern = not.Pattern;
+        }
+
+        return pattern switch
+        {
+            IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol local } => local,
+            IRecursivePatternOperation { DeclaredSymbol: ILocalSymbol local } => local,
+            _ => null,
+        };
+    }
+
     /// <summary>True for <c>h.DisposeAsync()</c>, <c>h.Dispose()</c> and <c>h?.DisposeAsync()</c> on the reference.</summary>
     public static bool IsRelease(ILocalReferenceOperation reference, out IOperation release)
     {
