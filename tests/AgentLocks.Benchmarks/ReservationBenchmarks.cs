@@ -140,7 +140,7 @@ public class ReservationBenchmarks
             LastFencingToken = Active,
         };
         Directory.CreateDirectory(Path.Combine(_root, "reservations"));
-        await File.WriteAllBytesAsync(Path.Combine(_root, "reservations", "active.json"), JsonSerializer.SerializeToUtf8Bytes(active, AgentLocksJsonContext.Default.ActiveFile));
+        await File.WriteAllBytesAsync(Path.Combine(_root, "reservations", "active.json"), active.ToBytes());
     }
 
     private static Process StartTaker(params string[] args)

@@ -120,7 +120,16 @@ internal static class ReservationCommands
         };
     }
 
-    private static JsonNode? Json(Reservation reservation) => JsonSerializer.SerializeToNode(reservation, AgentLocksJsonContext.Default.Reservation);
+    private static JsonNode? Json(Reservation reservation)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            ReservationJson.Write(writer, reservation);
+        }
+
+        return JsonNode.Parse(buffer.WrittenSpan);
+    }
 
     private static string Text(DateTimeOffset instant) => UtcTimestampJsonConverter.Text(instant);
 

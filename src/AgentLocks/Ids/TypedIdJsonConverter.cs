@@ -7,7 +7,10 @@ namespace AgentLocks;
 internal sealed class TypedIdJsonConverter<TSelf> : JsonConverter<TSelf>
     where TSelf : struct, ITypedId<TSelf>
 {
-    public override TSelf Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override TSelf Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadValue(ref reader);
+
+    /// <summary>Reads the ID at the reader's token, which must be a string; also for the hand-written documents.</summary>
+    public static TSelf ReadValue(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.String)
         {

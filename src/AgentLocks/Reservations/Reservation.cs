@@ -8,60 +8,47 @@ namespace AgentLocks;
 /// <c>expires_at</c>, <c>released_at</c>) plus AgentLocks' own (<c>mode</c>, <c>fencing_token</c>).
 /// </summary>
 /// <remarks>Usage: <c>Console.WriteLine($"{r.Scope} held by {r.AgentId} until {r.ExpiresAt:O}");</c></remarks>
+[JsonConverter(typeof(ReservationJsonConverter))]
 public sealed record Reservation
 {
     /// <summary>The reservation's unique ID (also its per-acquisition id).</summary>
     /// <remarks>Usage: <c>r.Id</c></remarks>
-    [JsonPropertyName("reservation_id")]
     public required ReservationId Id { get; init; }
 
     /// <summary>The reserved scope.</summary>
     /// <remarks>Usage: <c>r.Scope</c></remarks>
-    [JsonPropertyName("scope")]
     public required ScopePattern Scope { get; init; }
 
     /// <summary>The owner.</summary>
     /// <remarks>Usage: <c>r.AgentId</c></remarks>
-    [JsonPropertyName("agent_id")]
     public required AgentId AgentId { get; init; }
 
     /// <summary>The bead the work is for.</summary>
     /// <remarks>Usage: <c>r.BeadId</c></remarks>
-    [JsonPropertyName("bead_id")]
     public required BeadId BeadId { get; init; }
 
     /// <summary>Active, released or expired.</summary>
     /// <remarks>Usage: <c>r.State == ReservationState.Active</c></remarks>
-    [JsonPropertyName("state")]
-    [JsonConverter(typeof(LowercaseEnumConverter<ReservationState>))]
     public required ReservationState State { get; init; }
 
     /// <summary>Exclusive (the default; beadboard knows no other) or shared.</summary>
     /// <remarks>Usage: <c>r.Mode</c></remarks>
-    [JsonPropertyName("mode")]
-    [JsonPropertyOrder(1)]
-    [JsonConverter(typeof(LowercaseEnumConverter<ReservationMode>))]
     public ReservationMode Mode { get; init; }
 
     /// <summary>When it was granted.</summary>
     /// <remarks>Usage: <c>r.CreatedAt</c></remarks>
-    [JsonPropertyName("created_at")]
     public required DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>When the lease runs out unless renewed.</summary>
     /// <remarks>Usage: <c>r.ExpiresAt - now</c></remarks>
-    [JsonPropertyName("expires_at")]
     public required DateTimeOffset ExpiresAt { get; init; }
 
     /// <summary>When it was released; null while active or when it expired.</summary>
     /// <remarks>Usage: <c>r.ReleasedAt</c></remarks>
-    [JsonPropertyName("released_at")]
     public DateTimeOffset? ReleasedAt { get; init; }
 
     /// <summary>The store's fencing token for this grant; null only for reservations beadboard wrote.</summary>
     /// <remarks>Usage: <c>r.FencingToken</c></remarks>
-    [JsonPropertyName("fencing_token")]
-    [JsonPropertyOrder(1)]
     public FencingToken? FencingToken { get; init; }
 
     /// <summary>True when active and not yet expired at <paramref name="now"/>.</summary>

@@ -10,13 +10,9 @@ namespace AgentLocks;
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     Converters = [typeof(UtcTimestampJsonConverter)])]
-[JsonSerializable(typeof(Reservation))]
-[JsonSerializable(typeof(List<Reservation>))]
 [JsonSerializable(typeof(AgentRecord))]
 [JsonSerializable(typeof(AgentMessage))]
 [JsonSerializable(typeof(ReservationStatus))]
-[JsonSerializable(typeof(ActiveFile))]
-[JsonSerializable(typeof(FencingCeiling))]
 internal sealed partial class AgentLocksJsonContext : JsonSerializerContext
 {
 }

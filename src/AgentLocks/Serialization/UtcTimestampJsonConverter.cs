@@ -12,11 +12,21 @@ internal sealed class UtcTimestampJsonConverter : JsonConverter<DateTimeOffset>
 {
     public const string Format = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
-    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadValue(ref reader);
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => WriteValue(writer, value);
+
+    /// <summary>Reads the instant at the reader's token, which must be an RFC 3339 string.</summary>
+    public static DateTimeOffset ReadValue(ref Utf8JsonReader reader)
     {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new JsonException($"A timestamp must be a JSON string, not {reader.TokenType}.");
+        }
+
         // Fast path for the common forms (ours, beadboard's): System.Text.Json's ISO 8601 reader, without a string.
         // It also takes date-only text, which RFC 3339 does not, hence the 'T'; anything else goes the general way.
-        if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !reader.HasValueSequence
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence
             && reader.ValueSpan.Contains((byte)'T') && reader.TryGetDateTimeOffset(out var fast))
         {
             return fast;
@@ -26,7 +36,7 @@ internal sealed class UtcTimestampJsonConverter : JsonConverter<DateTimeOffset>
         return TryParse(text, out var value) ? value : throw new JsonException($"'{text}' is not an RFC 3339 timestamp.");
     }
 
-    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+    public static void WriteValue(Utf8JsonWriter writer, DateTimeOffset value)
     {
         Span<char> text = stackalloc char[Format.Length];
         writer.WriteStringValue(value.UtcDateTime.TryFormat(text, out var written, Format, CultureInfo.InvariantCulture) ? text[..written] : Text(value));

@@ -94,7 +94,7 @@ internal sealed partial class FileReservationPersistence
             }
             else if (Path.GetDirectoryName(path) == AgentsDirectory)
             {
-                Parse(path, File.ReadAllBytes(path), AgentLocksJsonContext.Default.AgentRecord);
+                Parse(path, AgentLocksJsonContext.Default.AgentRecord);
             }
             else
             {
@@ -145,7 +145,7 @@ internal sealed partial class FileReservationPersistence
 
         if (handedOut > last)
         {
-            DurableFile.WriteAtomic(CeilingPath, Document(JsonSerializer.SerializeToUtf8Bytes(new FencingCeiling(handedOut + CeilingBlock), AgentLocksJsonContext.Default.FencingCeiling)));
+            DurableFile.WriteAtomic(CeilingPath, new FencingCeiling(handedOut + CeilingBlock).ToBytes());
         }
     }
 }

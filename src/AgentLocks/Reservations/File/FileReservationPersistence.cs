@@ -85,11 +85,11 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         AgentRecord? existing = null;
         if (File.Exists(path))
         {
-            existing = Parse(path, File.ReadAllBytes(path), AgentLocksJsonContext.Default.AgentRecord);
+            existing = Parse(path, AgentLocksJsonContext.Default.AgentRecord);
         }
 
         var record = decide(existing, TimeProvider.GetUtcNow());
-        DurableFile.WriteAtomic(path, Document(JsonSerializer.SerializeToUtf8Bytes(record, AgentLocksJsonContext.Default.AgentRecord)));
+        DurableFile.WriteAtomic(path, StoreDocument.Write(writer => JsonSerializer.Serialize(writer, record, AgentLocksJsonContext.Default.AgentRecord)));
         return record;
     }
 
@@ -118,11 +118,15 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         return Task.FromResult<IReadOnlyList<AgentMessage>>(messages);
     }
 
-    private static T Parse<T>(string path, byte[] content, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    private static T Parse<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+        => Parse(path, json => JsonSerializer.Deserialize(json, type) ?? throw new JsonException("The document is null."));
+
+    /// <summary>Reads the file at <paramref name="path"/>; a document <paramref name="read"/> refuses is <c>STORE_CORRUPT</c>.</summary>
+    private static T Parse<T>(string path, ReadDocument<T> read)
     {
         try
         {
-            return JsonSerializer.Deserialize(content, type) ?? throw new JsonException("The document is null.");
+            return read(File.ReadAllBytes(path));
         }
         catch (JsonException e)
         {
@@ -132,9 +136,6 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
 
     private static AgentLocksException Corrupt(string path, string why, Exception? inner = null)
         => new(ErrorCode.StoreCorrupt, $"{path} is damaged ({why}); nothing was changed. Repair or move it aside.", inner);
-
-    /// <summary>Indented like beadboard's files, with its trailing newline.</summary>
-    private static byte[] Document(byte[] json) => [.. json, (byte)'\n'];
 
     private bool AgentExists(AgentId agent) => File.Exists(AgentPath(agent));
 
@@ -148,21 +149,11 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
             return new ActiveFile { Reservations = [] };
         }
 
-        var content = File.ReadAllBytes(ActivePath);
-        var document = content.AsSpan().TrimStart("\uFEFF"u8).Trim(" \t\r\n"u8);
-        ActiveFile file = document.Length > 0 && document[0] == (byte)'['
-            ? new ActiveFile { Reservations = Parse(ActivePath, content, AgentLocksJsonContext.Default.ListReservation) }
-            : Parse(ActivePath, content, AgentLocksJsonContext.Default.ActiveFile);
-        if (file.Reservations is null || file.Reservations.Any(r => r is null))
-        {
-            throw Corrupt(ActivePath, "'reservations' must be a list of reservations");
-        }
-
-        return file;
+        return Parse(ActivePath, ActiveFile.Read);
     }
 
     private long ReadCeiling()
-        => File.Exists(CeilingPath) ? Parse(CeilingPath, File.ReadAllBytes(CeilingPath), AgentLocksJsonContext.Default.FencingCeiling).Ceiling : 0;
+        => File.Exists(CeilingPath) ? Parse(CeilingPath, FencingCeiling.Read).Ceiling : 0;
 
     private List<ReservationHistoryEntry> ReadHistory()
     {
@@ -250,12 +241,11 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         // The ceiling goes first: a crash after it only skips tokens, never repeats one.
         if (ledger.LastFencingToken > ceiling)
         {
-            var raised = new FencingCeiling(ledger.LastFencingToken + CeilingBlock);
-            DurableFile.WriteAtomic(CeilingPath, Document(JsonSerializer.SerializeToUtf8Bytes(raised, AgentLocksJsonContext.Default.FencingCeiling)));
+            DurableFile.WriteAtomic(CeilingPath, new FencingCeiling(ledger.LastFencingToken + CeilingBlock).ToBytes());
         }
 
         var active = new ActiveFile { Reservations = [.. ledger.Active], LastFencingToken = ledger.LastFencingToken };
-        DurableFile.WriteAtomic(ActivePath, Document(JsonSerializer.SerializeToUtf8Bytes(active, AgentLocksJsonContext.Default.ActiveFile)));
+        DurableFile.WriteAtomic(ActivePath, active.ToBytes());
 
         var lines = new StringBuilder();
         foreach (var entry in ledger.Appended)

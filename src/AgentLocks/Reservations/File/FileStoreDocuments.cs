@@ -1,19 +1,93 @@
-using System.Text.Json.Serialization;
+using System.Buffers;
+using System.Text.Json;
 
 namespace AgentLocks;
 
 /// <summary>
-/// <c>reservations/active.json</c>: beadboard's <c>{"reservations": [...]}</c>, plus the last fencing token,
-/// a field beadboard ignores (and drops when it rewrites the file; <see cref="FencingCeiling"/> covers that).
+/// <c>reservations/active.json</c>: beadboard's <c>{"reservations": [...]}</c> (or an older bare list), plus the last
+/// fencing token, a field beadboard ignores (and drops when it rewrites the file; <see cref="FencingCeiling"/> covers
+/// that). Read and written by hand, like <see cref="ReservationJson"/>; other fields are skipped, as before.
 /// </summary>
 internal sealed record ActiveFile
 {
-    [JsonPropertyName("reservations")]
     public required List<Reservation> Reservations { get; init; }
 
-    [JsonPropertyName("agentlocks_last_fencing_token")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? LastFencingToken { get; init; }
+
+    /// <exception cref="JsonException">It is not an active file.</exception>
+    public static ActiveFile Read(ReadOnlySpan<byte> json) => ReservationJson.ReadDocument(json, static (ref Utf8JsonReader reader) =>
+    {
+        if (reader.TokenType == JsonTokenType.StartArray)
+        {
+            return new ActiveFile { Reservations = ReadList(ref reader) };
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("active.json must be an object with 'reservations'.");
+        }
+
+        List<Reservation>? reservations = null;
+        long? last = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString();
+            reader.Read();
+            switch (name)
+            {
+                case "reservations":
+                    reservations = ReadList(ref reader);
+                    break;
+                case "agentlocks_last_fencing_token":
+                    last = reader.TokenType == JsonTokenType.Null ? null : ReservationJson.ReadInt64(ref reader, name);
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+        }
+
+        return new ActiveFile
+        {
+            Reservations = reservations ?? throw new JsonException("'reservations' must be a list of reservations."),
+            LastFencingToken = last,
+        };
+    });
+
+    /// <summary>Indented like beadboard's file, with its trailing newline.</summary>
+    public byte[] ToBytes() => StoreDocument.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteStartArray("reservations"u8);
+        foreach (var reservation in Reservations)
+        {
+            ReservationJson.Write(writer, reservation);
+        }
+
+        writer.WriteEndArray();
+        if (LastFencingToken is { } last)
+        {
+            writer.WriteNumber("agentlocks_last_fencing_token"u8, last);
+        }
+
+        writer.WriteEndObject();
+    });
+
+    private static List<Reservation> ReadList(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("'reservations' must be a list of reservations.");
+        }
+
+        List<Reservation> list = [];
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            list.Add(ReservationJson.Read(ref reader));
+        }
+
+        return list;
+    }
 }
 
 /// <summary>
@@ -21,4 +95,54 @@ internal sealed record ActiveFile
 /// is written rarely. When beadboard has rewritten <c>active.json</c> without our last token, counting resumes
 /// above the ceiling, so tokens still only grow.
 /// </summary>
-internal sealed record FencingCeiling([property: JsonPropertyName("fencing_token_ceiling")] long Ceiling);
+internal sealed record FencingCeiling(long Ceiling)
+{
+    /// <exception cref="JsonException">It is not a ceiling file.</exception>
+    public static FencingCeiling Read(ReadOnlySpan<byte> json) => ReservationJson.ReadDocument(json, static (ref Utf8JsonReader reader) =>
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("agentlocks.json must be an object with 'fencing_token_ceiling'.");
+        }
+
+        long ceiling = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString();
+            reader.Read();
+            if (name == "fencing_token_ceiling")
+            {
+                ceiling = ReservationJson.ReadInt64(ref reader, name);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return new FencingCeiling(ceiling);
+    });
+
+    /// <summary>Indented, with a trailing newline, like the other documents.</summary>
+    public byte[] ToBytes() => StoreDocument.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("fencing_token_ceiling"u8, Ceiling);
+        writer.WriteEndObject();
+    });
+}
+
+/// <summary>Writes a store document as beadboard does: indented by two spaces, ending in a newline.</summary>
+internal static class StoreDocument
+{
+    public static byte[] Write(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            write(writer);
+        }
+
+        return [.. buffer.WrittenSpan, (byte)'\n'];
+    }
+}

@@ -1,5 +1,6 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace AgentLocks;
 
@@ -10,33 +11,64 @@ namespace AgentLocks;
 /// </summary>
 internal static class HistoryLines
 {
-    private static readonly JsonSerializerOptions Compact = new(AgentLocksJsonContext.Default.Options) { WriteIndented = false };
-    private static readonly AgentLocksJsonContext CompactContext = new(Compact);
-
     public static string Write(ReservationHistoryEntry entry)
     {
-        var line = JsonSerializer.SerializeToNode(entry.Reservation, CompactContext.Reservation)!.AsObject();
-        line["event"] = EventName(entry.Event);
-        line["event_at"] = entry.At is { } at ? UtcTimestampJsonConverter.Text(at) : null;
-        if (entry.TakenOverBy is { } by)
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            line["taken_over_by"] = by.Value;
+            writer.WriteStartObject();
+            ReservationJson.WriteProperties(writer, entry.Reservation);
+            writer.WriteString("event"u8, EventName(entry.Event));
+            ReservationJson.WriteTimestamp(writer, "event_at"u8, entry.At);
+            if (entry.TakenOverBy is { } by)
+            {
+                writer.WriteString("taken_over_by"u8, by.Value);
+            }
+
+            if (entry.Successor is { } successor)
+            {
+                writer.WriteString("successor_reservation_id"u8, successor.Value);
+            }
+
+            writer.WriteEndObject();
         }
 
-        if (entry.Successor is { } successor)
-        {
-            line["successor_reservation_id"] = successor.Value;
-        }
-
-        return line.ToJsonString(Compact);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>Parses one line; throws <see cref="JsonException"/> when it is not a reservation.</summary>
     public static ReservationHistoryEntry Read(string line)
     {
-        var node = JsonNode.Parse(line) as JsonObject ?? throw new JsonException("A history line must be a JSON object.");
-        var reservation = JsonSerializer.Deserialize(node, CompactContext.Reservation) ?? throw new JsonException("A history line must be a reservation.");
-        var what = node["event"]?.GetValue<string>() is { } name
+        string? name = null, at = null, by = null, successor = null;
+        var reservation = ReservationJson.ReadDocument(Encoding.UTF8.GetBytes(line), (ref Utf8JsonReader reader) =>
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new JsonException("A history line must be a JSON object.");
+            }
+
+            return ReservationJson.Read(ref reader, (string property, ref Utf8JsonReader value) =>
+            {
+                switch (property)
+                {
+                    case "event":
+                        name = Text(ref value, property);
+                        return true;
+                    case "event_at":
+                        at = Text(ref value, property);
+                        return true;
+                    case "taken_over_by":
+                        by = Text(ref value, property);
+                        return true;
+                    case "successor_reservation_id":
+                        successor = Text(ref value, property);
+                        return true;
+                    default:
+                        return false;
+                }
+            });
+        });
+        var what = name is not null
             ? Enum.GetValues<ReservationEvent>().FirstOrDefault(e => EventName(e) == name, ReservationEvent.Reserved)
             : reservation.State switch
             {
@@ -44,11 +76,20 @@ internal static class HistoryLines
                 ReservationState.Expired => ReservationEvent.Expired,
                 _ => ReservationEvent.Reserved,
             };
-        DateTimeOffset? at = UtcTimestampJsonConverter.TryParse(node["event_at"]?.GetValue<string>(), out var when) ? when : null;
-        AgentId? by = AgentId.TryParse(node["taken_over_by"]?.GetValue<string>(), out var agent) ? agent : null;
-        ReservationId? successor = ReservationId.TryParse(node["successor_reservation_id"]?.GetValue<string>(), out var id) ? id : null;
-        return new ReservationHistoryEntry(what, reservation, at, by, successor);
+        DateTimeOffset? when = UtcTimestampJsonConverter.TryParse(at, out var instant) ? instant : null;
+        AgentId? taker = AgentId.TryParse(by, out var agent) ? agent : null;
+        ReservationId? next = ReservationId.TryParse(successor, out var id) ? id : null;
+        return new ReservationHistoryEntry(what, reservation, when, taker, next);
     }
+
+    /// <summary>A string or null; anything else is not one of our fields.</summary>
+    private static string? Text(ref Utf8JsonReader reader, string property)
+        => reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.Null => null,
+            _ => throw new JsonException($"'{property}' must be a string."),
+        };
 
     private static string EventName(ReservationEvent what) => JsonNamingPolicy.SnakeCaseLower.ConvertName(what.ToString());
 }
