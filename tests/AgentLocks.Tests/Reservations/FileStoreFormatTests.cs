@@ -13,6 +13,9 @@ public sealed class FileStoreFormatTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 23, 19, 0, 0, TimeSpan.Zero));
     private readonly TempRoot _root = TempRoot.WithBeadboardFixture();
 
+    /// <summary>A whole reservation's fields; a case adds one again, and the later value is the one read.</summary>
+    private const string Fields = "\"reservation_id\": \"res_1\", \"scope\": \"/repo/x\", \"agent_id\": \"agent-a\", \"bead_id\": \"bb-1\", \"state\": \"active\", \"created_at\": \"2026-11-23T18:53:27.347Z\", \"expires_at\": \"2026-11-23T19:53:27.347Z\", \"released_at\": null";
+
     public void Dispose() => _root.Dispose();
 
     [Fact]
@@ -175,6 +178,15 @@ public sealed class FileStoreFormatTests : IDisposable
     [InlineData("{\"reservations\": [ {\"reservation_id\": \"res_1\", \"scope\": \"../etc\", \"agent_id\": \"agent-a\", \"bead_id\": \"bb-1\", \"state\": \"active\", \"created_at\": \"2026-11-23T18:53:27.347Z\", \"expires_at\": \"2026-11-23T19:53:27.347Z\", \"released_at\": null} ]}")]
     [InlineData("{\"reservations\": [ {\"reservation_id\": \"res_1\", \"scope\": \"src\", \"agent_id\": \"agent-a\", \"bead_id\": \"bb-1\", \"state\": \"active\", \"created_at\": \"yesterday\", \"expires_at\": \"2026-11-23T19:53:27.347Z\", \"released_at\": null} ]}")]
     [InlineData("{\"reservations\": [ {\"reservation_id\": \"res_1\", \"scope\": \"src\", \"agent_id\": \"agent-a\", \"bead_id\": \"bb-1\", \"state\": \"active\", \"created_at\": \"2026-11-23\", \"expires_at\": \"2026-11-23T19:53:27.347Z\", \"released_at\": null} ]}")]
+    [InlineData("{\"reservations\": [ {" + Fields + ", \"fencing_token\": \"7\"} ]}")]
+    [InlineData("{\"reservations\": [ {" + Fields + ", \"fencing_token\": 0} ]}")]
+    [InlineData("{\"reservations\": [ {" + Fields + ", \"mode\": \"both\"} ]}")]
+    [InlineData("{\"reservations\": [ {" + Fields + ", \"state\": 1} ]}")]
+    [InlineData("{\"reservations\": [ {" + Fields + ", \"expires_at\": 5} ]}")]
+    [InlineData("{\"reservations\": [ {" + Fields + ", \"agent_id\": null} ]}")]
+    [InlineData("{\"reservations\": {}}")]
+    [InlineData("{\"reservations\": []} x")]
+    [InlineData("{\"reservations\": [], \"agentlocks_last_fencing_token\": \"9\"}")]
     public async Task A_damaged_active_file_is_store_corrupt_and_left_as_it_is(string content)
     {
         var path = _root.File("reservations", "active.json");
@@ -190,6 +202,19 @@ public sealed class FileStoreFormatTests : IDisposable
         Assert.Equal(content, await File.ReadAllTextAsync(path));
         Assert.Equal(history, await File.ReadAllBytesAsync(_root.File("reservations", "history.jsonl")));
         Assert.False(File.Exists(_root.File("reservations", ".lock")));
+    }
+
+    [Fact]
+    public async Task An_active_file_in_other_hands_forms_is_read()
+    {
+        // A byte order mark, the bare list of early beadboard, enum values in capitals, fields we do not know.
+        await File.WriteAllTextAsync(_root.File("reservations", "active.json"), "\uFEFF[ {" + Fields + ", \"state\": \"ACTIVE\", \"mode\": \"Shared\", \"fencing_token\": 7, \"note\": {\"x\": [1]}} ]", new System.Text.UTF8Encoding(false));
+
+        var held = Assert.Single((await Store().GetStatusAsync()).Reservations);
+        Assert.Equal(ReservationState.Active, held.State);
+        Assert.Equal(ReservationMode.Shared, held.Mode);
+        Assert.Equal(7, held.FencingToken?.Value);
+        Assert.Equal(ScopePattern.Parse("/repo/x"), held.Scope);
     }
 
     [Fact]
