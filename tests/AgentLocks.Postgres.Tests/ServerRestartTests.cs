@@ -29,7 +29,7 @@ public sealed class ServerRestartTests
             kept.Add(await stores[i].ReserveAsync(new ReservationRequest(agents[i], ScopePattern.Parse($"kept/{i}/**"), bead)));
         }
 
-        var keptLost = kept.Select(held => Task.Delay(Timeout.Infinite, held.HandleLost).ContinueWith(_ => { }, TaskScheduler.Default)).ToList();
+        var keptLost = kept.Select(held => held.HandleLost.WhenCancelled()).ToList();
         var told = new ConcurrentBag<string>();
         var released = new ConcurrentBag<string>();
         var releaseFailed = new ConcurrentBag<string>();

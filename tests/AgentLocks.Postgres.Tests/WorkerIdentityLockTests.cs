@@ -83,7 +83,7 @@ public sealed class WorkerIdentityLockTests
         Assert.True(await locks.ForceReleaseAsync(Worker));
         Assert.Equal(PostgresWorkerLockState.Unlocked, (await locks.GetStatusAsync(Worker)).State);
         await using var next = await locks.AcquireAsync(Worker);
-        await Task.WhenAny(Task.Delay(Timeout.Infinite, held.HandleLost)).WaitAsync(TimeSpan.FromSeconds(30));
+        await held.HandleLost.WhenCancelled().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(held.HandleLost.IsCancellationRequested);
         Assert.False(await locks.ForceReleaseAsync(WorkerId.Parse("nobody")));
     }
