@@ -69,6 +69,7 @@ internal sealed class SwarmStores : IAsyncDisposable
                 throw new TimeoutException($"The worker identity {role} is still held after {IdentityWait.TotalSeconds} s.");
             }
 
+            // Nothing tells us when the server notices the dead connection: ask again shortly.
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
     }

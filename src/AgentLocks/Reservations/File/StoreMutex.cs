@@ -87,6 +87,7 @@ internal sealed class StoreMutex : IDisposable
                 return true;
             }
 
+            // flock has no timed or async wait; a 1 ms poll keeps hand-over latency near the holder's own work.
             await Task.Delay(1, cancellationToken).ConfigureAwait(false);
         }
 
@@ -191,6 +192,7 @@ internal sealed class StoreMutex : IDisposable
             }
             catch (IOException) when (File.Exists(guardPath))
             {
+                // Another process holds the guard only while it judges a stale file: a moment; try again shortly.
                 await Task.Delay(1, cancellationToken).ConfigureAwait(false);
             }
         }
