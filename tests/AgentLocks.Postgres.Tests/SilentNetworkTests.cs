@@ -59,6 +59,11 @@ public sealed class SilentNetworkTests
         Assert.InRange(healed.Elapsed, TimeSpan.Zero, Tolerance);
         await store.Persistence.Session.BackendPidAsync().WaitAsync(HangGuard);
         Assert.False(after.HandleLost.IsCancellationRequested);
+
+        // The silent holder's late release does not touch the lease that replaced its own.
+        await held.DisposeAsync();
+        var src = Assert.Single((await direct.GetStatusAsync()).Reservations, r => r.Scope == request.Scope);
+        Assert.Equal(next.Reservation.Id, src.Id);
     }
 
     [Fact]
