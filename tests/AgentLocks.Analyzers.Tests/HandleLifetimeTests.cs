@@ -145,7 +145,43 @@ public sealed class HandleLifetimeTests
     [InlineData("if ({|#0:(await store.TryReserveAsync(request, ct)).Handle|} is not { } held) { return null; }\nWork.Use(held);\nawait held.DisposeAsync();", "held")]
     [InlineData("if ({|#0:await store.ReserveAsync(request, ct)|} is ReservationHandle held)\n{\n    Work.Use(held);\n    try { await Work.DoAsync(); } finally { await held.DisposeAsync(); }\n}", "held")]
     [InlineData("if ({|#0:await store.ReserveAsync(request, ct)|} is not null) { await Work.DoAsync(); }", "store.ReserveAsync(request, ct)")]
+    [InlineData("if ({|#0:await store.ReserveAsync(request, ct)|} is { HandleLost.CanBeCanceled: true } held)\n{\n    try { Work.Use(held); } finally { await held.DisposeAsync(); }\n}", "held")]
+    [InlineData("if ({|#0:await store.ReserveAsync(request, ct)|} is { } held)\n{\n    if (Work.Flip()) { return held; }\n}", "held")]
     public Task Pattern_bound_handle_not_released_is_reported(string statements, string name) =>
+        Check(InMethod(statements), Diagnostic("AGL001").WithLocation(0).WithArguments(name));
+
+    // ---- AGL001: handles bound by switch statements and switch expressions ----
+
+    [Theory]
+    [InlineData("switch (await store.ReserveAsync(request, ct))\n{\n    case { } held:\n        try { Work.Use(held); } finally { await held.DisposeAsync(); }\n        break;\n}")]
+    [InlineData("switch (await store.ReserveAsync(request, ct))\n{\n    case ReservationHandle held:\n        return held;\n}")]
+    [InlineData("switch (await store.ReserveAsync(request, ct))\n{\n    case { } held:\n        _field = held;\n        break;\n}")]
+    [InlineData("switch (await store.ReserveAsync(request, ct))\n{\n    case var held:\n        Work.Keep(held);\n        break;\n}")]
+    [InlineData("switch (await store.ReserveAsync(request, ct))\n{\n    case { } held:\n        await using (held) { Work.Use(held); }\n        break;\n}")]
+    [InlineData("switch (await store.ReserveAsync(request, ct))\n{\n    case { } held:\n    {\n        await using var owner = held;\n        Work.Use(owner);\n        break;\n    }\n}")]
+    [InlineData("switch ((await store.TryReserveAsync(request, ct)).Handle)\n{\n    case null:\n        return null;\n    case var held:\n        try { Work.Use(held); } finally { await held.DisposeAsync(); }\n        break;\n}")]
+    [InlineData("switch ((await store.TryReserveAsync(request, ct)).Handle)\n{\n    case null:\n        return null;\n    case { } first when Work.Flip():\n        try { Work.Use(first); } finally { await first.DisposeAsync(); }\n        break;\n    case { } other:\n        _field = other;\n        break;\n}")]
+    [InlineData("switch (await new WorkerIdentityLock(\"/tmp/w\").TryAcquireAsync(cancellationToken: ct))\n{\n    case { } held when Work.Flip():\n        return held;\n    case { } held:\n        try { Work.Use(held); } finally { await held.DisposeAsync(); }\n        break;\n    default:\n        return null;\n}")]
+    [InlineData("switch ((ILockHandle?)(await store.TryReserveAsync(request, ct)).Handle)\n{\n    case null:\n        return null;\n    case var held:\n        try { Work.Use(held); } finally { await held.DisposeAsync(); }\n        break;\n}")]
+    [InlineData("return await store.ReserveAsync(request, ct) switch { { } held => held, null => null };")]
+    [InlineData("_field = (await store.TryReserveAsync(request, ct)).Handle switch { { } held when Work.Flip() => held, var other => other };")]
+    [InlineData("await using var owner = await store.ReserveAsync(request, ct) switch { { } held => held, null => null };\nWork.Use(owner);")]
+    [InlineData("var held = Work.Flip() switch { true => await store.ReserveAsync(request, ct), false => await store.ReserveAsync(request, ct) };\ntry { Work.Use(held); } finally { await held.DisposeAsync(); }")]
+    public Task Switch_bound_handle_released_or_handed_on_is_silent(string statements) => Check(InMethod(statements));
+
+    [Theory]
+    [InlineData("switch ({|#0:await store.ReserveAsync(request, ct)|})\n{\n    case { } held:\n        Work.Use(held);\n        break;\n}", "held")]
+    [InlineData("switch ({|#0:await store.ReserveAsync(request, ct)|})\n{\n    case ReservationHandle held:\n        Work.Use(held);\n        await held.DisposeAsync();\n        break;\n}", "held")]
+    [InlineData("switch ({|#0:await store.ReserveAsync(request, ct)|})\n{\n    case { } held when Work.Flip():\n        try { Work.Use(held); } finally { await held.DisposeAsync(); }\n        break;\n}", "held")]
+    [InlineData("switch ({|#0:await store.ReserveAsync(request, ct)|})\n{\n    case { } held when Work.Flip():\n        Work.Keep(held);\n        break;\n}", "held")]
+    [InlineData("switch ({|#0:await store.ReserveAsync(request, ct)|})\n{\n    case { HandleLost.IsCancellationRequested: false } held:\n        try { Work.Use(held); } finally { await held.DisposeAsync(); }\n        break;\n}", "held")]
+    [InlineData("switch ({|#0:await store.ReserveAsync(request, ct)|})\n{\n    case { } held when held.HandleLost.CanBeCanceled:\n        try { Work.Use(held); } finally { await held.DisposeAsync(); }\n        break;\n    case { } other:\n        _field = other;\n        break;\n}", "held")]
+    [InlineData("switch ({|#0:await store.ReserveAsync(request, ct)|})\n{\n    case { } first when Work.Flip():\n        try { Work.Use(first); } finally { await first.DisposeAsync(); }\n        break;\n    case { } second:\n        Work.Use(second);\n        break;\n}", "first, second")]
+    [InlineData("switch ({|#0:await new WorkerIdentityLock(\"/tmp/w\").TryAcquireAsync(cancellationToken: ct)|})\n{\n    case { TookOver: not null } held:\n        return held;\n    default:\n        break;\n}", "held")]
+    [InlineData("var token = {|#0:await store.ReserveAsync(request, ct)|} switch { { } held => held.FencingToken, null => default };", "held")]
+    [InlineData("var waited = {|#0:await store.ReserveAsync(request, ct)|} switch { { } held when Work.Flip() => held, _ => null };\nawait using (waited) { Work.Use(waited!); }", "held")]
+    [InlineData("switch ({|#0:await store.ReserveAsync(request, ct)|})\n{\n    case ReservationHandle:\n        break;\n}", "store.ReserveAsync(request, ct)")]
+    public Task Switch_bound_handle_not_released_is_reported(string statements, string name) =>
         Check(InMethod(statements), Diagnostic("AGL001").WithLocation(0).WithArguments(name));
 
     [Fact]
@@ -270,6 +306,7 @@ public sealed class HandleLifetimeTests
     [Theory]
     [InlineData("var held = await store.ReserveAsync(request, ct);\ntry { Work.Use(held); } finally { await held.DisposeAsync(); }\nConsole.WriteLine({|#0:held|}.FencingToken);")]
     [InlineData("ReservationHandle? held = null;\ntry { held = await store.ReserveAsync(request, ct); await held.DisposeAsync(); Work.Use({|#0:held|}); } finally { if (held is not null) await held.DisposeAsync(); }")]
+    [InlineData("switch (await store.ReserveAsync(request, ct))\n{\n    case { } held:\n        try { Work.Use(held); } finally { await held.DisposeAsync(); }\n        Console.WriteLine({|#0:held|}.FencingToken);\n        break;\n}")]
     public Task Use_after_release_is_reported(string statements) =>
         Check(InMethod(statements), Diagnostic("AGL005").WithLocation(0).WithArguments("held"));
 

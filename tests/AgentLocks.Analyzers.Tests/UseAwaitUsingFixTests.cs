@@ -227,6 +227,28 @@ public sealed class UseAwaitUsingFixTests
         }
         """);
 
+    /// <summary>
+    /// Hoisting a switch-bound handle into an <c>await using</c> before the switch would release it under the
+    /// sections that return or store it, so no fix is offered: the fixed code is the code itself.
+    /// </summary>
+    [Theory]
+    [InlineData("switch ({|AGL001:await store.ReserveAsync(request)|})\n{\n    case { } held when held.HandleLost.CanBeCanceled:\n        return held;\n    case { } other:\n        Work.Use(other);\n        break;\n}")]
+    [InlineData("var token = {|AGL001:await store.ReserveAsync(request)|} switch { { } held => held.FencingToken, null => default };")]
+    public Task Switch_bound_handle_is_not_offered_a_fix(string statements)
+    {
+        var source = Prelude + $$"""
+            public class C
+            {
+                public async Task<ILockHandle?> RunAsync(IReservationStore store, ReservationRequest request)
+                {
+            {{statements}}
+                    return null;
+                }
+            }
+            """;
+        return CodeFixAsync<HandleLifetimeAnalyzer, UseAwaitUsingCodeFixProvider>(source, source);
+    }
+
     [Fact]
     public Task Fix_all_rewrites_every_document_in_the_solution() =>
         CodeFixAsync<HandleLifetimeAnalyzer, UseAwaitUsingCodeFixProvider>(

@@ -67,10 +67,10 @@ internal sealed class FlowIndex
         }
     }
 
-    /// <summary>The branch of <paramref name="block"/> taken only when <paramref name="local"/> is null, if its condition tests that.</summary>
-    public static ControlFlowBranch? NullBranch(BasicBlock block, ILocalSymbol local)
+    /// <summary>The branch of <paramref name="block"/> taken only when <paramref name="handle"/> is null, if its condition tests that.</summary>
+    public static ControlFlowBranch? NullBranch(BasicBlock block, TrackedHandle handle)
     {
-        if (block.BranchValue is null || block.ConditionalSuccessor is null || NullTest(block.BranchValue, local) is not { } nullWhenTrue)
+        if (block.BranchValue is null || block.ConditionalSuccessor is null || NullTest(block.BranchValue, handle) is not { } nullWhenTrue)
         {
             return null;
         }
@@ -79,42 +79,26 @@ internal sealed class FlowIndex
         return conditionalMeansTrue == nullWhenTrue ? block.ConditionalSuccessor : block.FallThroughSuccessor;
     }
 
-    /// <summary>True when the condition being true means <paramref name="local"/> is null, false when it means not null.</summary>
-    private static bool? NullTest(IOperation condition, ILocalSymbol local)
+    /// <summary>True when the condition being true means <paramref name="handle"/> is null, false when it means not null.</summary>
+    private static bool? NullTest(IOperation condition, TrackedHandle handle)
     {
         switch (condition)
         {
             case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
-                return !NullTest(not.Operand, local);
-            case IIsNullOperation isNull when IsLocal(isNull.Operand, local):
+                return !NullTest(not.Operand, handle);
+            case IIsNullOperation isNull when handle.Is(isNull.Operand):
                 return true;
-            case IIsPatternOperation pattern when IsLocal(pattern.Value, local):
-                return pattern.Pattern switch
-                {
-                    IConstantPatternOperation constant when IsNullConstant(constant.Value) => true,
-                    INegatedPatternOperation { Pattern: IConstantPatternOperation constant } when IsNullConstant(constant.Value) => false,
-                    IRecursivePatternOperation or IDeclarationPatternOperation or ITypePatternOperation => false,
-                    _ => null,
-                };
-            case IIsPatternOperation pattern when SymbolEqualityComparer.Default.Equals(OperationShapes.BoundLocal(pattern.Pattern, out var negated), local):
-                return negated; // await x is { } h: h holds the handle exactly where the pattern matched
+            case IIsPatternOperation pattern when handle.Is(pattern.Value):
+                // held is null, await x is { } h, and the case labels and arms of a switch (they test its captured value)
+                return OperationShapes.NullWhenMatched(pattern.Pattern);
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary
-                when (IsLocal(binary.LeftOperand, local) && IsNullConstant(binary.RightOperand))
-                    || (IsLocal(binary.RightOperand, local) && IsNullConstant(binary.LeftOperand)):
+                when (handle.Is(binary.LeftOperand) && OperationShapes.IsNullConstant(binary.RightOperand))
+                    || (handle.Is(binary.RightOperand) && OperationShapes.IsNullConstant(binary.LeftOperand)):
                 return binary.OperatorKind == BinaryOperatorKind.Equals;
             default:
                 return null;
         }
     }
-
-    private static bool IsLocal(IOperation operation, ILocalSymbol local) =>
-        Unwrap(operation) is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);
-
-    private static bool IsNullConstant(IOperation operation) =>
-        Unwrap(operation).ConstantValue is { HasValue: true, Value: null };
-
-    private static IOperation Unwrap(IOperation operation) =>
-        operation is IConversionOperation conversion ? Unwrap(conversion.Operand) : operation;
 
     private List<BasicBlock> FinallyContinuations(ControlFlowRegion finallyRegion, BasicBlock inside)
     {

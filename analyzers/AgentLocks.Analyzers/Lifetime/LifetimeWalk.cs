@@ -102,14 +102,14 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
                 if (!OperationShapes.IsUsingResource(declarator))
                 {
-                    CheckLocal(declarator.Symbol, acquisition);
+                    CheckLocals([declarator.Symbol], acquisition, top, boundByPatterns: false);
                 }
 
                 return;
             case ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Value, top):
                 if (assignment.Target is ILocalReferenceOperation local)
                 {
-                    CheckLocal(local.Local, acquisition);
+                    CheckLocals([local.Local], acquisition, top, boundByPatterns: false);
                 }
                 else if (assignment.Target is IDiscardOperation && !storedOnly)
                 {
@@ -117,9 +117,11 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 }
 
                 return; // a field, property, array element or out parameter now owns it
-            case IIsPatternOperation pattern when OperationShapes.BoundLocal(pattern.Pattern, out _) is { } bound:
-                // is { } h: the pattern stores the handle in h (where it did not match, the handle is null).
-                CheckLocal(bound, acquisition);
+            case IIsPatternOperation or ISwitchOperation or ISwitchExpressionOperation
+                when OperationShapes.PatternBoundLocals(consumer, top) is { Count: > 0 } bound:
+                // is { } h, case T h when ...:, x switch { { } h => ... }: the patterns store the handle in their locals;
+                // the flow walk follows it through the tests that did not bind it.
+                CheckLocals(bound, acquisition, top, boundByPatterns: true);
                 return;
             case IExpressionStatementOperation when !storedOnly:
                 Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
@@ -192,21 +194,45 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
         Report(Descriptors.AcquisitionNotAwaited, task, Describe(task));
     }
 
-    /// <summary>AGL001 for a handle stored in a local.</summary>
-    private void CheckLocal(ILocalSymbol local, IOperation acquisition)
+    /// <summary>
+    /// AGL001 for a handle stored in a local, or bound by the patterns that test it to one of several locals. A
+    /// stored handle that is handed on somewhere is its new owner's business; a pattern-bound one is handed on only on
+    /// the paths where a local that hands it on holds it, so the walk follows it from the acquisition.
+    /// <paramref name="value"/> is the acquisition as stored or tested (through conversions).
+    /// </summary>
+    private void CheckLocals(List<ILocalSymbol> locals, IOperation acquisition, IOperation value, bool boundByPatterns)
     {
         var function = OperationShapes.EnclosingFunction(acquisition);
-        var releases = new List<IOperation>();
-        var uses = new List<ILocalReferenceOperation>();
-        foreach (var reference in References(local))
+        var handOffs = new List<IOperation>();
+        var owners = new List<ILocalSymbol>();
+        foreach (var local in locals)
         {
-            var captured = !ReferenceEquals(OperationShapes.EnclosingFunction(reference), function);
-            if (IsHandedOn(reference) || (captured && OperationShapes.IsRelease(reference, out _)))
+            var before = handOffs.Count;
+            foreach (var reference in References(local))
             {
-                return; // handed on, or released by a lambda or local function: its new owner releases it
+                // Handed on, or released by a lambda or local function: the new owner releases it.
+                if (IsHandedOn(reference) || (!ReferenceEquals(OperationShapes.EnclosingFunction(reference), function) && OperationShapes.IsRelease(reference, out _)))
+                {
+                    handOffs.Add(OutermostWithin(function, reference));
+                }
             }
 
-            if (captured)
+            if (handOffs.Count == before)
+            {
+                owners.Add(local);
+            }
+        }
+
+        if (owners.Count == 0 && !boundByPatterns)
+        {
+            return;
+        }
+
+        var releases = new List<IOperation>();
+        var uses = new List<ILocalReferenceOperation>();
+        foreach (var reference in owners.SelectMany(References))
+        {
+            if (!ReferenceEquals(OperationShapes.EnclosingFunction(reference), function))
             {
                 continue; // a lambda that only reads the handle neither owns nor releases it, and may run at any time
             }
@@ -221,10 +247,25 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             }
         }
 
-        if (!ReleasedInCoveringFinally(local, acquisition, releases, uses))
+        if (!ReleasedOnEveryPath(new TrackedHandle(acquisition, value, locals), releases, handOffs, uses))
         {
-            Report(Descriptors.HandleNotReleased, acquisition, local.Name);
+            Report(Descriptors.HandleNotReleased, acquisition, string.Join(", ", (owners.Count > 0 ? owners : locals).Select(local => local.Name)));
         }
+    }
+
+    /// <summary>The reference, or the outermost lambda or local function around it inside <paramref name="function"/>.</summary>
+    private static IOperation OutermostWithin(IOperation? function, IOperation reference)
+    {
+        var outermost = reference;
+        for (var current = reference.Parent; current is not null && !ReferenceEquals(current, function); current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                outermost = current;
+            }
+        }
+
+        return outermost;
     }
 
     /// <summary>
@@ -261,19 +302,19 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
     }
 
     /// <summary>
-    /// True when some release sits in a <c>finally</c> whose <c>try</c> is entered on every path from the acquisition
-    /// before the handle is used (paths where the handle is known to be null need no release). Uses after the
-    /// <c>finally</c> are AGL005's business.
+    /// True when every path from the acquisition, before the handle is used, either enters a <c>try</c> whose
+    /// <c>finally</c> releases (or hands on) the handle, or reaches a hand-off. Paths on which the handle is known to
+    /// be null need neither. Uses after the <c>finally</c> are AGL005's business.
     /// </summary>
-    private bool ReleasedInCoveringFinally(ILocalSymbol local, IOperation acquisition, List<IOperation> releases, List<ILocalReferenceOperation> uses)
+    private bool ReleasedOnEveryPath(TrackedHandle handle, List<IOperation> releases, List<IOperation> handOffs, List<ILocalReferenceOperation> uses)
     {
-        if (releases.Count == 0)
+        if (releases.Count == 0 && handOffs.Count == 0)
         {
             return false;
         }
 
         var index = Index;
-        if (index.BlockOf(acquisition.Syntax) is not { } start)
+        if (index.BlockOf(handle.Acquisition.Syntax) is not { } start)
         {
             return true; // not in the graph (unreachable code): nothing to say
         }
@@ -287,30 +328,47 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             }
         }
 
-        foreach (var release in releases)
+        var handOffBlocks = new HashSet<BasicBlock>();
+        foreach (var handOff in handOffs)
+        {
+            if (index.BlockOf(handOff.Syntax) is not { } block)
+            {
+                return true; // handed on where the graph cannot place it (a local function): trust the new owner
+            }
+
+            handOffBlocks.Add(block);
+        }
+
+        var tryRegions = new List<ControlFlowRegion>();
+        foreach (var release in releases.Concat(handOffs))
         {
             for (var region = index.BlockOf(release.Syntax)?.EnclosingRegion; region is not null; region = region.EnclosingRegion)
             {
-                if (region.Kind == ControlFlowRegionKind.Finally && region.EnclosingRegion is { } tryAndFinally
-                    && EveryPathEntersBeforeUse(start, acquisition.Syntax.Span.End, tryAndFinally.NestedRegions[0], local, useBlocks))
+                if (region.Kind == ControlFlowRegionKind.Finally && region.EnclosingRegion is { } tryAndFinally)
                 {
-                    return true;
+                    tryRegions.Add(tryAndFinally.NestedRegions[0]);
                 }
             }
         }
 
-        return false;
+        return EveryPathIsSettledBeforeUse(start, handle, tryRegions, handOffBlocks, useBlocks);
     }
 
-    private bool EveryPathEntersBeforeUse(BasicBlock start, int acquiredAt, ControlFlowRegion tryRegion, ILocalSymbol local, Dictionary<BasicBlock, int> useBlocks)
+    private bool EveryPathIsSettledBeforeUse(
+        BasicBlock start,
+        TrackedHandle handle,
+        List<ControlFlowRegion> tryRegions,
+        HashSet<BasicBlock> handOffBlocks,
+        Dictionary<BasicBlock, int> useBlocks)
     {
+        var acquiredAt = handle.Acquisition.Syntax.Span.End;
         var pending = new Stack<BasicBlock>();
         var seen = new HashSet<BasicBlock>();
         pending.Push(start);
         while (pending.Count > 0)
         {
             var block = pending.Pop();
-            if (FlowIndex.Contains(tryRegion, block))
+            if (handOffBlocks.Contains(block) || tryRegions.Any(region => FlowIndex.Contains(region, block)))
             {
                 continue;
             }
@@ -321,7 +379,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 return false;
             }
 
-            foreach (var next in Index.Successors(block, FlowIndex.NullBranch(block, local)))
+            foreach (var next in Index.Successors(block, FlowIndex.NullBranch(block, handle)))
             {
                 if (next is null)
                 {

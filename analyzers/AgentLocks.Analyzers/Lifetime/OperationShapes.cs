@@ -8,15 +8,14 @@ internal static class OperationShapes
 {
     /// <summary>
     /// The operation that consumes <paramref name="value"/>'s result, looking through conversions and the branches of
-    /// <c>?:</c> and <c>??</c> (the value flows on unchanged). <paramref name="top"/> is the outermost pass-through.
+    /// <c>?:</c>, <c>??</c> and switch-expression arms (the value flows on unchanged). <paramref name="top"/> is the
+    /// outermost pass-through.
     /// </summary>
     public static IOperation? Consumer(IOperation value, out IOperation top)
     {
         top = value;
         var parent = value.Parent;
-        while (parent is IConversionOperation
-            || (parent is IConditionalOperation conditional && !ReferenceEquals(conditional.Condition, top))
-            || parent is ICoalesceOperation)
+        while (parent is not null && PassesOn(parent, top))
         {
             top = parent;
             parent = parent.Parent;
@@ -24,6 +23,15 @@ internal static class OperationShapes
 
         return parent;
     }
+
+    private static bool PassesOn(IOperation parent, IOperation child) => parent switch
+    {
+        IConversionOperation or ICoalesceOperation => true,
+        IConditionalOperation conditional => !ReferenceEquals(conditional.Condition, child),
+        ISwitchExpressionArmOperation arm => ReferenceEquals(arm.Value, child),
+        ISwitchExpressionOperation => child is ISwitchExpressionArmOperation,
+        _ => false,
+    };
 
     /// <summary>True when <paramref name="declarator"/> declares a <c>using</c> or <c>await using</c> resource.</summary>
     public static bool IsUsingResource(IVariableDeclaratorOperation declarator)
@@ -51,6 +59,72 @@ internal static class OperationShapes
                 return outer is not null && FlowsIntoUsing(outer, extensionTop);
             default:
                 return false;
+        }
+    }
+
+    /// <summary>
+    /// The locals the patterns testing <paramref name="top"/> bind it to: <c>is { } h</c>, the case labels of a
+    /// <c>switch</c> statement and the arms of a switch expression on it (<c>case T h when ...:</c>,
+    /// <c>x switch { { } h =&gt; ... }</c>). Empty when <paramref name="consumer"/> is no pattern test of the value.
+    /// </summary>
+    public static List<ILocalSymbol> PatternBoundLocals(IOperation consumer, IOperation top)
+    {
+        IEnumerable<IPatternOperation> patterns = consumer switch
+        {
+            IIsPatternOperation isPattern when ReferenceEquals(isPattern.Value, top) => [isPattern.Pattern],
+            ISwitchOperation switchStatement when ReferenceEquals(switchStatement.Value, top) =>
+                switchStatement.Cases.SelectMany(c => c.Clauses).OfType<IPatternCaseClauseOperation>().Select(c => c.Pattern),
+            ISwitchExpressionOperation switchExpression when ReferenceEquals(switchExpression.Value, top) =>
+                switchExpression.Arms.Select(a => a.Pattern),
+            _ => [],
+        };
+
+        var locals = new List<ILocalSymbol>();
+        foreach (var pattern in patterns)
+        {
+            if (BoundLocal(pattern, out _) is { } local && !locals.Contains(local, SymbolEqualityComparer.Default))
+            {
+                locals.Add(local);
+            }
+        }
+
+        return locals;
+    }
+
+    /// <summary>
+    /// Whether a value that <paramref name="pattern"/> matches is null (true), a value it does not match is null
+    /// (false: the pattern takes every non-null value, as <c>{ } h</c> and <c>T h</c> on a <c>T</c> do), or neither.
+    /// </summary>
+    public static bool? NullWhenMatched(IPatternOperation pattern) => pattern switch
+    {
+        INegatedPatternOperation not => !NullWhenMatched(not.Pattern),
+        IConstantPatternOperation constant => IsNullConstant(constant.Value) ? true : null,
+        IDeclarationPatternOperation { MatchesNull: true } or IDiscardPatternOperation => false,
+        IDeclarationPatternOperation declaration => Covers(declaration.MatchedType, pattern.InputType) ? false : null,
+        ITypePatternOperation type => Covers(type.MatchedType, pattern.InputType) ? false : null,
+        IRecursivePatternOperation recursive => recursive.DeconstructionSubpatterns.IsEmpty && recursive.PropertySubpatterns.IsEmpty
+            && Covers(recursive.MatchedType, pattern.InputType) ? false : null,
+        _ => null,
+    };
+
+    public static bool IsNullConstant(IOperation operation) =>
+        WithoutConversions(operation).ConstantValue is { HasValue: true, Value: null };
+
+    public static IOperation WithoutConversions(IOperation operation) =>
+        operation is IConversionOperation conversion ? WithoutConversions(conversion.Operand) : operation;
+
+    /// <summary>True when every <paramref name="input"/> is a <paramref name="matched"/> (no type test: null).</summary>
+    private static bool Covers(ITypeSymbol? matched, ITypeSymbol input) =>
+        matched is null
+        || SymbolEqualityComparer.Default.Equals(matched, input)
+        || input.AllInterfaces.Contains(matched, SymbolEqualityComparer.Default)
+        || BaseTypes(input).Contains(matched, SymbolEqualityComparer.Default);
+
+    private static IEnumerable<ITypeSymbol> BaseTypes(ITypeSymbol type)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            yield return current;
         }
     }
 

@@ -1,0 +1,23 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace AgentLocks.Analyzers.Lifetime;
+
+/// <summary>
+/// One acquired handle as the flow walk follows it: the acquisition, its value as stored or tested (the acquisition,
+/// or the conversion, <c>?:</c> or <c>??</c> it flows through), and the locals that hold it (the local it is stored
+/// in, or every local the patterns of an <c>is</c> or a <c>switch</c> bind it to).
+/// </summary>
+internal sealed class TrackedHandle(IOperation acquisition, IOperation value, IReadOnlyCollection<ILocalSymbol> locals)
+{
+    public IOperation Acquisition { get; } = acquisition;
+
+    /// <summary>
+    /// A reference to one of the locals, or the value itself: the graph's copy of it, or the capture a <c>switch</c>
+    /// tests, has the value's syntax.
+    /// </summary>
+    public bool Is(IOperation operation) =>
+        OperationShapes.WithoutConversions(operation) is ILocalReferenceOperation reference
+            ? locals.Contains(reference.Local, SymbolEqualityComparer.Default)
+            : ReferenceEquals(operation.Syntax, value.Syntax);
+}
