@@ -5,14 +5,17 @@ namespace AgentLocks.Postgres;
 /// <summary>
 /// Watches one otherwise idle connection until told to stop. It waits on the socket, so the server's goodbye
 /// (<c>pg_terminate_backend</c>, shutdown, restart) is read the moment it is sent; after each
-/// <see cref="PostgresStoreOptions.HeartbeatInterval"/> of silence it runs <c>SELECT 1</c>, so a peer that went
-/// silent (a dead machine, a cut network) is noticed too, and the server never sees the session as idle.
+/// <see cref="PostgresStoreOptions.HeartbeatInterval"/> of silence it runs <c>SELECT 1</c>, so the server never sees
+/// the session as idle. A peer that went silent without closing anything (a dead machine, a cut network) leaves
+/// that <c>SELECT 1</c> unanswered: after one more interval the connection counts as lost, so a loss is reported at
+/// most two intervals after the server was last heard.
 /// </summary>
 internal static class ConnectionWatch
 {
     /// <summary>Runs until <paramref name="stop"/> is cancelled (returns) or the connection dies (cancels <paramref name="lost"/>, returns).</summary>
-    public static async Task RunAsync(NpgsqlConnection connection, PostgresStoreOptions options, CancellationTokenSource lost, CancellationToken stop)
+    public static async Task RunAsync(PostgresConnector connector, NpgsqlConnection connection, CancellationTokenSource lost, CancellationToken stop)
     {
+        var options = connector.Options;
         try
         {
             while (true)
@@ -32,10 +35,10 @@ internal static class ConnectionWatch
                 }
 
                 stop.ThrowIfCancellationRequested();
-
-                // Not cancelled by stop: a cancelled statement could leave the connection unusable for its owner's release.
-                using var command = new NpgsqlCommand("SELECT 1", connection);
-                await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
+                if (!await HeartbeatAsync(connector, connection, lost).ConfigureAwait(false))
+                {
+                    return;
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -45,6 +48,37 @@ internal static class ConnectionWatch
         catch (Exception e) when (PostgresConnector.IsDriverFailure(e, stop) || e is InvalidOperationException)
         {
             await lost.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs <c>SELECT 1</c>. When no answer comes within one heartbeat interval of real time (it bounds a network
+    /// round trip, which a test's fake clock must not cut short), cancels <paramref name="lost"/> at once and returns
+    /// false once the connection is broken. Not cancelled by the owner's stop: a cancelled statement could leave the
+    /// connection unusable for its owner's release.
+    /// </summary>
+    private static async Task<bool> HeartbeatAsync(PostgresConnector connector, NpgsqlConnection connection, CancellationTokenSource lost)
+    {
+        using var command = new NpgsqlCommand("SELECT 1", connection);
+        using var abandon = new CancellationTokenSource();
+        var reply = command.ExecuteScalarAsync(abandon.Token);
+        try
+        {
+            await reply.WaitAsync(connector.Options.HeartbeatInterval).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException) when (!reply.IsCompleted)
+        {
+            // The pool must not hand this connection out again, nor its idle siblings, which went silent with it;
+            // cleared first, so whoever reacts to the loss gets fresh connections.
+            connector.DataSource.Clear();
+            await lost.CancelAsync().ConfigureAwait(false);
+
+            // The driver then tries the server's cancel (over the same silent network, until its connect Timeout)
+            // and breaks the connection; its owner disposes it only after that.
+            await abandon.CancelAsync().ConfigureAwait(false);
+            await reply.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            return false;
         }
     }
 }

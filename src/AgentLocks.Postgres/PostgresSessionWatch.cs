@@ -106,7 +106,7 @@ internal sealed class PostgresSessionWatch(PostgresConnector connector) : IAsync
             await using (connection.ConfigureAwait(false))
             {
                 _backendPid.TrySetResult(connection.ProcessID);
-                await ConnectionWatch.RunAsync(connection, connector.Options, Lost, _stop.Token).ConfigureAwait(false);
+                await ConnectionWatch.RunAsync(connector, connection, Lost, _stop.Token).ConfigureAwait(false);
             }
         }
     }

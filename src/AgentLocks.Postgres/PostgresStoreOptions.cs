@@ -26,15 +26,17 @@ public sealed partial record PostgresStoreOptions
     }
 
     /// <summary>
-    /// The clock for timers only (automatic renewal, connection heartbeats). Lease times always come from the
-    /// server's clock, so machines with skewed clocks still agree on who holds what.
+    /// The clock for timers only (automatic renewal, the interval between connection heartbeats). Lease times always
+    /// come from the server's clock, so machines with skewed clocks still agree on who holds what; the wait for a
+    /// heartbeat's answer is real time, since it bounds a network round trip.
     /// </summary>
     /// <remarks>Usage: <c>new PostgresStoreOptions { TimeProvider = fakeTime }</c></remarks>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>
     /// How often a watched connection (an identity-lock holder's, a reservation store's) is checked when nothing else
-    /// is heard from the server; a dead connection fires the handles' <c>HandleLost</c>. A server that ends the
+    /// is heard from the server, and how long a check waits for its answer; a dead connection fires the handles'
+    /// <c>HandleLost</c>, so a network that went silent is reported within two intervals. A server that ends the
     /// connection is noticed at once, without waiting for this. Default 5 seconds.
     /// </summary>
     /// <remarks>Usage: <c>new PostgresStoreOptions { HeartbeatInterval = TimeSpan.FromSeconds(2) }</c></remarks>

@@ -25,7 +25,7 @@ public sealed class PostgresWorkerLockHandle : ILockHandle
         _connection = connection;
         _ownerToken = ownerToken;
         Holder = holder;
-        _watch = ConnectionWatch.RunAsync(connection, connector.Options, _lost, _stop.Token);
+        _watch = ConnectionWatch.RunAsync(connector, connection, _lost, _stop.Token);
     }
 
     /// <summary>The worker identity held.</summary>
