@@ -132,30 +132,39 @@ internal sealed class PostgresSchema(string name)
             return target;
         }
 
-        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-
-        await using var transactionScope = transaction.ConfigureAwait(false);
-        await ExecuteAsync(connection, $"""
-            SELECT pg_advisory_xact_lock({LockKey("migrate")});
-            CREATE SCHEMA IF NOT EXISTS {Quoted};
-            CREATE TABLE IF NOT EXISTS {Table("schema_version")} (
-                version     integer PRIMARY KEY,
-                description text NOT NULL,
-                applied_at  timestamptz NOT NULL DEFAULT now()
-            );
-            """, cancellationToken).ConfigureAwait(false);
-        var current = await CurrentVersionAsync(connection, cancellationToken).ConfigureAwait(false);
-        foreach (var migration in migrations.Where(m => m.Version > current))
+        // The lock is the session's and taken before the transaction: a transaction takes in other sessions'
+        // catalog changes when it starts, so one begun before the migrator it waited for committed could still
+        // think the schema missing and collide on CREATE SCHEMA (23505).
+        await ExecuteAsync(connection, $"SELECT pg_advisory_lock({LockKey("migrate")})", cancellationToken).ConfigureAwait(false);
+        try
         {
-            await ExecuteAsync(connection, migration.Sql.Replace("{schema}", Quoted, StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
-            using var record = new NpgsqlCommand($"INSERT INTO {Table("schema_version")} (version, description) VALUES ($1, $2)", connection);
-            record.Parameters.Add(new() { Value = migration.Version });
-            record.Parameters.Add(new() { Value = migration.Description });
-            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transactionScope = transaction.ConfigureAwait(false);
+            await ExecuteAsync(connection, $"""
+                CREATE SCHEMA IF NOT EXISTS {Quoted};
+                CREATE TABLE IF NOT EXISTS {Table("schema_version")} (
+                    version     integer PRIMARY KEY,
+                    description text NOT NULL,
+                    applied_at  timestamptz NOT NULL DEFAULT now()
+                );
+                """, cancellationToken).ConfigureAwait(false);
+            var current = await CurrentVersionAsync(connection, cancellationToken).ConfigureAwait(false);
+            foreach (var migration in migrations.Where(m => m.Version > current))
+            {
+                await ExecuteAsync(connection, migration.Sql.Replace("{schema}", Quoted, StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
+                using var record = new NpgsqlCommand($"INSERT INTO {Table("schema_version")} (version, description) VALUES ($1, $2)", connection);
+                record.Parameters.Add(new() { Value = migration.Version });
+                record.Parameters.Add(new() { Value = migration.Description });
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return Math.Max(current, target);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return Math.Max(current, target);
+        }
+        finally
+        {
+            await UnlockAsync(connection).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The newest applied version; 0 when the schema or its version table does not exist yet.</summary>
@@ -171,6 +180,19 @@ internal sealed class PostgresSchema(string name)
 
         using var max = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {Table("schema_version")}", connection);
         return (int)(await max.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Gives the migrate lock back; on a broken connection the session, and its lock, ended already.</summary>
+    private async Task UnlockAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await ExecuteAsync(connection, $"SELECT pg_advisory_unlock({LockKey("migrate")})", CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (PostgresConnector.IsDriverFailure(e, CancellationToken.None) || e is InvalidOperationException)
+        {
+            // Nothing to give back: the server released the lock with the session.
+        }
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
