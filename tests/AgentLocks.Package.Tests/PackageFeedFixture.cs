@@ -4,8 +4,9 @@ using System.Reflection;
 namespace AgentLocks.Package.Tests;
 
 /// <summary>
-/// Packs the three packages once into a local folder feed (in the test's configuration, so only the net8.0
-/// outputs are new to build), then
+/// Packs the three packages once into a local folder feed (in the test's configuration, built under the
+/// temporary root: a pack with the test version rebuilds every project, and in the repository's own bin and obj
+/// folders it would rewrite assemblies that the other test projects of a <c>dotnet test Sdk.sln</c> are reading), then
 /// builds and runs a consumer that references them by <c>PackageReference</c>, and installs the tool from the feed.
 /// Restores go through the feed plus the machine's normal NuGet sources, into a temporary packages folder
 /// that falls back on the user's cache, so the user's cache never receives a test package.
@@ -42,7 +43,8 @@ public sealed class PackageFeedFixture : IAsyncLifetime
         {
             var pack = await Dotnet.RunAsync(
                 "dotnet",
-                ["pack", Path.Combine(repository, project), "-c", configuration, "-o", Feed, $"-p:Version={Version}"],
+                ["pack", Path.Combine(repository, project), "-c", configuration, "-o", Feed, $"-p:Version={Version}",
+                 "-p:UseArtifactsOutput=true", $"-p:ArtifactsPath={Path.Combine(Root, "artifacts")}"],
                 repository);
             Assert.True(pack.ExitCode == 0, $"dotnet pack {project} failed: {pack}");
         }
