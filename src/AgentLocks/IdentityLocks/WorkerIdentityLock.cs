@@ -204,13 +204,17 @@ public sealed class WorkerIdentityLock
         return new WorkerLockCollisionReport(collisions, scan.Problems, sockets);
     }
 
+    /// <summary>
+    /// True while the lock file carries this acquisition's token. A damaged file, a symlink or a removed worker
+    /// directory is not ours; an I/O error reading the file is thrown, since it says nothing about the owner.
+    /// </summary>
     internal async Task<bool> IsOwnedAsync(WorkerLockInfo info, CancellationToken cancellationToken)
     {
         try
         {
             return (await ReadAsync(cancellationToken).ConfigureAwait(false))?.OwnerToken == info.OwnerToken;
         }
-        catch (AgentLocksException e) when (e.Code == ErrorCode.InvalidLock)
+        catch (AgentLocksException e) when (e.Code == ErrorCode.InvalidLock || IsWorkerDirectoryGone(e))
         {
             return false;
         }
@@ -219,16 +223,32 @@ public sealed class WorkerIdentityLock
     /// <summary>Removes the lock if it still carries this acquisition's token; a lock replaced meanwhile is left alone.</summary>
     internal async Task ReleaseOwnedAsync(WorkerLockInfo info, CancellationToken cancellationToken)
     {
-        using var guard = await _file.LockAsync(create: false, cancellationToken).ConfigureAwait(false);
-        if (guard is not null && await IsOwnedAsync(info, cancellationToken).ConfigureAwait(false))
+        FlockGuard? guard;
+        try
         {
-            _file.Delete();
+            guard = await _file.LockAsync(create: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AgentLocksException e) when (IsWorkerDirectoryGone(e))
+        {
+            return;
+        }
+
+        using (guard)
+        {
+            if (guard is not null && await IsOwnedAsync(info, cancellationToken).ConfigureAwait(false))
+            {
+                _file.Delete();
+            }
         }
     }
+
+    /// <summary>A removed worker directory took the lock file with it: <c>INVALID_ARGS</c> from a read or flock then means "no lock".</summary>
+    private bool IsWorkerDirectoryGone(AgentLocksException e) => e.Code == ErrorCode.InvalidArgs && !Directory.Exists(WorkerDirectory);
 
     private async Task<(WorkerLockHandle? Handle, WorkerLockStatus Blocker)> AcquireCoreAsync(WorkerLockRequest? request, CancellationToken cancellationToken)
     {
         var processes = _environment.Processes;
+        var monitorInterval = (request ?? new WorkerLockRequest()).EffectiveMonitorInterval();
         var pid = request?.HolderPid ?? Environment.ProcessId;
         var host = request?.HostName ?? processes.HostName;
         if (string.IsNullOrWhiteSpace(host) || host.Any(char.IsControl))
@@ -253,7 +273,7 @@ public sealed class WorkerIdentityLock
 
         var info = new WorkerLockInfo(pid, _environment.Time.GetUtcNow(), request?.Session, host, startTime, processes.BootId, Guid.NewGuid().ToString("N"));
         _file.Write(info);
-        return (new WorkerLockHandle(this, info, current.State == WorkerLockState.Stale ? current : null), current);
+        return (new WorkerLockHandle(this, info, current.State == WorkerLockState.Stale ? current : null, _environment.Time, monitorInterval), current);
     }
 
     private async Task<WorkerLockStatus?> RemoveIfStaleAsync(CancellationToken cancellationToken)
