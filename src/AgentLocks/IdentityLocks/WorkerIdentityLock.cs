@@ -11,7 +11,11 @@ public sealed class WorkerIdentityLock
     private readonly LockFile _file;
     private readonly LockEnvironment _environment;
 
-    /// <summary>The lock of <paramref name="workerDirectory"/>; nothing is touched until a method is called.</summary>
+    /// <summary>
+    /// The lock of <paramref name="workerDirectory"/>; nothing is touched until a method is called.
+    /// <paramref name="timeProvider"/> (default: the system clock) stamps acquisitions, ages locks and drives the
+    /// handles' monitors (<see cref="WorkerLockRequest.MonitorInterval"/>).
+    /// </summary>
     /// <remarks>Usage: <c>var workerLock = new WorkerIdentityLock(workerDir);</c></remarks>
     public WorkerIdentityLock(string workerDirectory, TimeProvider? timeProvider = null)
         : this(workerDirectory, timeProvider is null ? LockEnvironment.Default : LockEnvironment.Default with { Time = timeProvider })

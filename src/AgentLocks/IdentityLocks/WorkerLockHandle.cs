@@ -10,19 +10,14 @@ namespace AgentLocks;
 public sealed class WorkerLockHandle : ILockHandle
 {
     private readonly WorkerIdentityLock _owner;
-    private readonly CancellationTokenSource _lost = new();
-    private readonly object _gate = new();
-    private readonly ITimer _monitor;
-    private int _ticking;
-    private int _checks;
-    private bool _disposed;
+    private readonly LossMonitor _monitor;
 
     internal WorkerLockHandle(WorkerIdentityLock owner, WorkerLockInfo info, WorkerLockStatus? tookOver, TimeProvider time, TimeSpan monitorInterval)
     {
         _owner = owner;
         Info = info;
         TookOver = tookOver;
-        _monitor = time.CreateTimer(static handle => ((WorkerLockHandle)handle!).OnMonitorTick(), this, monitorInterval, monitorInterval);
+        _monitor = new LossMonitor(time, monitorInterval, CheckAsync);
     }
 
     /// <summary>The worker directory.</summary>
@@ -42,13 +37,13 @@ public sealed class WorkerLockHandle : ILockHandle
     /// acquisition's: force-released, taken over, damaged or removed.
     /// </summary>
     /// <remarks>Usage: <c>await WorkAsync(held.HandleLost);</c></remarks>
-    public CancellationToken HandleLost => _lost.Token;
+    public CancellationToken HandleLost => _monitor.Lost;
 
     /// <summary>The monitor's latest check; tests await it after advancing a fake clock.</summary>
-    internal Task LastMonitorTick { get; private set; } = Task.CompletedTask;
+    internal Task LastMonitorTick => _monitor.LastTick;
 
     /// <summary>How many checks the monitor has started; tests count ticks with it.</summary>
-    internal int MonitorChecks => Volatile.Read(ref _checks);
+    internal int MonitorChecks => _monitor.Checks;
 
     /// <summary>Reads the lock file: true while it is still this acquisition's; cancels <see cref="HandleLost"/> when not.</summary>
     /// <remarks>Usage: <c>if (!await held.IsHeldAsync(ct)) return;</c></remarks>
@@ -57,7 +52,7 @@ public sealed class WorkerLockHandle : ILockHandle
         var held = await _owner.IsOwnedAsync(Info, cancellationToken).ConfigureAwait(false);
         if (!held)
         {
-            MarkLost();
+            _monitor.MarkLost();
         }
 
         return held;
@@ -65,41 +60,8 @@ public sealed class WorkerLockHandle : ILockHandle
 
     /// <summary>Stops the monitor and releases the lock if it is still this acquisition's; idempotent.</summary>
     /// <remarks>Usage: <c>await held.DisposeAsync();</c></remarks>
-    public async ValueTask DisposeAsync()
-    {
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-        }
-
-        await _monitor.DisposeAsync().ConfigureAwait(false);
-        try
-        {
-            await _owner.ReleaseOwnedAsync(Info, CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _lost.Dispose();
-            }
-        }
-    }
-
-    private void OnMonitorTick()
-    {
-        // One check at a time: a slow disk must not pile up ticks.
-        if (Interlocked.CompareExchange(ref _ticking, 1, 0) == 0)
-        {
-            Interlocked.Increment(ref _checks);
-            LastMonitorTick = CheckAsync();
-        }
-    }
+    public ValueTask DisposeAsync()
+        => _monitor.DisposeAsync(() => _owner.ReleaseOwnedAsync(Info, CancellationToken.None));
 
     private async Task CheckAsync()
     {
@@ -110,22 +72,6 @@ public sealed class WorkerLockHandle : ILockHandle
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or AgentLocksException)
         {
             // The file could not be read this time: that says nothing about its owner, so the next tick asks again.
-        }
-        finally
-        {
-            Volatile.Write(ref _ticking, 0);
-        }
-    }
-
-    private void MarkLost()
-    {
-        lock (_gate)
-        {
-            if (!_disposed)
-            {
-                _monitor.Dispose();
-                _lost.Cancel();
-            }
         }
     }
 }
