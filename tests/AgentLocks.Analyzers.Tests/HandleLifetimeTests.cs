@@ -184,6 +184,34 @@ public sealed class HandleLifetimeTests
     public Task Switch_bound_handle_not_released_is_reported(string statements, string name) =>
         Check(InMethod(statements), Diagnostic("AGL001").WithLocation(0).WithArguments(name));
 
+    // ---- AGL001: the handle of a TryReserveAsync result bound by a property pattern ----
+
+    [Theory]
+    [InlineData("if (await store.TryReserveAsync(request, ct) is { Handle: { } held })\n{\n    try { Work.Use(held); } finally { await held.DisposeAsync(); }\n}")]
+    [InlineData("if (await store.TryReserveAsync(request, ct) is { Handle: { } held }) { await using (held) { Work.Use(held); } }")]
+    [InlineData("if (await store.TryReserveAsync(request, ct) is { Handle: { } held }) { return held; }")]
+    [InlineData("if (await store.TryReserveAsync(request, ct) is not { Handle: { } held }) { return null; }\ntry { Work.Use(held); } finally { await held.DisposeAsync(); }")]
+    [InlineData("if (await store.TryReserveAsync(request, ct) is { Handle: var held })\n{\n    if (held is null) { return null; }\n    try { Work.Use(held); } finally { await held.DisposeAsync(); }\n}")]
+    [InlineData("if (await store.TryReserveAsync(request, ct) is { Handle: var held }) { _field = held; }")]
+    [InlineData("switch (await store.TryReserveAsync(request, ct))\n{\n    case { Handle: { } held }:\n        try { Work.Use(held); } finally { await held.DisposeAsync(); }\n        break;\n}")]
+    [InlineData("switch (await store.TryReserveAsync(request, ct))\n{\n    case { Handle: { } held } when Work.Flip():\n        return held;\n    case { Handle: { } other }:\n        Work.Keep(other);\n        break;\n}")]
+    [InlineData("switch (await store.TryReserveAsync(request, ct))\n{\n    case { Handle: null }:\n        return null;\n    case { Handle: var held }:\n        await using (held) { Work.Use(held); }\n        break;\n}")]
+    [InlineData("return await store.TryReserveAsync(request, ct) switch { { Handle: { } held } => held, _ => null };")]
+    public Task Result_handle_bound_by_a_property_pattern_released_or_handed_on_is_silent(string statements) => Check(InMethod(statements));
+
+    [Theory]
+    [InlineData("if ({|#0:await store.TryReserveAsync(request, ct)|} is { Handle: { } held }) { Work.Use(held); }", "held")]
+    [InlineData("if ({|#0:await store.TryReserveAsync(request, ct)|} is { Handle: { } held })\n{\n    Work.Use(held);\n    await held.DisposeAsync();\n}", "held")]
+    [InlineData("if ({|#0:await store.TryReserveAsync(request, ct)|} is not { Handle: { } held }) { return null; }\nWork.Use(held);", "held")]
+    [InlineData("if ({|#0:await store.TryReserveAsync(request, ct)|} is { Handle: var held })\n{\n    if (held is null) { return null; }\n    Work.Use(held);\n}", "held")]
+    [InlineData("if ({|#0:await store.TryReserveAsync(request, ct)|} is { Handle: { } held, Error: null })\n{\n    try { Work.Use(held); } finally { await held.DisposeAsync(); }\n}", "held")]
+    [InlineData("switch ({|#0:await store.TryReserveAsync(request, ct)|})\n{\n    case { Handle: { } held }:\n        Work.Use(held);\n        break;\n}", "held")]
+    [InlineData("switch ({|#0:await store.TryReserveAsync(request, ct)|})\n{\n    case { Handle: { } held } when Work.Flip():\n        try { Work.Use(held); } finally { await held.DisposeAsync(); }\n        break;\n}", "held")]
+    [InlineData("var token = {|#0:await store.TryReserveAsync(request, ct)|} switch { { Handle: { } held } => held.FencingToken, _ => default };", "held")]
+    [InlineData("if ({|#0:await store.TryReserveAsync(request, ct)|} is { Succeeded: true }) { await Work.DoAsync(); }", "store.TryReserveAsync(request, ct)")]
+    public Task Result_handle_bound_by_a_property_pattern_not_released_is_reported(string statements, string name) =>
+        Check(InMethod(statements), Diagnostic("AGL001").WithLocation(0).WithArguments(name));
+
     [Fact]
     public Task Synchronous_handle_in_a_synchronous_method_with_using_is_silent() => Check("""
         public class C

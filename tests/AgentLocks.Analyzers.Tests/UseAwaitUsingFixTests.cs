@@ -228,12 +228,14 @@ public sealed class UseAwaitUsingFixTests
         """);
 
     /// <summary>
-    /// Hoisting a switch-bound handle into an <c>await using</c> before the switch would release it under the
-    /// sections that return or store it, so no fix is offered: the fixed code is the code itself.
+    /// Hoisting a switch- or pattern-bound handle (also the <c>Handle</c> of a result) into an <c>await using</c>
+    /// before the test would release it under the sections that return or store it, so no fix is offered: the fixed code is the code itself.
     /// </summary>
     [Theory]
     [InlineData("switch ({|AGL001:await store.ReserveAsync(request)|})\n{\n    case { } held when held.HandleLost.CanBeCanceled:\n        return held;\n    case { } other:\n        Work.Use(other);\n        break;\n}")]
     [InlineData("var token = {|AGL001:await store.ReserveAsync(request)|} switch { { } held => held.FencingToken, null => default };")]
+    [InlineData("if ({|AGL001:await store.TryReserveAsync(request)|} is { Handle: { } held }) { Work.Use(held); }")]
+    [InlineData("switch ({|AGL001:await store.TryReserveAsync(request)|})\n{\n    case { Handle: { } held } when held.HandleLost.CanBeCanceled:\n        return held;\n    case { Handle: var other }:\n        Work.Use(other!);\n        break;\n}")]
     public Task Switch_bound_handle_is_not_offered_a_fix(string statements)
     {
         var source = Prelude + $$"""

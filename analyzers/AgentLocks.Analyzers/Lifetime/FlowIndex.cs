@@ -88,9 +88,9 @@ internal sealed class FlowIndex
                 return !NullTest(not.Operand, handle);
             case IIsNullOperation isNull when handle.Is(isNull.Operand):
                 return true;
-            case IIsPatternOperation pattern when handle.Is(pattern.Value):
+            case IIsPatternOperation pattern:
                 // held is null, await x is { } h, and the case labels and arms of a switch (they test its captured value)
-                return OperationShapes.NullWhenMatched(pattern.Pattern);
+                return handle.NullWhenMatched(pattern.Value, pattern.Pattern);
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary
                 when (handle.Is(binary.LeftOperand) && OperationShapes.IsNullConstant(binary.RightOperand))
                     || (handle.Is(binary.RightOperand) && OperationShapes.IsNullConstant(binary.LeftOperand)):

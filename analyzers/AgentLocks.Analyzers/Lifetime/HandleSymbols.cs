@@ -15,6 +15,7 @@ internal sealed class HandleSymbols
     {
         LockHandle = lockHandle;
         ReserveResult = reserveResult;
+        ReserveResultHandle = reserveResult?.GetMembers("Handle").OfType<IPropertySymbol>().FirstOrDefault();
         TakesOwnership = takesOwnership;
         Task = task;
         ValueTask = valueTask;
@@ -24,6 +25,9 @@ internal sealed class HandleSymbols
     public INamedTypeSymbol LockHandle { get; }
 
     public INamedTypeSymbol? ReserveResult { get; }
+
+    /// <summary><c>ReserveResult.Handle</c>: the result owns the handle it carries there.</summary>
+    public IPropertySymbol? ReserveResultHandle { get; }
 
     public INamedTypeSymbol? TakesOwnership { get; }
 
@@ -84,7 +88,7 @@ internal sealed class HandleSymbols
         Disposable is not null && type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i, Disposable));
 
     public bool IsReserveResultHandle(IPropertySymbol property) =>
-        property.Name == "Handle" && SymbolEqualityComparer.Default.Equals(property.ContainingType, ReserveResult);
+        SymbolEqualityComparer.Default.Equals(property.OriginalDefinition, ReserveResultHandle);
 
     public bool TakesOwnershipOf(IParameterSymbol? parameter) =>
         parameter is not null && TakesOwnership is not null

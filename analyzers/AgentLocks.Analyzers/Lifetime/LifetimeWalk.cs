@@ -142,6 +142,23 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
     private void CheckReserveResult(IAwaitOperation acquisition)
     {
         var consumer = OperationShapes.Consumer(acquisition, out var top);
+        if (consumer is IIsPatternOperation or ISwitchOperation or ISwitchExpressionOperation)
+        {
+            // is { Handle: { } h }, case { Handle: var h }:: followed like a handle the patterns bind directly. A test
+            // that binds neither the handle nor the result leaves no way to release the handle.
+            var bound = OperationShapes.PatternBoundLocals(consumer, top, symbols.ReserveResultHandle);
+            if (bound.Count > 0)
+            {
+                CheckLocals(bound, acquisition, top, boundByPatterns: true, symbols.ReserveResultHandle);
+            }
+            else if (OperationShapes.PatternBoundLocals(consumer, top).Count == 0)
+            {
+                Report(Descriptors.HandleNotReleased, acquisition, Describe(acquisition));
+            }
+
+            return;
+        }
+
         ILocalSymbol? local = consumer switch
         {
             IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
@@ -198,9 +215,10 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
     /// AGL001 for a handle stored in a local, or bound by the patterns that test it to one of several locals. A
     /// stored handle that is handed on somewhere is its new owner's business; a pattern-bound one is handed on only on
     /// the paths where a local that hands it on holds it, so the walk follows it from the acquisition.
-    /// <paramref name="value"/> is the acquisition as stored or tested (through conversions).
+    /// <paramref name="value"/> is the acquisition as stored or tested (through conversions); <paramref name="carrier"/>
+    /// the property of it the patterns find the handle in, if the value is a result rather than the handle.
     /// </summary>
-    private void CheckLocals(List<ILocalSymbol> locals, IOperation acquisition, IOperation value, bool boundByPatterns)
+    private void CheckLocals(List<ILocalSymbol> locals, IOperation acquisition, IOperation value, bool boundByPatterns, IPropertySymbol? carrier = null)
     {
         var function = OperationShapes.EnclosingFunction(acquisition);
         var handOffs = new List<IOperation>();
@@ -247,7 +265,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             }
         }
 
-        if (!ReleasedOnEveryPath(new TrackedHandle(acquisition, value, locals), releases, handOffs, uses))
+        if (!ReleasedOnEveryPath(new TrackedHandle(acquisition, value, locals, carrier), releases, handOffs, uses))
         {
             Report(Descriptors.HandleNotReleased, acquisition, string.Join(", ", (owners.Count > 0 ? owners : locals).Select(local => local.Name)));
         }

@@ -65,9 +65,11 @@ internal static class OperationShapes
     /// <summary>
     /// The locals the patterns testing <paramref name="top"/> bind it to: <c>is { } h</c>, the case labels of a
     /// <c>switch</c> statement and the arms of a switch expression on it (<c>case T h when ...:</c>,
-    /// <c>x switch { { } h =&gt; ... }</c>). Empty when <paramref name="consumer"/> is no pattern test of the value.
+    /// <c>x switch { { } h =&gt; ... }</c>). With <paramref name="carrier"/>, the value carries the handle in that
+    /// property and the locals are those its subpattern binds (<c>is { Handle: { } h }</c>). Empty when
+    /// <paramref name="consumer"/> is no pattern test of the value.
     /// </summary>
-    public static List<ILocalSymbol> PatternBoundLocals(IOperation consumer, IOperation top)
+    public static List<ILocalSymbol> PatternBoundLocals(IOperation consumer, IOperation top, IPropertySymbol? carrier = null)
     {
         IEnumerable<IPatternOperation> patterns = consumer switch
         {
@@ -82,7 +84,7 @@ internal static class OperationShapes
         var locals = new List<ILocalSymbol>();
         foreach (var pattern in patterns)
         {
-            if (BoundLocal(pattern, out _) is { } local && !locals.Contains(local, SymbolEqualityComparer.Default))
+            if (BoundLocal(pattern, carrier) is { } local && !locals.Contains(local, SymbolEqualityComparer.Default))
             {
                 locals.Add(local);
             }
@@ -92,10 +94,26 @@ internal static class OperationShapes
     }
 
     /// <summary>
-    /// Whether a value that <paramref name="pattern"/> matches is null (true), a value it does not match is null
-    /// (false: the pattern takes every non-null value, as <c>{ } h</c> and <c>T h</c> on a <c>T</c> do), or neither.
+    /// Whether the handle in a value that <paramref name="pattern"/> matches is null (true), the handle in a value it
+    /// does not match is null or absent (false: the pattern takes every non-null handle, as <c>{ } h</c> and
+    /// <c>T h</c> on a <c>T</c> do), or neither. With <paramref name="carrier"/>, the value carries the handle in that
+    /// property: <c>{ Handle: { } h }</c> does not match a null result or a null handle.
     /// </summary>
-    public static bool? NullWhenMatched(IPatternOperation pattern) => pattern switch
+    public static bool? NullWhenMatched(IPatternOperation pattern, IPropertySymbol? carrier) => pattern switch
+    {
+        INegatedPatternOperation not => !NullWhenMatched(not.Pattern, carrier),
+        _ when carrier is null => NullWhenMatched(pattern),
+        IRecursivePatternOperation recursive when Subpattern(recursive, carrier) is { } inner => NullWhenMatched(inner) switch
+        {
+            true => true,
+            false when recursive.PropertySubpatterns.Length == 1 && recursive.DeconstructionSubpatterns.IsEmpty
+                && Covers(recursive.MatchedType, pattern.InputType) => false,
+            _ => null, // other subpatterns also decide: a result that fails them may still hold a handle
+        },
+        _ => null,
+    };
+
+    private static bool? NullWhenMatched(IPatternOperation pattern) => pattern switch
     {
         INegatedPatternOperation not => !NullWhenMatched(not.Pattern),
         IConstantPatternOperation constant => IsNullConstant(constant.Value) ? true : null,
@@ -129,16 +147,20 @@ internal static class OperationShapes
     }
 
     /// <summary>
-    /// The local a pattern binds the whole value to (<c>is { } h</c>, <c>is T h</c>, <c>is not { } h</c>), or null.
-    /// <paramref name="negated"/> is true when the binding happens on the pattern's false branch.
+    /// The local a pattern binds the handle to (<c>is { } h</c>, <c>is T h</c>, <c>is not { } h</c>; with
+    /// <paramref name="carrier"/>, <c>is { Handle: { } h }</c>, <c>case { Handle: var h }:</c>), or null.
     /// </summary>
-    public static ILocalSymbol? BoundLocal(IPatternOperation pattern, out bool negated)
+    private static ILocalSymbol? BoundLocal(IPatternOperation pattern, IPropertySymbol? carrier)
     {
-        negated = false;
-        while (pattern is INegatedPatternOperation not)
+        pattern = WithoutNegations(pattern);
+        if (carrier is not null)
         {
-            negated = !negated;
-            pattern = not.Pattern;
+            if (pattern is not IRecursivePatternOperation recursive || Subpattern(recursive, carrier) is not { } inner)
+            {
+                return null;
+            }
+
+            pattern = WithoutNegations(inner);
         }
 
         return pattern switch
@@ -148,6 +170,14 @@ internal static class OperationShapes
             _ => null,
         };
     }
+
+    private static IPatternOperation WithoutNegations(IPatternOperation pattern) =>
+        pattern is INegatedPatternOperation not ? WithoutNegations(not.Pattern) : pattern;
+
+    /// <summary>The subpattern of <paramref name="carrier"/> in <c>{ Handle: p }</c>, or null.</summary>
+    private static IPatternOperation? Subpattern(IRecursivePatternOperation pattern, IPropertySymbol carrier) =>
+        pattern.PropertySubpatterns.FirstOrDefault(
+            s => s.Member is IPropertyReferenceOperation member && SymbolEqualityComparer.Default.Equals(member.Property, carrier))?.Pattern;
 
     /// <summary>True for <c>h.DisposeAsync()</c>, <c>h.Dispose()</c> and <c>h?.DisposeAsync()</c> on the reference.</summary>
     public static bool IsRelease(ILocalReferenceOperation reference, out IOperation release)
