@@ -143,3 +143,40 @@ public sealed class LockMonitorTests : IDisposable
         Assert.True(held.HandleLost.IsCancellationRequested);
     }
 }
+
+/// <summary>The monitor both handle kinds share, driven with a check the test completes by hand.</summary>
+public sealed class LossMonitorTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 23, 19, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task A_slow_check_is_not_piled_up_ticks_that_arrive_meanwhile_are_skipped()
+    {
+        var slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var monitor = new LossMonitor(_time, Interval, () => slow.Task);
+
+        _time.Advance(Interval);
+        var first = monitor.LastTick;
+        _time.Advance(Interval * 3);
+        Assert.Equal(1, monitor.Checks);
+        Assert.Same(first, monitor.LastTick);
+
+        slow.SetResult();
+        await first;
+        _time.Advance(Interval);
+        Assert.Equal(2, monitor.Checks);
+    }
+
+    [Fact]
+    public async Task Marking_lost_after_dispose_does_nothing()
+    {
+        var monitor = new LossMonitor(_time, Interval, () => Task.CompletedTask);
+        var lost = monitor.Lost;
+        await monitor.DisposeAsync();
+        await monitor.DisposeAsync();
+
+        monitor.MarkLost();
+        Assert.False(lost.IsCancellationRequested);
+    }
+}
