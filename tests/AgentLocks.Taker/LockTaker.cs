@@ -12,7 +12,8 @@ namespace AgentLocks.Taker;
 /// <c>lock race DIR ROUNDS</c> does ROUNDS of: print <c>ready</c>, wait for a line, try once and print
 /// <c>acquired</c> or <c>refused LOCKED</c>, wait for a line, release;
 /// <c>lock loop DIR COUNT</c> prints <c>ready</c>; then for each line it reads, acquires and releases COUNT times,
-/// retrying while held, and prints <c>done</c> and each cycle's latency in microseconds; it exits when stdin closes.
+/// retrying while held, and prints <c>done</c> and each cycle's latency in microseconds; it exits when stdin closes;
+/// <c>lock force-release DIR</c> removes anyone's lock and prints <c>removed PID</c> or <c>none</c>.
 /// </summary>
 internal static class LockTaker
 {
@@ -26,8 +27,12 @@ internal static class LockTaker
                 return await RaceAsync(dir, int.Parse(rounds, CultureInfo.InvariantCulture));
             case ["loop", var dir, var count]:
                 return await LoopAsync(dir, int.Parse(count, CultureInfo.InvariantCulture));
+            case ["force-release", var dir]:
+                var removed = await new WorkerIdentityLock(dir).ForceReleaseAsync();
+                Console.WriteLine(removed?.Holder is { } holder ? $"removed {holder.Pid}" : "none");
+                return 0;
             default:
-                Console.Error.WriteLine("usage: lock acquire DIR [--pid N] [--session S] [--host H] [--gate] | lock race DIR ROUNDS | lock loop DIR COUNT");
+                Console.Error.WriteLine("usage: lock acquire DIR [--pid N] [--session S] [--host H] [--gate] | lock race DIR ROUNDS | lock loop DIR COUNT | lock force-release DIR");
                 return 2;
         }
     }

@@ -14,13 +14,9 @@ public sealed class ReservationHandle : ILockHandle
     private readonly TimeSpan _ttl;
     private readonly bool _autoRenew;
     private readonly TimeProvider _time;
-    private readonly CancellationTokenSource _lost = new();
-    private readonly object _gate = new();
-    private readonly ITimer _monitor;
+    private readonly LossMonitor _monitor;
     private readonly CancellationTokenRegistration _connectionLost;
     private Reservation _reservation;
-    private int _ticking;
-    private bool _disposed;
 
     internal ReservationHandle(IReservationLeaseOwner owner, Reservation reservation, TimeSpan ttl, bool autoRenew, TimeProvider time, CancellationToken connectionLost = default)
     {
@@ -29,9 +25,8 @@ public sealed class ReservationHandle : ILockHandle
         _ttl = ttl;
         _autoRenew = autoRenew;
         _time = time;
-        var period = ttl / 3;
-        _monitor = time.CreateTimer(_ => OnMonitorTick(), null, period, period);
-        _connectionLost = connectionLost.Register(static handle => ((ReservationHandle)handle!).MarkLost(), this);
+        _monitor = new LossMonitor(time, ttl / 3, CheckLeaseAsync);
+        _connectionLost = connectionLost.Register(static monitor => ((LossMonitor)monitor!).MarkLost(), _monitor);
     }
 
     /// <summary>The reservation as last granted, renewed or seen by the lease monitor.</summary>
@@ -43,10 +38,10 @@ public sealed class ReservationHandle : ILockHandle
     public FencingToken FencingToken => Reservation.FencingToken ?? default;
 
     /// <inheritdoc/>
-    public CancellationToken HandleLost => _lost.Token;
+    public CancellationToken HandleLost => _monitor.Lost;
 
     /// <summary>The lease monitor's latest check; tests await it after advancing a fake clock.</summary>
-    internal Task LastMonitorTick { get; private set; } = Task.CompletedTask;
+    internal Task LastMonitorTick => _monitor.LastTick;
 
     /// <summary>Extends the lease (by the handle's TTL unless given); fails with <c>RESERVATION_NOT_FOUND</c> when it was lost.</summary>
     /// <remarks>Usage: <c>await held.RenewAsync(TimeSpan.FromMinutes(30), ct);</c></remarks>
@@ -60,48 +55,19 @@ public sealed class ReservationHandle : ILockHandle
         }
         catch (AgentLocksException e) when (e.Code == ErrorCode.ReservationNotFound)
         {
-            MarkLost();
+            _monitor.MarkLost();
             throw;
         }
     }
 
     /// <summary>Releases the reservation; idempotent. A lease already lost is not released again.</summary>
     /// <remarks>Usage: <c>await held.DisposeAsync();</c></remarks>
-    public async ValueTask DisposeAsync()
-    {
-        lock (_gate)
+    public ValueTask DisposeAsync()
+        => _monitor.DisposeAsync(async () =>
         {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-        }
-
-        await _monitor.DisposeAsync().ConfigureAwait(false);
-        await _connectionLost.DisposeAsync().ConfigureAwait(false);
-        try
-        {
+            await _connectionLost.DisposeAsync().ConfigureAwait(false);
             await _owner.ReleaseAsync(Reservation, CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _lost.Dispose();
-            }
-        }
-    }
-
-    private void OnMonitorTick()
-    {
-        // One check at a time: a slow store must not pile up ticks.
-        if (Interlocked.CompareExchange(ref _ticking, 1, 0) == 0)
-        {
-            LastMonitorTick = CheckLeaseAsync();
-        }
-    }
+        });
 
     private async Task CheckLeaseAsync()
     {
@@ -117,7 +83,7 @@ public sealed class ReservationHandle : ILockHandle
             }
             else
             {
-                MarkLost();
+                _monitor.MarkLost();
             }
         }
         catch (Exception e) when (e is AgentLocksException or IOException or UnauthorizedAccessException or ObjectDisposedException)
@@ -125,23 +91,7 @@ public sealed class ReservationHandle : ILockHandle
             // The store could not be asked this time; past the expiry by our own clock the lease is gone regardless.
             if (Reservation.ExpiresAt <= _time.GetUtcNow())
             {
-                MarkLost();
-            }
-        }
-        finally
-        {
-            Volatile.Write(ref _ticking, 0);
-        }
-    }
-
-    private void MarkLost()
-    {
-        lock (_gate)
-        {
-            if (!_disposed)
-            {
-                _monitor.Dispose();
-                _lost.Cancel();
+                _monitor.MarkLost();
             }
         }
     }

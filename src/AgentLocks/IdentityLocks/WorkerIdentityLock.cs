@@ -11,7 +11,11 @@ public sealed class WorkerIdentityLock
     private readonly LockFile _file;
     private readonly LockEnvironment _environment;
 
-    /// <summary>The lock of <paramref name="workerDirectory"/>; nothing is touched until a method is called.</summary>
+    /// <summary>
+    /// The lock of <paramref name="workerDirectory"/>; nothing is touched until a method is called.
+    /// <paramref name="timeProvider"/> (default: the system clock) stamps acquisitions, ages locks and drives the
+    /// handles' monitors (<see cref="WorkerLockRequest.MonitorInterval"/>).
+    /// </summary>
     /// <remarks>Usage: <c>var workerLock = new WorkerIdentityLock(workerDir);</c></remarks>
     public WorkerIdentityLock(string workerDirectory, TimeProvider? timeProvider = null)
         : this(workerDirectory, timeProvider is null ? LockEnvironment.Default : LockEnvironment.Default with { Time = timeProvider })
@@ -204,13 +208,17 @@ public sealed class WorkerIdentityLock
         return new WorkerLockCollisionReport(collisions, scan.Problems, sockets);
     }
 
+    /// <summary>
+    /// True while the lock file carries this acquisition's token. A damaged file, a symlink or a removed worker
+    /// directory is not ours; an I/O error reading the file is thrown, since it says nothing about the owner.
+    /// </summary>
     internal async Task<bool> IsOwnedAsync(WorkerLockInfo info, CancellationToken cancellationToken)
     {
         try
         {
             return (await ReadAsync(cancellationToken).ConfigureAwait(false))?.OwnerToken == info.OwnerToken;
         }
-        catch (AgentLocksException e) when (e.Code == ErrorCode.InvalidLock)
+        catch (AgentLocksException e) when (e.Code == ErrorCode.InvalidLock || IsWorkerDirectoryGone(e))
         {
             return false;
         }
@@ -219,16 +227,32 @@ public sealed class WorkerIdentityLock
     /// <summary>Removes the lock if it still carries this acquisition's token; a lock replaced meanwhile is left alone.</summary>
     internal async Task ReleaseOwnedAsync(WorkerLockInfo info, CancellationToken cancellationToken)
     {
-        using var guard = await _file.LockAsync(create: false, cancellationToken).ConfigureAwait(false);
-        if (guard is not null && await IsOwnedAsync(info, cancellationToken).ConfigureAwait(false))
+        FlockGuard? guard;
+        try
         {
-            _file.Delete();
+            guard = await _file.LockAsync(create: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AgentLocksException e) when (IsWorkerDirectoryGone(e))
+        {
+            return;
+        }
+
+        using (guard)
+        {
+            if (guard is not null && await IsOwnedAsync(info, cancellationToken).ConfigureAwait(false))
+            {
+                _file.Delete();
+            }
         }
     }
+
+    /// <summary>A removed worker directory took the lock file with it: <c>INVALID_ARGS</c> from a read or flock then means "no lock".</summary>
+    private bool IsWorkerDirectoryGone(AgentLocksException e) => e.Code == ErrorCode.InvalidArgs && !Directory.Exists(WorkerDirectory);
 
     private async Task<(WorkerLockHandle? Handle, WorkerLockStatus Blocker)> AcquireCoreAsync(WorkerLockRequest? request, CancellationToken cancellationToken)
     {
         var processes = _environment.Processes;
+        var monitorInterval = (request ?? new WorkerLockRequest()).EffectiveMonitorInterval();
         var pid = request?.HolderPid ?? Environment.ProcessId;
         var host = request?.HostName ?? processes.HostName;
         if (string.IsNullOrWhiteSpace(host) || host.Any(char.IsControl))
@@ -253,7 +277,7 @@ public sealed class WorkerIdentityLock
 
         var info = new WorkerLockInfo(pid, _environment.Time.GetUtcNow(), request?.Session, host, startTime, processes.BootId, Guid.NewGuid().ToString("N"));
         _file.Write(info);
-        return (new WorkerLockHandle(this, info, current.State == WorkerLockState.Stale ? current : null), current);
+        return (new WorkerLockHandle(this, info, current.State == WorkerLockState.Stale ? current : null, _environment.Time, monitorInterval), current);
     }
 
     private async Task<WorkerLockStatus?> RemoveIfStaleAsync(CancellationToken cancellationToken)

@@ -18,4 +18,24 @@ public sealed record WorkerLockRequest
     /// <summary>The host name to record (default: this host's name, as gastown records it).</summary>
     /// <remarks>Usage: <c>new WorkerLockRequest { HostName = "build-7" }</c></remarks>
     public string? HostName { get; init; }
+
+    /// <summary>
+    /// How often the handle's monitor re-reads the lock file on the lock's <see cref="TimeProvider"/> and cancels
+    /// <see cref="WorkerLockHandle.HandleLost"/> once the lock was force-released, taken over or removed. Default
+    /// (null): 10 seconds. <see cref="Timeout.InfiniteTimeSpan"/> turns the monitor off; zero or negative is <c>INVALID_ARGS</c>.
+    /// </summary>
+    /// <remarks>Usage: <c>new WorkerLockRequest { MonitorInterval = TimeSpan.FromSeconds(2) }</c></remarks>
+    public TimeSpan? MonitorInterval { get; init; }
+
+    /// <summary>The monitor interval to use: the default when none is given; <c>INVALID_ARGS</c> when it cannot be a timer period.</summary>
+    internal TimeSpan EffectiveMonitorInterval()
+    {
+        var interval = MonitorInterval ?? TimeSpan.FromSeconds(10);
+        return interval == Timeout.InfiniteTimeSpan || (interval > TimeSpan.Zero && interval.TotalMilliseconds <= MaxTimerMilliseconds)
+            ? interval
+            : throw new AgentLocksException(ErrorCode.InvalidArgs, $"The monitor interval must be positive and at most {MaxTimerMilliseconds} ms, or Timeout.InfiniteTimeSpan to turn the monitor off (found {interval}).");
+    }
+
+    // The longest period a .NET timer accepts.
+    private const double MaxTimerMilliseconds = uint.MaxValue - 1;
 }
