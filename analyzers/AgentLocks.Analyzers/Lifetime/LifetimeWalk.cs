@@ -10,6 +10,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
 {
     private readonly Dictionary<ILocalSymbol, List<ILocalReferenceOperation>> _references = new(SymbolEqualityComparer.Default);
     private readonly HashSet<ILocalSymbol> _reportedAfterRelease = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<ILocalSymbol, List<(IOperation Fill, IOperation ReportAt)>> _fills = new(SymbolEqualityComparer.Default);
     private FlowIndex? _index;
     private IOperation _root = null!;
 
@@ -36,6 +37,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
         _root = root;
         _index = null;
         _references.Clear();
+        _fills.Clear();
         var operations = root.DescendantsAndSelf().ToList();
         foreach (var reference in operations.OfType<ILocalReferenceOperation>())
         {
@@ -57,6 +59,14 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 case IAwaitOperation awaitOperation when IsReserveResult(awaitOperation.Type):
                     CheckReserveResult(awaitOperation);
                     break;
+                case IAwaitOperation awaitOperation when symbols.IsHandleCollection(awaitOperation.Type) && AwaitsWhenAll(awaitOperation):
+                    CheckAcquiredCollection(awaitOperation);
+                    break;
+                case ILocalReferenceOperation reference when symbols.IsHandle(reference.Type)
+                    && OperationShapes.Consumer(reference, out var referenceTop) is { } referenceConsumer
+                    && FilledCollection(referenceConsumer, referenceTop, out var fill) is { } filled:
+                    AddFill(filled, fill, reference);
+                    break;
                 case IInvocationOperation invocation when symbols.IsHandle(invocation.Type):
                     CheckAcquisition(operation, storedOnly: false);
                     break;
@@ -73,6 +83,11 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             }
 
             CheckSynchronousRelease(operation);
+        }
+
+        foreach (var pair in _fills)
+        {
+            CheckCollection(pair.Key, pair.Value);
         }
 
         foreach (var pair in _references)
@@ -115,8 +130,12 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 {
                     Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
                 }
+                else if (FilledCollection(consumer, top, out var fill) is { } collection)
+                {
+                    AddFill(collection, fill, acquisition);
+                }
 
-                return; // a field, property, array element or out parameter now owns it
+                return; // a field, property, element of a collection that is not a local, or out parameter now owns it
             case IIsPatternOperation or ISwitchOperation or ISwitchExpressionOperation
                 when OperationShapes.PatternBoundLocals(consumer, top) is { Count: > 0 } bound:
                 // is { } h, case T h when ...:, x switch { { } h => ... }: the patterns store the handle in their locals;
@@ -127,7 +146,15 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
                 return;
             case IArgumentOperation argument when HandsOn(argument):
-                return;
+            case IInvocationOperation release when ReferenceEquals(release.Instance, top) && OperationShapes.IsDisposeMethod(release.TargetMethod):
+                return; // await queue.Dequeue().DisposeAsync(): released as soon as it is taken
+            case IArgumentOperation argument when OperationShapes.IsCollectionFill(argument, symbols):
+                if (FilledCollection(argument, top, out var added) is { } addedTo)
+                {
+                    AddFill(addedTo, added, acquisition);
+                }
+
+                return; // in a collection that is not a local: its owner's business
             default:
                 if (!storedOnly && !OperationShapes.FlowsIntoUsing(consumer, top))
                 {
@@ -170,9 +197,125 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
         {
             Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
         }
-        else if (local is not null && !References(local).Any(r => r.Parent is IPropertyReferenceOperation { Property.Name: "Handle" } || IsHandedOn(r)))
+        else if (local is not null)
         {
-            Report(Descriptors.HandleNotReleased, acquisition, local.Name + ".Handle");
+            var read = false;
+            foreach (var reference in References(local))
+            {
+                var tested = OperationShapes.Consumer(reference, out var testedTop);
+                if (tested is IIsPatternOperation or ISwitchOperation or ISwitchExpressionOperation
+                    && OperationShapes.PatternBoundLocals(tested, testedTop, symbols.ReserveResultHandle) is { Count: > 0 } bound)
+                {
+                    // if (result is { Handle: { } h }): followed from the test, as if the result were awaited there.
+                    CheckLocals(bound, reference, testedTop, boundByPatterns: true, symbols.ReserveResultHandle);
+                    read = true;
+                }
+                else
+                {
+                    read |= reference.Parent is IPropertyReferenceOperation { Property.Name: "Handle" } || IsHandedOn(reference);
+                }
+            }
+
+            if (!read)
+            {
+                Report(Descriptors.HandleNotReleased, acquisition, local.Name + ".Handle");
+            }
+        }
+    }
+
+    private void AddFill(ILocalSymbol collection, IOperation fill, IOperation reportAt)
+    {
+        if (!_fills.TryGetValue(collection, out var list))
+        {
+            _fills[collection] = list = [];
+        }
+
+        list.Add((fill, reportAt));
+    }
+
+    private static bool AwaitsWhenAll(IAwaitOperation awaitOperation) =>
+        awaitOperation.Operation is IInvocationOperation { TargetMethod.Name: "WhenAll" }
+            or IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: IInvocationOperation { TargetMethod.Name: "WhenAll" } };
+
+    /// <summary>
+    /// <c>var handles = await Task.WhenAll(acquisitions)</c>: the array owns every handle, so it must be drained (or
+    /// handed on) like a collection the handles were added to.
+    /// </summary>
+    private void CheckAcquiredCollection(IAwaitOperation acquisition)
+    {
+        var consumer = OperationShapes.Consumer(acquisition, out var top);
+        var local = consumer switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when ReferenceEquals(assignment.Value, top) => target.Local,
+            _ => null,
+        };
+        if (local is not null)
+        {
+            AddFill(local, acquisition, acquisition);
+        }
+    }
+
+    /// <summary>
+    /// The local collection a value goes into (<c>list.Add(v)</c>, <c>stack.Push(v)</c>, <c>array[i] = v</c>,
+    /// <c>dictionary[k] = v</c>), and the operation that puts it there; null when it goes elsewhere.
+    /// </summary>
+    private ILocalSymbol? FilledCollection(IOperation consumer, IOperation top, out IOperation fill)
+    {
+        fill = consumer;
+        var collection = consumer switch
+        {
+            IArgumentOperation argument when OperationShapes.IsCollectionFill(argument, symbols) => ((IInvocationOperation)argument.Parent!).Instance,
+            ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Value, top) => assignment.Target switch
+            {
+                IArrayElementReferenceOperation element => element.ArrayReference,
+                IPropertyReferenceOperation { Property.IsIndexer: true } indexer when symbols.IsHandleCollection(indexer.Instance?.Type) => indexer.Instance,
+                _ => null,
+            },
+            _ => null,
+        };
+
+        return collection is null ? null : (OperationShapes.WithoutConversions(collection) as ILocalReferenceOperation)?.Local;
+    }
+
+    /// <summary>
+    /// A local collection that handles were put into is drained (a loop over it, or a statement on it, that releases
+    /// what it takes), in a <c>finally</c> that covers every fill, or is handed on.
+    /// </summary>
+    private void CheckCollection(ILocalSymbol collection, List<(IOperation Fill, IOperation ReportAt)> fills)
+    {
+        var function = OperationShapes.EnclosingFunction(fills[0].Fill);
+        var drains = new List<IOperation>();
+        var handOffs = new List<IOperation>();
+        var uses = new List<ILocalReferenceOperation>();
+        foreach (var reference in References(collection))
+        {
+            if (!ReferenceEquals(OperationShapes.EnclosingFunction(reference), function))
+            {
+                continue;
+            }
+
+            if (IsHandedOn(reference))
+            {
+                handOffs.Add(reference);
+            }
+            else if (OperationShapes.IsDrain(reference))
+            {
+                drains.Add(reference);
+            }
+            else if (reference.Parent is not ISimpleAssignmentOperation assignment || !ReferenceEquals(assignment.Target, reference))
+            {
+                uses.Add(reference);
+            }
+        }
+
+        foreach (var (fill, reportAt) in fills)
+        {
+            if (!ReleasedOnEveryPath(new TrackedHandle(fill, fill, [collection], null), drains, handOffs, uses))
+            {
+                Report(Descriptors.HandleNotReleased, reportAt, collection.Name);
+                return;
+            }
         }
     }
 
@@ -259,9 +402,10 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             {
                 releases.Add(release);
             }
-            else if (reference.Parent is not ISimpleAssignmentOperation assignment || !ReferenceEquals(assignment.Target, reference))
+            else if (reference.Parent is not ISimpleAssignmentOperation assignment || !ReferenceEquals(assignment.Target, reference)
+                || !ReferenceEquals(assignment.Value, value))
             {
-                uses.Add(reference);
+                uses.Add(reference); // read, or overwritten by another value: the handle must be settled before either
             }
         }
 
@@ -291,7 +435,36 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
     /// <c>new ValueTask&lt;H&gt;(h)</c>): the task carries the handle on, and AGL003 follows the task.
     /// </summary>
     private bool HandsOn(IArgumentOperation argument) =>
-        symbols.TakesOwnershipOf(argument.Parameter) || symbols.IsHandleTask(argument.Parent?.Type);
+        symbols.TakesOwnershipOf(argument.Parameter) || symbols.IsHandleTask(argument.Parent?.Type)
+        || (argument is { Parent: IObjectCreationOperation creation, Parameter: { } parameter }
+            && symbols.TransferOf(parameter, context.CancellationToken) switch
+            {
+                Transfer.Released or Transfer.Unknown => true,
+                Transfer.Kept => GoesOn(creation),
+                _ => false,
+            });
+
+    /// <summary>
+    /// Whether an object that keeps a handle (a record, say) leaves for another owner: returned (also in a tuple),
+    /// stored, handed on, or kept in a local that is.
+    /// </summary>
+    private bool GoesOn(IOperation created)
+    {
+        var consumer = OperationShapes.Consumer(created, out var top);
+        while (consumer is ITupleOperation tuple)
+        {
+            consumer = OperationShapes.Consumer(tuple, out top);
+        }
+
+        return consumer switch
+        {
+            IReturnOperation => true,
+            ISimpleAssignmentOperation assignment => ReferenceEquals(assignment.Value, top) && assignment.Target is not (IDiscardOperation or ILocalReferenceOperation),
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => References(declarator.Symbol).Any(IsHandedOn),
+            IArgumentOperation argument => HandsOn(argument),
+            _ => false,
+        };
+    }
 
     private bool IsHandedOn(ILocalReferenceOperation reference)
     {
@@ -313,7 +486,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             IReturnOperation => true,
             ISimpleAssignmentOperation assignment => ReferenceEquals(assignment.Value, top) && assignment.Target is not IDiscardOperation,
             IVariableInitializerOperation => true,
-            IArgumentOperation argument => HandsOn(argument) || OperationShapes.FlowsIntoUsing(argument, top),
+            IArgumentOperation argument => HandsOn(argument) || OperationShapes.FlowsIntoUsing(argument, top) || OperationShapes.IsCollectionFill(argument, symbols),
             IUsingOperation usingOperation => ReferenceEquals(usingOperation.Resources, top),
             _ => false,
         };
@@ -483,8 +656,11 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 continue;
             }
 
-            if (operation is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } && SymbolEqualityComparer.Default.Equals(target.Local, local))
+            if ((operation is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } && SymbolEqualityComparer.Default.Equals(target.Local, local))
+                || (operation is ILocalReferenceOperation { Parent: IDeclarationExpressionOperation or IArgumentOperation { Parameter.RefKind: RefKind.Out } } written
+                    && SymbolEqualityComparer.Default.Equals(written.Local, local)))
             {
+                // assigned again (also by an out argument: while (stack.TryPop(out var h)) ...)
                 reassigned = true;
                 return null;
             }
