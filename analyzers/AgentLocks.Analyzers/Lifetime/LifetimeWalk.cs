@@ -12,6 +12,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
     private readonly HashSet<ILocalSymbol> _reportedAfterRelease = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<ILocalSymbol, List<(IOperation Fill, IOperation ReportAt)>> _fills = new(SymbolEqualityComparer.Default);
     private FlowIndex? _index;
+    private bool _hasGoto;
     private IOperation _root = null!;
 
     public void Run()
@@ -38,15 +39,21 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
         _index = null;
         _references.Clear();
         _fills.Clear();
+        _hasGoto = false;
         var operations = root.DescendantsAndSelf().ToList();
-        foreach (var reference in operations.OfType<ILocalReferenceOperation>())
+        foreach (var operation in operations)
         {
-            if (!_references.TryGetValue(reference.Local, out var list))
+            if (operation is ILocalReferenceOperation reference)
             {
-                _references[reference.Local] = list = [];
+                if (!_references.TryGetValue(reference.Local, out var list))
+                {
+                    _references[reference.Local] = list = [];
+                }
+
+                list.Add(reference);
             }
 
-            list.Add(reference);
+            _hasGoto |= operation is IBranchOperation { BranchKind: BranchKind.GoTo };
         }
 
         foreach (var operation in operations)
@@ -409,7 +416,8 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             }
         }
 
-        if (!ReleasedOnEveryPath(new TrackedHandle(acquisition, value, locals, carrier), releases, handOffs, uses))
+        if (!(locals.Count == 1 && handOffs.Count == 0 && SyntaxShortcuts.ReleasedByTheNextTry(value.Syntax, locals[0], releases))
+            && !ReleasedOnEveryPath(new TrackedHandle(acquisition, value, locals, carrier), releases, handOffs, uses))
         {
             Report(Descriptors.HandleNotReleased, acquisition, string.Join(", ", (owners.Count > 0 ? owners : locals).Select(local => local.Name)));
         }
@@ -603,6 +611,11 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 releaseSyntax.Add(reference.Syntax);
                 releases.Add(release);
             }
+        }
+
+        if (releases.Count == 0 || SyntaxShortcuts.NothingAfterRelease(references, releaseSyntax, releases, _hasGoto))
+        {
+            return;
         }
 
         foreach (var release in releases)
