@@ -137,6 +137,26 @@ public sealed class OwnershipIdiomTests
         }
         """);
 
+    [Fact]
+    public Task A_handle_created_into_a_returned_tuple_is_silent_and_into_a_dropped_one_reported() => Check("""
+        public sealed class OwnHandle : ILockHandle
+        {
+            public CancellationToken HandleLost => default;
+            public ValueTask DisposeAsync() => default;
+        }
+
+        public class C
+        {
+            public static (OwnHandle Handle, int Tries) Open() => (new OwnHandle(), 1);
+
+            public static int Drop()
+            {
+                var pair = ({|#0:new OwnHandle()|}, 1);
+                return pair.Item2;
+            }
+        }
+        """, Diagnostic("AGL001").WithLocation(0).WithArguments("new OwnHandle()"));
+
     // ---- overwritten variables and skipped releases ----
 
     [Theory]

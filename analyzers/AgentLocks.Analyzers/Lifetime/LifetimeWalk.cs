@@ -153,6 +153,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
                 return;
             case IArgumentOperation argument when HandsOn(argument):
+            case ITupleOperation when GoesOn(top): // return (new WorkerLockHandle(...), status);
             case IInvocationOperation release when ReferenceEquals(release.Instance, top) && OperationShapes.IsDisposeMethod(release.TargetMethod):
                 return; // await queue.Dequeue().DisposeAsync(): released as soon as it is taken
             case IArgumentOperation argument when OperationShapes.IsCollectionFill(argument, symbols):
@@ -440,10 +441,13 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
 
     /// <summary>
     /// An argument to a <c>[TakesOwnership]</c> parameter, or to what wraps it in a task (<c>Task.FromResult(h)</c>,
-    /// <c>new ValueTask&lt;H&gt;(h)</c>): the task carries the handle on, and AGL003 follows the task.
+    /// <c>new ValueTask&lt;H&gt;(h)</c>): the task carries the handle on, and AGL003 follows the task. Also an argument
+    /// to a constructor that keeps it (see <see cref="ConstructorTransfer"/>), or to what makes a <c>ReserveResult</c>
+    /// of it, when the object goes on.
     /// </summary>
     private bool HandsOn(IArgumentOperation argument) =>
         symbols.TakesOwnershipOf(argument.Parameter) || symbols.IsHandleTask(argument.Parent?.Type)
+        || (IsReserveResult(argument.Parent?.Type) && GoesOn(argument.Parent!)) // return ReserveResult.Granted(handle);
         || (argument is { Parent: IObjectCreationOperation creation, Parameter: { } parameter }
             && symbols.TransferOf(parameter, context.CancellationToken) switch
             {
