@@ -18,6 +18,7 @@ public sealed class OwnershipIdiomTests
         {
             public static Task DoAsync(CancellationToken ct = default) => Task.CompletedTask;
             public static void Use(ILockHandle handle) { }
+            public static void Keep([TakesOwnership] ILockHandle handle) { }
             public static bool Flip() => DateTime.UtcNow.Ticks % 2 == 0;
         }
 
@@ -82,6 +83,8 @@ public sealed class OwnershipIdiomTests
     [InlineData("var queue = new Queue<ReservationHandle>();\ntry\n{\n    queue.Enqueue(await store.ReserveAsync(request, ct));\n}\nfinally\n{\n    while (queue.Count > 0) { await queue.Dequeue().DisposeAsync(); }\n}")]
     [InlineData("var handles = await Task.WhenAll(requests.Select(r => store.ReserveAsync(r, ct)));\ntry { Work.Use(handles[0]); }\nfinally\n{\n    foreach (var h in handles) { await h.DisposeAsync(); }\n}")]
     [InlineData("var handles = await Task.WhenAll(store.ReserveAsync(request, ct), store.ReserveAsync(request, ct));\nreturn handles;")]
+    [InlineData("var handles = await Task.WhenAll(requests.Select(r => store.ReserveAsync(r, ct)));\nforeach (var h in handles) { Work.Keep(h); }")]
+    [InlineData("var held = new List<ReservationHandle>();\nheld.Add(await store.ReserveAsync(request, ct));\nforeach (var h in held) { await using (h) { Work.Use(h); } }")]
     public Task Collection_drained_in_finally_or_handed_on_is_silent(string statements) => Check(InMethod(statements));
 
     [Theory]

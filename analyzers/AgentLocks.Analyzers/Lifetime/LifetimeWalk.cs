@@ -288,13 +288,12 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
 
     /// <summary>
     /// A local collection that handles were put into is drained (a loop over it, or a statement on it, that releases
-    /// what it takes), in a <c>finally</c> that covers every fill, or is handed on.
+    /// what it takes), in a <c>finally</c> that covers every fill, or is handed on (also element by element).
     /// </summary>
     private void CheckCollection(ILocalSymbol collection, List<(IOperation Fill, IOperation ReportAt)> fills)
     {
         var function = OperationShapes.EnclosingFunction(fills[0].Fill);
         var drains = new List<IOperation>();
-        var handOffs = new List<IOperation>();
         var uses = new List<ILocalReferenceOperation>();
         foreach (var reference in References(collection))
         {
@@ -303,13 +302,14 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 continue;
             }
 
-            if (IsHandedOn(reference))
-            {
-                handOffs.Add(reference);
-            }
-            else if (OperationShapes.IsDrain(reference))
+            var taking = OperationShapes.ElementsTakenBy(reference);
+            if (taking is not null && OperationShapes.Releases(taking))
             {
                 drains.Add(reference);
+            }
+            else if (IsHandedOn(reference) || (taking is not null && OperationShapes.HandsOn(taking, symbols)))
+            {
+                return; // handed on (or each element is): the new owner's business, as for a handle in a local
             }
             else if (reference.Parent is not ISimpleAssignmentOperation assignment || !ReferenceEquals(assignment.Target, reference))
             {
@@ -319,7 +319,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
 
         foreach (var (fill, reportAt) in fills)
         {
-            if (!ReleasedOnEveryPath(new TrackedHandle(fill, fill, [collection], null), drains, handOffs, uses))
+            if (!ReleasedOnEveryPath(new TrackedHandle(fill, fill, [collection], null), drains, [], uses))
             {
                 Report(Descriptors.HandleNotReleased, reportAt, collection.Name);
                 return;

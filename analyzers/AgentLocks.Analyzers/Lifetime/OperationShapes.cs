@@ -215,32 +215,39 @@ internal static class OperationShapes
         && symbols.IsHandleCollection(collection.Type);
 
     /// <summary>
-    /// A reference to a collection that releases what it holds: the collection of a loop whose body releases
-    /// (<c>foreach (var h in held) await h.DisposeAsync();</c>, <c>while (stack.TryPop(out var h)) ...</c>), or read
-    /// by a statement that releases (<c>await Task.WhenAll(held.Select(h =&gt; h.DisposeAsync().AsTask()));</c>).
+    /// What takes the elements of the collection <paramref name="reference"/> reads: the body of the loop over it
+    /// (<c>foreach (var h in held) ...</c>, <c>while (stack.TryPop(out var h)) ...</c>), or the statement that reads it
+    /// (<c>await Task.WhenAll(held.Select(h =&gt; h.DisposeAsync().AsTask()));</c>). Null when it is read elsewhere in
+    /// a loop (<c>held.Add(...)</c> in the body).
     /// </summary>
-    public static bool IsDrain(ILocalReferenceOperation reference)
+    public static IOperation? ElementsTakenBy(ILocalReferenceOperation reference)
     {
         for (var current = reference.Parent; current is not null; current = current.Parent)
         {
             switch (current)
             {
                 case IForEachLoopOperation loop:
-                    return loop.Collection.Syntax.Span.Contains(reference.Syntax.Span) && Releases(loop.Body);
+                    return loop.Collection.Syntax.Span.Contains(reference.Syntax.Span) ? loop.Body : null;
                 case IWhileLoopOperation loop:
-                    return loop.Condition?.Syntax.Span.Contains(reference.Syntax.Span) == true && Releases(loop.Body);
+                    return loop.Condition?.Syntax.Span.Contains(reference.Syntax.Span) == true ? loop.Body : null;
                 case IForLoopOperation loop:
-                    return loop.Condition?.Syntax.Span.Contains(reference.Syntax.Span) == true && Releases(loop.Body);
+                    return loop.Condition?.Syntax.Span.Contains(reference.Syntax.Span) == true ? loop.Body : null;
                 case { Parent: IBlockOperation } or IAnonymousFunctionOperation or ILocalFunctionOperation:
-                    return Releases(current);
+                    return current;
             }
         }
 
-        return false;
+        return null;
     }
 
-    private static bool Releases(IOperation operation) =>
+    /// <summary>True when <paramref name="operation"/> calls <c>DisposeAsync</c> or <c>Dispose</c>.</summary>
+    public static bool Releases(IOperation operation) =>
         operation.DescendantsAndSelf().Any(o => o is IInvocationOperation invocation && IsDisposeMethod(invocation.TargetMethod));
+
+    /// <summary>True when <paramref name="operation"/> hands something on: <c>await using</c>, or a <c>[TakesOwnership]</c> argument.</summary>
+    public static bool HandsOn(IOperation operation, HandleSymbols symbols) =>
+        operation.DescendantsAndSelf().Any(o => o is IUsingOperation or IUsingDeclarationOperation
+            || (o is IArgumentOperation argument && symbols.TakesOwnershipOf(argument.Parameter)));
 
     public static bool IsDisposeMethod(IMethodSymbol method) =>
         method.Parameters.Length == 0 && method.Name is "DisposeAsync" or "Dispose";
