@@ -92,7 +92,7 @@ public sealed class OwnershipIdiomTests
     [InlineData("var held = new List<ReservationHandle>();\ntry { held.Add({|#0:await store.ReserveAsync(request, ct)|}); }\nfinally { held.Clear(); }", "held")]
     [InlineData("var held = new ReservationHandle[1];\nheld[0] = {|#0:await store.ReserveAsync(request, ct)|};\nWork.Use(held[0]);", "held")]
     [InlineData("var byScope = new Dictionary<string, ReservationHandle>();\nbyScope[\"a\"] = {|#0:await store.ReserveAsync(request, ct)|};\nConsole.WriteLine(byScope.Count);", "byScope")]
-    [InlineData("var stack = new Stack<ReservationHandle>();\nstack.Push({|#0:await store.ReserveAsync(request, ct)|});\nwhile (stack.TryPop(out var h)) { await h.DisposeAsync(); }\nawait Work.DoAsync();", "stack")]
+    [InlineData("var stack = new Stack<ReservationHandle>();\nstack.Push({|#0:await store.ReserveAsync(request, ct)|});\nConsole.WriteLine(stack.Count);\nwhile (stack.TryPop(out var h)) { await h.DisposeAsync(); }", "stack")]
     [InlineData("var handles = {|#0:await Task.WhenAll(requests.Select(r => store.ReserveAsync(r, ct)))|};\nWork.Use(handles[0]);", "handles")]
     public Task Collection_never_drained_is_reported(string statements, string name) =>
         Check(InMethod(statements), Diagnostic("AGL001").WithLocation(0).WithArguments(name));
@@ -171,7 +171,10 @@ public sealed class OwnershipIdiomTests
     [Theory]
     [InlineData("foreach (var r in requests)\n{\n    var h = await store.ReserveAsync(r, ct);\n    try\n    {\n        if (Work.Flip()) { continue; }\n        Work.Use(h);\n    }\n    finally { await h.DisposeAsync(); }\n}")]
     [InlineData("ReservationHandle? h = null;\nforeach (var r in requests)\n{\n    h = await store.ReserveAsync(r, ct);\n    try { Work.Use(h); } finally { await h.DisposeAsync(); }\n}")]
-    public Task Release_in_every_iteration_is_silent(string statements) => Check(InMethod(statements));
+    [InlineData("var h = await store.ReserveAsync(request, ct);\nawait h.DisposeAsync();")]
+    [InlineData("ReservationHandle? h;\nwhile ((h = (await store.TryReserveAsync(request, ct)).Handle) is null) { await Work.DoAsync(); }\nawait h.DisposeAsync();")]
+    [InlineData("var stack = new Stack<ReservationHandle>();\nstack.Push(await store.ReserveAsync(request, ct));\nwhile (stack.TryPop(out var h)) { await h.DisposeAsync(); }")]
+    public Task Release_in_every_iteration_or_before_any_use_is_silent(string statements) => Check(InMethod(statements));
 
     // ---- functions, tasks, iterators ----
 
@@ -230,7 +233,7 @@ public sealed class OwnershipIdiomTests
     public Task Conditional_and_pattern_matched_acquisitions_are_silent(string statements) => Check(InMethod(statements));
 
     [Theory]
-    [InlineData("var h = Work.Flip() ? {|#0:await store.ReserveAsync(request, ct)|} : null;\nawait Work.DoAsync();\nif (h != null) { await h.DisposeAsync(); }", "h")]
+    [InlineData("var h = Work.Flip() ? {|#0:await store.ReserveAsync(request, ct)|} : null;\nif (h != null) { Work.Use(h); }\nif (h != null) { await h.DisposeAsync(); }", "h")]
     [InlineData("if ({|#0:await store.TryReserveAsync(request, ct)|} is { Succeeded: true, Handle: { } h })\n{\n    Work.Use(h);\n}", "h")]
     public Task Conditional_and_pattern_matched_leaks_are_reported(string statements, string name) =>
         Check(InMethod(statements), Diagnostic("AGL001").WithLocation(0).WithArguments(name));

@@ -522,14 +522,8 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             return true; // not in the graph (unreachable code): nothing to say
         }
 
-        var useBlocks = new Dictionary<BasicBlock, int>();
-        foreach (var use in uses.Where(u => !IsNullTest(u)))
-        {
-            if (index.BlockOf(use.Syntax) is { } block)
-            {
-                useBlocks[block] = Math.Max(useBlocks.TryGetValue(block, out var last) ? last : 0, use.Syntax.SpanStart);
-            }
-        }
+        var useBlocks = Positions(index, uses.Where(u => !IsNullTest(u)));
+        var releaseBlocks = Positions(index, releases);
 
         var handOffBlocks = new HashSet<BasicBlock>();
         foreach (var handOff in handOffs)
@@ -554,7 +548,27 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             }
         }
 
-        return EveryPathIsSettledBeforeUse(start, handle, tryRegions, handOffBlocks, useBlocks);
+        return EveryPathIsSettledBeforeUse(start, handle, tryRegions, handOffBlocks, useBlocks, releaseBlocks);
+    }
+
+    /// <summary>Where in each block the operations are (their start positions).</summary>
+    private static Dictionary<BasicBlock, List<int>> Positions(FlowIndex index, IEnumerable<IOperation> operations)
+    {
+        var positions = new Dictionary<BasicBlock, List<int>>();
+        foreach (var operation in operations)
+        {
+            if (index.BlockOf(operation.Syntax) is { } block)
+            {
+                if (!positions.TryGetValue(block, out var list))
+                {
+                    positions[block] = list = [];
+                }
+
+                list.Add(operation.Syntax.SpanStart);
+            }
+        }
+
+        return positions;
     }
 
     private bool EveryPathIsSettledBeforeUse(
@@ -562,7 +576,8 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
         TrackedHandle handle,
         List<ControlFlowRegion> tryRegions,
         HashSet<BasicBlock> handOffBlocks,
-        Dictionary<BasicBlock, int> useBlocks)
+        Dictionary<BasicBlock, List<int>> useBlocks,
+        Dictionary<BasicBlock, List<int>> releaseBlocks)
     {
         var acquiredAt = handle.Acquisition.Syntax.Span.End;
         var pending = new Stack<BasicBlock>();
@@ -576,8 +591,20 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 continue;
             }
 
-            var usedAt = useBlocks.TryGetValue(block, out var position) ? position : -1;
-            if (block.Kind == BasicBlockKind.Exit || usedAt > (ReferenceEquals(block, start) ? acquiredAt : -1))
+            // A release reached before any use settles the handle as a finally does: nothing that uses it can throw first.
+            var from = ReferenceEquals(block, start) ? acquiredAt : -1;
+            var releasedAt = releaseBlocks.TryGetValue(block, out var released) ? released.Where(p => p > from).DefaultIfEmpty(int.MaxValue).Min() : int.MaxValue;
+            if (useBlocks.TryGetValue(block, out var used) && used.Any(p => p > from && p < releasedAt))
+            {
+                return false;
+            }
+
+            if (releasedAt != int.MaxValue)
+            {
+                continue;
+            }
+
+            if (block.Kind == BasicBlockKind.Exit)
             {
                 return false;
             }
