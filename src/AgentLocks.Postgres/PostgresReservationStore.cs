@@ -19,7 +19,7 @@ public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposab
     /// <remarks>Usage: <c>new PostgresReservationStore("Host=db;Username=agents;Password=...;Database=swarm")</c></remarks>
     /// <exception cref="AgentLocksException"><c>INVALID_ARGS</c> when the connection string is malformed.</exception>
     public PostgresReservationStore(string connectionString, PostgresStoreOptions? options = null)
-        : this(new PostgresConnector(connectionString, options))
+        : this(new PostgresConnector(connectionString, options, reuseSessions: true))
     {
     }
 

@@ -102,6 +102,20 @@ internal sealed class PostgresSchema(string name)
                 owner_token  text NOT NULL
             );
             """),
+        new(3, "literal scope prefixes, so decisions read and lock only what can overlap", """
+            -- The scope's literal prefix (ScopeGlob.LiteralPrefix), compared bytewise. Rows written by versions 1
+            -- and 2 have none and are read by every decision until they end.
+            ALTER TABLE {schema}.reservations ADD COLUMN scope_prefix text COLLATE "C";
+            CREATE INDEX reservations_active_prefix ON {schema}.reservations (scope_prefix) WHERE state = 'active';
+            -- A write that must find its row still active fails as a serialization failure (retried) when it does not.
+            CREATE FUNCTION {schema}.expect_one(changed bigint) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                IF changed <> 1 THEN
+                    RAISE EXCEPTION 'the row changed since it was read' USING ERRCODE = 'serialization_failure';
+                END IF;
+            END
+            $$;
+            """),
     ];
 
     /// <summary>The schema name as given.</summary>

@@ -23,7 +23,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
 
         // Read before the grant, so a connection lost while granting is reported by the handle too.
         var connectionLost = persistence.ConnectionLost;
-        var outcome = await persistence.UpdateAsync(false, ledger => ledger.Reserve(request, Policy), cancellationToken).ConfigureAwait(false);
+        var outcome = await persistence.UpdateAsync(LedgerFocus.Reserving(request.Scope), ledger => ledger.Reserve(request, Policy), cancellationToken).ConfigureAwait(false);
         if (outcome.Error is { } error)
         {
             return ReserveResult.Refused(error);
@@ -69,15 +69,15 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     }
 
     public async Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
-        => (await persistence.UpdateAsync(false, ledger => ledger.Renew(agent, scope, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+        => (await persistence.UpdateAsync(LedgerFocus.Changing(scope), ledger => ledger.Renew(agent, scope, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
 
     public async Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default)
-        => (await persistence.UpdateAsync(false, ledger => ledger.Release(agent, scope), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+        => (await persistence.UpdateAsync(LedgerFocus.Changing(scope), ledger => ledger.Release(agent, scope), cancellationToken).ConfigureAwait(false)).GetOrThrow();
 
     public async Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
     {
         var messages = await persistence.ReadMessagesAsync(cancellationToken).ConfigureAwait(false);
-        var outcome = await persistence.UpdateAsync(true, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
+        var outcome = await persistence.UpdateAsync(LedgerFocus.WithHistory, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
         return outcome.GetOrThrow();
     }
 
@@ -86,14 +86,14 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     /// exactly those into the history as expired in the same step (what <c>doctor --fix</c> does).
     /// </summary>
     public Task<IReadOnlyList<Reservation>> ExpiredAsync(bool sweep, CancellationToken cancellationToken)
-        => persistence.UpdateAsync<IReadOnlyList<Reservation>>(false, ledger => sweep ? ledger.Sweep() : ledger.Expired(), cancellationToken);
+        => persistence.UpdateAsync<IReadOnlyList<Reservation>>(LedgerFocus.Everything, ledger => sweep ? ledger.Sweep() : ledger.Expired(), cancellationToken);
 
     async Task<Reservation> IReservationLeaseOwner.RenewAsync(Reservation reservation, TimeSpan? ttl, CancellationToken cancellationToken)
-        => (await persistence.UpdateAsync(false, ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+        => (await persistence.UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
 
     Task IReservationLeaseOwner.ReleaseAsync(Reservation reservation, CancellationToken cancellationToken)
-        => persistence.UpdateAsync(false, ledger => ledger.ReleaseById(reservation.Id), cancellationToken);
+        => persistence.UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.ReleaseById(reservation.Id), cancellationToken);
 
     Task<Reservation?> IReservationLeaseOwner.FindLiveAsync(ReservationId id, CancellationToken cancellationToken)
-        => persistence.UpdateAsync(false, ledger => ledger.FindLive(id), cancellationToken);
+        => persistence.UpdateAsync(LedgerFocus.Lookup(id), ledger => ledger.FindLive(id), cancellationToken);
 }
