@@ -83,6 +83,6 @@ internal static class PrefixLocking
     }
 
     /// <summary>A prefix's lock key: 64 bits of a hash of the schema and the prefix (a collision only makes two prefixes wait for each other).</summary>
-    private static long Key(PostgresSchema schema, string prefix)
+    internal static long Key(PostgresSchema schema, string prefix)
         => BinaryPrimitives.ReadInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"agentlocks:{schema.Name}:prefix:{prefix}")));
 }
