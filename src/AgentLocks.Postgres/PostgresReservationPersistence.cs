@@ -43,7 +43,7 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
             {
                 // The core asks about agents synchronously; an agent not yet seen is looked up and the decision re-run
                 // (the ledger has no side effects, so a discarded run costs nothing).
-                var ledger = new ReservationLedger(state.Active, Math.Max(state.DrawnToken - 1, 0), agent =>
+                var ledger = new ReservationLedger(state.Active, 0, agent =>
                 {
                     if (_knownAgents.ContainsKey(agent))
                     {
@@ -56,7 +56,7 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
                     }
 
                     return false;
-                }, state.Now, state.History);
+                }, state.Now, state.History, state.DrawnTokens);
                 var result = decide(ledger);
                 if (asked.Count > 0)
                 {
@@ -65,10 +65,9 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
                     continue;
                 }
 
-                if (ledger.Changed && (focus.Id is not null || (!focus.Grants && ledger.Appended.Any(e => e.Event == ReservationEvent.Reserved))))
+                if (ledger.Changed && focus.Id is not null)
                 {
-                    // Lookups take no locks and other decisions draw no token: either writing would break a promise.
-                    throw new InvalidOperationException("A lookup changed a reservation, or a decision granted without a token drawn for it.");
+                    throw new InvalidOperationException("A lookup, which takes no locks, changed a reservation.");
                 }
 
                 attempt.Committing = true;
@@ -191,9 +190,10 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
             locks++;
         }
 
-        // The token is drawn after the locks: a later grant of an overlapping scope draws a later, higher one.
-        var token = focus.Grants ? $"nextval('{Schema.Quoted}.fencing_tokens')" : "0::bigint";
-        var now = NowCommand($"SELECT {ServerClock.Now}, {token}");
+        // Tokens are drawn after the locks, one per possible grant: a later grant of an overlapping scope draws a
+        // later, higher one. A decision that may not grant draws none (and the ledger cannot grant without one).
+        var now = NowCommand($"SELECT {ServerClock.Now}, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, $3))");
+        now.Parameters.Add(new() { Value = focus.Grants ? focus.Scopes!.Count : 0 });
         batch.BatchCommands.Add(now);
         var active = new NpgsqlBatchCommand($"SELECT {Columns} FROM {Schema.Table("reservations")} WHERE state = 'active'");
         if (focus.Id is { } id)
@@ -201,10 +201,10 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
             active.CommandText += " AND reservation_id = $1";
             active.Parameters.Add(new() { Value = id.Value });
         }
-        else if (focus.Scope is { } scope && ScopeGlob.LiteralPrefix(scope.Value).Length > 0)
+        else if (focus.Scopes is { } scopes && PrefixLocking.Filter(scopes) is var (condition, values))
         {
-            active.CommandText += " AND " + PrefixLocking.Filter;
-            foreach (var value in PrefixLocking.FilterParameters(scope))
+            active.CommandText += " AND " + condition;
+            foreach (var value in values)
             {
                 active.Parameters.Add(new() { Value = value });
             }
@@ -229,7 +229,8 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
 
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         var time = reader.GetFieldValue<DateTimeOffset>(0);
-        var drawnToken = reader.GetInt64(1);
+        var drawnTokens = reader.GetFieldValue<long[]>(1);
+        Array.Sort(drawnTokens);
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var rows = new List<Reservation>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -253,7 +254,7 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
             }
         }
 
-        return new LedgerState(time, drawnToken, rows, history);
+        return new LedgerState(time, drawnTokens, rows, history);
     }
 
     private async Task LookUpAgentsAsync(NpgsqlConnection connection, HashSet<AgentId> asked, HashSet<AgentId> unknown, CancellationToken cancellationToken)
@@ -381,6 +382,6 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
     private static DateTimeOffset? Instant(NpgsqlDataReader reader, int ordinal)
         => reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
 
-    /// <summary>What a decision reads; <c>DrawnToken</c> is the fencing token drawn for a grant, 0 when it may not grant.</summary>
-    private sealed record LedgerState(DateTimeOffset Now, long DrawnToken, List<Reservation> Active, List<ReservationHistoryEntry>? History);
+    /// <summary>What a decision reads: the server's time, the fencing tokens drawn for its grants, the rows it may see.</summary>
+    private sealed record LedgerState(DateTimeOffset Now, long[] DrawnTokens, List<Reservation> Active, List<ReservationHistoryEntry>? History);
 }
