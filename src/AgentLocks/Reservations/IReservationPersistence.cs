@@ -5,7 +5,7 @@ namespace AgentLocks;
 /// <see cref="IReservationStore"/> with every rule taken from <see cref="ReservationLedger"/>.
 /// <see cref="UpdateAsync{T}(bool, Func{ReservationLedger, T}, CancellationToken)"/> is one atomic "read state, decide with the core, write changes": the file store
 /// runs it under beadboard's <c>reservations/.lock</c>, the in-memory store under a lock, and PostgreSQL in one
-/// serialised transaction with the server's <c>now()</c> as the ledger's <c>now</c>. Implementations write only
+/// transaction serialised with every decision about overlapping scopes, with the server's <c>now()</c> as the ledger's <c>now</c>. Implementations write only
 /// when <see cref="ReservationLedger.Changed"/>, and write <see cref="ReservationLedger.LastFencingToken"/> so
 /// tokens keep growing across restarts.
 /// </summary>
