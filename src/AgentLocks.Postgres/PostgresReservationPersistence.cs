@@ -334,6 +334,17 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
         }
 
         batch.BatchCommands.Add(new("COMMIT"));
+        var ended = ledger.Appended.Where(e => e.Reservation.State != ReservationState.Active).Select(e => e.Reservation.Scope.Value).Distinct().ToArray();
+        if (ended.Length > 0)
+        {
+            // Waiters hear of ended leases after the commit, in the same round trip, in a transaction of their own:
+            // it writes no WAL, so it holds the server's notification lock only for an instant.
+            batch.BatchCommands.Add(new("SELECT pg_notify($1, scope) FROM unnest($2::text[]) AS ended(scope)")
+            {
+                Parameters = { new() { Value = PostgresChangeListener.Channel(Schema) }, new() { Value = ended } },
+            });
+        }
+
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -2,7 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using AgentLocks.Postgres;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Medallion.Threading.Postgres;
 using Npgsql;
 
@@ -20,7 +23,7 @@ namespace AgentLocks.Benchmarks;
 /// are printed as a line starting with <c>// pg</c>. Needs a server: <c>source .ci/postgres.sh</c>, then
 /// <c>dotnet run -c Release --project tests/AgentLocks.Benchmarks -- --filter '*PostgresBenchmarks*'</c>.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[Config(typeof(Config))]
 public class PostgresBenchmarks
 {
     private const int RoundTripsPerClient = 10;
@@ -112,6 +115,16 @@ public class PostgresBenchmarks
         }
 
         await ExecuteAsync($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
+    }
+
+    /// <summary>
+    /// Each iteration one invocation (a round of seconds), in this process: a generated project would be built
+    /// first, which takes minutes on a loaded machine.
+    /// </summary>
+    private sealed class Config : ManualConfig
+    {
+        public Config() => AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1)
+            .WithIterationCount(5).WithToolchain(InProcessEmitToolchain.Instance));
     }
 
     private async Task SetupStoresAsync(Func<int, string> scope, bool wait)
