@@ -150,7 +150,8 @@ internal sealed class PostgresConnector : IAsyncDisposable
     public async Task<T> WithRetryAsync<T>(Func<NpgsqlConnection, Attempt, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         var reconnected = false;
-        for (var serializationFailures = 0; ; )
+        var serializationFailures = 0;
+        while (true)
         {
             var attempt = new Attempt();
             try
