@@ -23,6 +23,7 @@ internal static partial class Native
     public const int EISDIR = 21;
     public const int EINVAL = 22;
     public const int ELOOP = 40;
+    public const int SIGHUP = 1;
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
 
@@ -94,24 +95,18 @@ internal static partial class Native
     /// <summary>Writes all of <paramref name="bytes"/> to <paramref name="handle"/>.</summary>
     public static void WriteAll(SafeFileHandle handle, ReadOnlySpan<byte> bytes) => RandomAccess.Write(handle, bytes, 0);
 
-    /// <summary>
-    /// A pipe whose read end a child started next inherits (no <c>O_CLOEXEC</c>) and whose write end only this
-    /// process holds: when this process dies, however, the child reads end of file.
-    /// </summary>
-    public static (int ReadFd, SafeFileHandle Write) InheritablePipe()
+    /// <summary>A pipe, both ends closed on exec: no child inherits either.</summary>
+    public static (SafeFileHandle Read, SafeFileHandle Write) Pipe()
     {
         Span<int> fds = stackalloc int[2];
-        if (Pipe2(ref MemoryMarshal.GetReference(fds), O_CLOEXEC) != 0 || Fcntl(fds[0], 2 /* F_SETFD */, 0) != 0)
+        if (Pipe2(ref MemoryMarshal.GetReference(fds), O_CLOEXEC) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            throw new IOException($"pipe failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
+            throw new IOException($"pipe failed: {Describe(errno)}.");
         }
 
-        return (fds[0], new SafeFileHandle(fds[1], ownsHandle: true));
+        return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
     }
-
-    /// <summary>Closes a raw descriptor.</summary>
-    public static void CloseFd(int fd) => _ = Close(fd);
 
     /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/>; false when it is gone.</summary>
     public static bool Signal(int pid, int signal) => Kill(pid, signal) == 0;
@@ -224,11 +219,6 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
     private static partial int Pipe2(ref int fds, int flags);
 
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int Fcntl(int fd, int command, int argument);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
