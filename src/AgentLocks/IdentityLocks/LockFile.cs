@@ -11,7 +11,7 @@ internal sealed class LockFile
 {
     public const string RuntimeDirectoryName = ".runtime";
     public const string LockFileName = "agent.lock";
-    private const int MaxLength = 64 * 1024;
+    private const string RemovableKey = "agentlocks.removable";
 
     public LockFile(string workerDirectory)
     {
@@ -71,6 +71,7 @@ internal sealed class LockFile
             switch (errno)
             {
                 case Native.ELOOP:
+                case Native.ENOTDIR when Native.IsSymlinkAt(worker, RuntimeDirectoryName):
                     throw new AgentLocksException(ErrorCode.InvalidLock, $"{RuntimeDirectory} is a symbolic link; AgentLocks never follows one. Remove it by hand.");
                 case Native.ENOTDIR:
                     throw new AgentLocksException(ErrorCode.InvalidLock, $"{RuntimeDirectory} is not a directory; it was left as it is. Remove it by hand.");
@@ -173,7 +174,18 @@ internal sealed class LockFile
             },
             LockFileJsonContext.Default.LockFileRecord);
 
-    /// <summary>A damaged lock file; <paramref name="removable"/> when a force release would remove it (a regular file, not a symlink or directory).</summary>
+    /// <summary>True for a damaged lock file that a force release removes: a regular file, not a symlink, directory or FIFO.</summary>
+    internal static bool IsRemovable(AgentLocksException e) => e.Data.Contains(RemovableKey);
+
+    /// <summary>A damaged lock file; <paramref name="removable"/> when a force release removes it (see <see cref="IsRemovable"/>).</summary>
     internal AgentLocksException Invalid(string what, bool removable = true)
-        => new(ErrorCode.InvalidLock, $"The lock file {LockPath} {what}; it was left as it is ({(removable ? "a force release removes it" : "remove it by hand")}).");
+    {
+        var e = new AgentLocksException(ErrorCode.InvalidLock, $"The lock file {LockPath} {what}; it was left as it is ({(removable ? "a force release removes it" : "remove it by hand")}).");
+        if (removable)
+        {
+            e.Data[RemovableKey] = true;
+        }
+
+        return e;
+    }
 }

@@ -51,7 +51,7 @@ internal sealed class RuntimeDirectory(LockFile file, SafeFileHandle handle) : I
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
             {
-                throw file.Invalid($"is not a readable regular file ({e.Message})", removable: !IsDirectory(LockFile.LockFileName));
+                throw file.Invalid($"is not a readable regular file ({e.Message})", removable: false);
             }
         }
 
@@ -125,12 +125,6 @@ internal sealed class RuntimeDirectory(LockFile file, SafeFileHandle handle) : I
     {
         using var found = Native.OpenForReadAt(handle, name, out var errno);
         return found is not null || errno != Native.ENOENT;
-    }
-
-    private bool IsDirectory(string name)
-    {
-        using var directory = Native.OpenDirectoryAt(handle, name, out _);
-        return directory is not null;
     }
 
     private void Check(int errno, string what)

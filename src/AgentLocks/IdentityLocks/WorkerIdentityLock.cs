@@ -77,7 +77,7 @@ public sealed class WorkerIdentityLock
     /// <summary>
     /// Removes the lock whoever holds it (also another host's), and a lock file too damaged to read; returns its
     /// status just before (<see cref="WorkerLockState.Stale"/> with no holder for a damaged file), or null when there
-    /// was none. A symlink or directory in the lock file's place is never removed (<c>INVALID_LOCK</c>).
+    /// was none. A symlink, directory or FIFO in the lock file's place is never removed (<c>INVALID_LOCK</c>).
     /// </summary>
     /// <remarks>Usage: <c>var removed = await workerLock.ForceReleaseAsync(ct); Console.WriteLine(removed?.Holder?.Pid);</c></remarks>
     public async Task<WorkerLockStatus?> ForceReleaseAsync(CancellationToken cancellationToken = default)
@@ -98,9 +98,9 @@ public sealed class WorkerIdentityLock
 
             status = LockJudge.Judge(WorkerDirectory, info, _environment);
         }
-        catch (AgentLocksException e) when (e.Code == ErrorCode.InvalidLock)
+        catch (AgentLocksException e) when (LockFile.IsRemovable(e))
         {
-            // Delete refuses what must be removed by hand (a symlink, a directory); a damaged regular file goes.
+            // A damaged regular file goes; a symlink, directory or FIFO is for people to look at.
             status = new WorkerLockStatus(WorkerDirectory, WorkerLockState.Stale, null, null, $"damaged: {e.Message}");
         }
 

@@ -42,7 +42,7 @@ public sealed class TypedIdTests
     [InlineData("")]
     [InlineData("a\nb")]
     [InlineData(" padded")]
-    [InlineData("sess:0")]
+    [InlineData("tab\there")]
     public void SessionId_rejects_invalid(string text)
         => Assert.False(SessionId.TryParse(text, out _));
 
