@@ -221,8 +221,8 @@ public sealed class LockCommandTests : IAsyncLifetime
     [Fact]
     public async Task Exec_holds_the_lock_while_the_command_runs_and_exits_with_its_code()
     {
-        // The child prints its parent (agentlocks) and the lock file it sees, then fails with 7.
-        var result = await CliRunner.RunAsync(["lock", "exec", "--worker", Worker, "--session", "gt-exec", "--", "sh", "-c", "echo \"$PPID\"; cat \"$1\"; exit 7", "sh", LockPath]);
+        // The child prints its own PID (the lock's holder) and the lock file it sees, then fails with 7.
+        var result = await CliRunner.RunAsync(["lock", "exec", "--worker", Worker, "--session", "gt-exec", "--", "sh", "-c", "echo \"$$\"; cat \"$1\"; exit 7", "sh", LockPath]);
 
         Assert.Equal(7, result.ExitCode);
         var lines = result.Stdout.Split('\n', 2);
