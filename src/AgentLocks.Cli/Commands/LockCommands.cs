@@ -96,9 +96,12 @@ internal static class LockCommands
             ["forced"] = force,
             ["removed"] = removed is null ? null : StatusJson(removed),
         };
-        var human = removed is null
-            ? $"{workerLock.WorkerDirectory} was not locked"
-            : $"released {workerLock.WorkerDirectory} (was {removed.State.ToWireName()}, process {removed.Holder!.Pid}, host {removed.Holder.HostName ?? "unknown"})";
+        var human = removed switch
+        {
+            null => $"{workerLock.WorkerDirectory} was not locked",
+            { Holder: null } => $"released {workerLock.WorkerDirectory} (removed a damaged lock file)",
+            _ => $"released {workerLock.WorkerDirectory} (was {removed.State.ToWireName()}, process {removed.Holder.Pid}, host {removed.Holder.HostName ?? "unknown"})",
+        };
         return new CommandResult(data, human);
     }
 
