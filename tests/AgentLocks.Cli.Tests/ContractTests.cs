@@ -96,12 +96,21 @@ public sealed class ContractTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_keeper_verb_typed_by_hand_is_an_unknown_command_not_a_stack_trace()
+    {
+        var result = await CliRunner.RunAsync(["__postgres-lock-keeper", "polecat-1", "1", ""]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("agentlocks: INVALID_ARGS: Unknown command", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stdout + result.Stderr, StringComparison.Ordinal);
+    }
+
     private void Plant(string what)
     {
         var worker = Path.Combine(_dir, "workers", "worker");
         var runtime = Path.Combine(worker, ".runtime");
         var host = File.ReadAllText("/proc/sys/kernel/hostname").Trim();
-        var live = $$"""{"pid": {{Environment.ProcessId}}, "acquired_at": "2026-11-23T18:00:00Z", "session_id": "myrig:polecat/nux", "hostname": "{{host}}"}""";
+        string Live(string session) => $$"""{"pid": {{Environment.ProcessId}}, "acquired_at": "2026-11-23T18:00:00Z", "session_id": "{{session}}", "hostname": "{{host}}"}""";
         File.WriteAllText(Path.Combine(_dir, "workers", "file"), "not a directory");
         switch (what)
         {
@@ -117,12 +126,12 @@ public sealed class ContractTests : IDisposable
                 break;
             case "gastown-colon":
                 Directory.CreateDirectory(runtime);
-                File.WriteAllText(Path.Combine(runtime, "agent.lock"), live);
+                File.WriteAllText(Path.Combine(runtime, "agent.lock"), Live("myrig:polecat/nux"));
                 break;
             case "runtime-symlink":
                 // Another worker's live lock, seen through a symlink: not this worker's.
                 var other = Directory.CreateDirectory(Path.Combine(_dir, "outside", ".runtime")).FullName;
-                File.WriteAllText(Path.Combine(other, "agent.lock"), live);
+                File.WriteAllText(Path.Combine(other, "agent.lock"), Live("gt-other"));
                 File.CreateSymbolicLink(runtime, other);
                 break;
         }
