@@ -19,20 +19,36 @@ internal sealed class McpAgent(IReservationStore store, AgentId? fixedAgent, str
     /// <summary>The repository root scopes are relative to, without a trailing separator; null keeps paths as given.</summary>
     public string? Repo { get; } = repo is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(repo));
 
-    /// <summary>The agent, or <c>AGENT_NOT_FOUND</c> telling the model to call <c>register</c> first.</summary>
-    public AgentId Current
+    /// <summary>The agent if it is named yet, else null.</summary>
+    public AgentId? Known
     {
         get
         {
             lock (_gate)
             {
-                return _agent ?? throw new AgentLocksException(ErrorCode.AgentNotFound,
-                    "This server does not know which agent you are yet. Call register with your agent id first.");
+                return _agent;
             }
         }
     }
 
-    /// <summary>Names the agent of this server; another name than the one it already has is refused.</summary>
+    /// <summary>
+    /// The agent, or <c>AGENT_NOT_FOUND</c> telling the model to call <c>register</c> first. An agent given at start
+    /// is registered on first use (which keeps any role and display name it has), so configuration alone is enough.
+    /// </summary>
+    public async Task<AgentId> CurrentAsync(CancellationToken cancellationToken)
+    {
+        var agent = Known ?? throw new AgentLocksException(ErrorCode.AgentNotFound,
+            "This server does not know which agent you are yet. Call register with your agent id first.");
+        if (!Volatile.Read(ref _registered))
+        {
+            await Store.RegisterAgentAsync(agent, null, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _registered, true);
+        }
+
+        return agent;
+    }
+
+    /// <summary>Names the agent of this server (the <c>register</c> tool registers it); another name than the one it has is refused.</summary>
     public void Name(AgentId agent)
     {
         lock (_gate)
@@ -45,28 +61,11 @@ internal sealed class McpAgent(IReservationStore store, AgentId? fixedAgent, str
             }
 
             _agent = agent;
-            _registered = true;
         }
     }
 
-    /// <summary>
-    /// Runs <paramref name="operation"/> for the agent; an agent given by <c>--agent</c> that the store does not know
-    /// yet is registered once and the operation retried, so configuration alone is enough.
-    /// </summary>
-    public async Task<T> RunAsync<T>(Func<AgentId, Task<T>> operation, CancellationToken cancellationToken)
-    {
-        var agent = Current;
-        try
-        {
-            return await operation(agent).ConfigureAwait(false);
-        }
-        catch (AgentLocksException e) when (e.Code == ErrorCode.AgentNotFound && !Volatile.Read(ref _registered))
-        {
-            await Store.RegisterAgentAsync(agent, null, cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _registered, true);
-            return await operation(agent).ConfigureAwait(false);
-        }
-    }
+    /// <summary>Marks the agent registered, so the first use does not register it again.</summary>
+    public void Registered() => Volatile.Write(ref _registered, true);
 
     /// <summary>A scope from a path or glob: absolute paths under the repository become relative to it.</summary>
     public ScopePattern Scope(string text)

@@ -125,6 +125,7 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
         var registration = new AgentRegistration(args.String("role"), args.String("display_name"));
         agent.Name(id);
         var record = await agent.Store.RegisterAgentAsync(id, registration, cancellationToken).ConfigureAwait(false);
+        agent.Registered();
         var data = new JsonObject
         {
             ["agent"] = System.Text.Json.JsonSerializer.SerializeToNode(record, AgentLocksJsonContext.Default.AgentRecord),
@@ -139,14 +140,13 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
         var mode = args.Choice("mode", "exclusive", "shared") == "shared" ? ReservationMode.Shared : ReservationMode.Exclusive;
         var ttl = Minutes(args.Integer("ttl_minutes", 5, 1440));
         var takeover = args.Boolean("takeover_stale");
-        var me = agent.Current;
+        var me = await agent.CurrentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             // The reservations outlive this call (until their TTL or a release), like `agentlocks reserve`; the
             // handles' lease monitors stop by themselves once the lease is released or lapses.
-            var held = await agent.RunAsync(
-                a => agent.Store.ReserveAllAsync(scopes.Select(s => new ReservationRequest(a, s, bead, ttl) { Mode = mode, TakeoverStale = takeover }), cancellationToken),
-                cancellationToken).ConfigureAwait(false);
+            var requests = scopes.Select(s => new ReservationRequest(me, s, bead, ttl) { Mode = mode, TakeoverStale = takeover });
+            var held = await agent.Store.ReserveAllAsync(requests, cancellationToken).ConfigureAwait(false);
             var granted = held.Handles.Select(h => h.Reservation).ToList();
             var text = new StringBuilder($"Reserved {granted.Count} scope(s) for bead {bead} ({Mode(mode)}):");
             foreach (var r in granted)
@@ -201,9 +201,9 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
             throw ToolArguments.Invalid("Give either 'paths' (the scopes as you reserved them) or 'all': true.");
         }
 
-        var me = agent.Current;
+        var me = await agent.CurrentAsync(cancellationToken).ConfigureAwait(false);
         var scopes = paths is null
-            ? (await agent.Store.GetStatusAsync(new StatusQuery { Agent = me }, cancellationToken).ConfigureAwait(false)).Reservations.Select(r => r.Scope).ToList()
+            ? (await MineAsync(cancellationToken).ConfigureAwait(false)).Reservations.Select(r => r.Scope).ToList()
             : Scopes(paths)!;
         var succeeded = new List<Reservation>();
         var failed = new List<(ScopePattern Scope, AgentLocksError Error)>();
@@ -245,8 +245,8 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
     {
         var scopes = Scopes(args.Strings("paths", MaxPaths)) ?? throw ToolArguments.Invalid("'paths' is required.");
         var ttl = Minutes(args.Integer("ttl_minutes", 5, 1440)) ?? ReservationPolicy.Default.DefaultTtl;
-        var me = agent.Current;
-        var mine = (await agent.Store.GetStatusAsync(new StatusQuery { Agent = me }, cancellationToken).ConfigureAwait(false)).Reservations;
+        var me = await agent.CurrentAsync(cancellationToken).ConfigureAwait(false);
+        var mine = (await MineAsync(cancellationToken).ConfigureAwait(false)).Reservations;
         var now = time.GetUtcNow();
         var renewed = new List<Reservation>();
         foreach (var r in mine.Where(r => scopes.Any(r.Scope.Overlaps) && r.ExpiresAt - now < ttl / 2))
@@ -271,7 +271,7 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
     private async Task<CallToolResult> StatusAsync(ToolArguments args, CancellationToken cancellationToken)
     {
         var holder = args.String("agent") is { } name
-            ? name == "me" ? agent.Current : args.RequiredId<AgentId>("agent")
+            ? name == "me" ? await agent.CurrentAsync(cancellationToken).ConfigureAwait(false) : args.RequiredId<AgentId>("agent")
             : (AgentId?)null;
         var query = new StatusQuery { Agent = holder, Bead = args.Id<BeadId>("bead") };
         var path = args.String("path") is { } p ? agent.Scope(p) : (ScopePattern?)null;
@@ -292,7 +292,7 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
     {
         var paths = args.Strings("paths", MaxPaths) ?? throw ToolArguments.Invalid("'paths' is required.");
         var scopes = Scopes(paths)!;
-        var me = agent.Current;
+        var me = agent.Known;
         var active = (await agent.Store.GetStatusAsync(null, cancellationToken).ConfigureAwait(false)).Reservations;
         var answers = new JsonArray();
         var text = new StringBuilder();
@@ -319,7 +319,7 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
 
     private async Task<CallToolResult> MessagesAsync(ToolArguments args, CancellationToken cancellationToken)
     {
-        var status = await agent.Store.GetStatusAsync(new StatusQuery { Agent = agent.Current }, cancellationToken).ConfigureAwait(false);
+        var status = await MineAsync(cancellationToken).ConfigureAwait(false);
         var messages = status.UnackedRequiredMessages;
         var text = messages.Count == 0
             ? "No messages await your acknowledgement."
@@ -330,6 +330,13 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
             ["messages"] = new JsonArray([.. messages.Select(m => System.Text.Json.JsonSerializer.SerializeToNode(m, AgentLocksJsonContext.Default.AgentMessage))]),
         };
         return ToolAnswer.Success(text, data);
+    }
+
+    /// <summary>The agent's own reservations and the messages to it.</summary>
+    private async Task<ReservationStatus> MineAsync(CancellationToken cancellationToken)
+    {
+        var me = await agent.CurrentAsync(cancellationToken).ConfigureAwait(false);
+        return await agent.Store.GetStatusAsync(new StatusQuery { Agent = me }, cancellationToken).ConfigureAwait(false);
     }
 
     private List<ScopePattern>? Scopes(IReadOnlyList<string>? paths)
