@@ -52,6 +52,15 @@ internal sealed class AgentSession : IAsyncDisposable
         return new ToolCall(tool, result);
     }
 
+    /// <summary>Calls a tool asking for progress; the first progress message completes <paramref name="firstProgress"/>.</summary>
+    public async Task<ToolCall> CallWithProgressAsync(string tool, string arguments, TaskCompletionSource<string?> firstProgress)
+    {
+        var parsed = JsonSerializer.Deserialize<Dictionary<string, object?>>(arguments)!;
+        var progress = new Progress<ModelContextProtocol.ProgressNotificationValue>(p => firstProgress.TrySetResult(p.Message));
+        var result = await Client.CallToolAsync(tool, parsed, progress);
+        return new ToolCall(tool, result);
+    }
+
     /// <summary>Calls a tool that must succeed, and returns its structured content.</summary>
     public async Task<JsonElement> OkAsync(string tool, string arguments = "{}")
         => (await CallAsync(tool, arguments)).Succeeds();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace AgentLocks.Mcp.Tests;
@@ -45,35 +44,20 @@ public sealed class McpServerTests : IAsyncLifetime
     [Fact]
     public async Task Survives_malformed_input_and_answers_the_next_request_then_exits_cleanly_when_stdin_closes()
     {
-        using var server = StartRaw([.. _store.Options, "--agent", "agent-a"]);
-        var stdin = server.StandardInput;
-        await stdin.WriteLineAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}""");
-        Assert.Equal(1, (await ReadResponseAsync(server)).GetProperty("id").GetInt32());
-        await stdin.WriteLineAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
+        using var server = RawServer.Start([.. _store.Options, "--agent", "agent-a"]);
+        await server.InitializeAsync();
 
         // Not JSON, JSON that is not JSON-RPC, a call without params, arguments that are not an object.
-        await stdin.WriteLineAsync("this is not json {");
-        await stdin.WriteLineAsync("[1, 2, 3]");
-        await stdin.WriteLineAsync("""{"jsonrpc":"2.0","id":2,"method":"tools/call"}""");
-        await stdin.WriteLineAsync("""{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"reserve","arguments":"src"}}""");
-        await stdin.WriteLineAsync("""{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"reserve","arguments":{"paths":["src"],"bead":"bd-1"}}}""");
+        await server.SendAsync("this is not json {");
+        await server.SendAsync("[1, 2, 3]");
+        await server.SendAsync("""{"jsonrpc":"2.0","id":2,"method":"tools/call"}""");
+        await server.SendAsync("""{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"reserve","arguments":"src"}}""");
+        await server.SendAsync("""{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"reserve","arguments":{"paths":["src"],"bead":"bd-1"}}}""");
 
-        var answers = new Dictionary<int, JsonElement>();
-        while (!answers.ContainsKey(4))
-        {
-            var message = await ReadResponseAsync(server);
-            if (message.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number)
-            {
-                answers[id.GetInt32()] = message;
-            }
-        }
+        var answer = await server.ReadUntilAsync(m => m.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number && id.GetInt32() == 4);
+        Assert.True(answer.GetProperty("result").GetProperty("structuredContent").GetProperty("ok").GetBoolean(), answer.ToString());
 
-        Assert.True(answers[4].GetProperty("result").GetProperty("structuredContent").GetProperty("ok").GetBoolean(), answers[4].ToString());
-
-        stdin.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await server.WaitForExitAsync(timeout.Token);
-        Assert.Equal(0, server.ExitCode);
+        Assert.Equal(0, await server.DisconnectAsync());
 
         // The reservation made before the client left is an ordinary lease: it stays until released or expired.
         Assert.Equal(1, (await _store.CliAsync("status")).GetProperty("reservations").GetArrayLength());
@@ -111,42 +95,12 @@ public sealed class McpServerTests : IAsyncLifetime
     [Fact]
     public async Task Refuses_to_start_with_a_bad_agent_or_repository_and_says_why()
     {
-        using var badAgent = StartRaw([.. _store.Options, "--agent", "Not_An_Agent"]);
-        await badAgent.WaitForExitAsync();
-        Assert.Equal(2, badAgent.ExitCode);
-        Assert.Contains("INVALID_ARGS", await badAgent.StandardError.ReadToEndAsync(), StringComparison.Ordinal);
+        using var badAgent = RawServer.Start([.. _store.Options, "--agent", "Not_An_Agent"]);
+        Assert.Equal(2, await badAgent.DisconnectAsync());
+        Assert.Contains("INVALID_ARGS", await badAgent.Process.StandardError.ReadToEndAsync(), StringComparison.Ordinal);
 
-        using var badRepo = StartRaw([.. _store.Options, "--agent", "agent-a", "--repo", Path.Combine(_store.Root, "missing")]);
-        await badRepo.WaitForExitAsync();
-        Assert.Equal(2, badRepo.ExitCode);
-    }
-
-    private static Process StartRaw(IEnumerable<string> args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { AgentSession.ToolPath, "mcp" }.Concat(args))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("AGENTLOCKS_AGENT");
-        return Process.Start(start)!;
-    }
-
-    /// <summary>The next JSON-RPC message on the server's stdout; every line there must be one.</summary>
-    private static async Task<JsonElement> ReadResponseAsync(Process server)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var line = await server.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new Xunit.Sdk.XunitException("The server closed stdout.");
-        using var document = JsonDocument.Parse(line);
-        Assert.Equal("2.0", document.RootElement.GetProperty("jsonrpc").GetString());
-        return document.RootElement.Clone();
+        using var badRepo = RawServer.Start([.. _store.Options, "--agent", "agent-a", "--repo", Path.Combine(_store.Root, "missing")]);
+        Assert.Equal(2, await badRepo.DisconnectAsync());
     }
 
     private static string Message(string id, string to, bool requiresAck, string subject) => $$"""

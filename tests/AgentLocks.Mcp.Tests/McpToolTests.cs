@@ -150,6 +150,56 @@ public abstract class McpToolTests<TBackend> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_waiting_reserve_is_granted_when_the_holder_releases()
+    {
+        var a = await AgentAsync("agent-a");
+        var b = await AgentAsync("agent-b");
+        await a.OkAsync("reserve", """{"paths": ["src/queue"], "bead": "bd-1"}""");
+
+        var waiting = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var call = b.CallWithProgressAsync("reserve", """{"paths": ["src/queue/worker.cs"], "bead": "bd-2", "wait_seconds": 300}""", waiting);
+        Assert.Contains("agent-a", await waiting.Task.WaitAsync(TimeSpan.FromSeconds(60)), StringComparison.Ordinal);
+        Assert.False(call.IsCompleted);
+
+        await a.OkAsync("release", """{"all": true}""");
+
+        var granted = (await call.WaitAsync(TimeSpan.FromSeconds(60))).Succeeds();
+        Assert.Equal("src/queue/worker.cs", granted.GetProperty("reservations")[0].GetProperty("scope").GetString());
+    }
+
+    [Fact]
+    public async Task A_wait_that_runs_out_is_the_conflict_with_its_holder()
+    {
+        var a = await AgentAsync("agent-a");
+        var b = await AgentAsync("agent-b");
+        await a.OkAsync("reserve", """{"paths": ["src/queue"], "bead": "bd-1"}""");
+
+        var refused = (await b.CallAsync("reserve", """{"paths": ["src/queue"], "bead": "bd-2", "wait_seconds": 1}""")).Fails("RESERVATION_CONFLICT");
+
+        Assert.Equal("agent-a", refused.GetProperty("conflicts")[0].GetProperty("agent_id").GetString());
+    }
+
+    [Fact]
+    public async Task A_client_that_leaves_during_a_wait_ends_its_server_and_holds_nothing()
+    {
+        var a = await AgentAsync("agent-a");
+        await a.OkAsync("reserve", """{"paths": ["src/queue"], "bead": "bd-1"}""");
+        using var b = RawServer.Start([.. Store.Options, "--agent", "agent-b"]);
+        await b.InitializeAsync();
+
+        await b.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"reserve","arguments":{"paths":["src/queue"],"bead":"bd-2","wait_seconds":600},"_meta":{"progressToken":"wait-1"}}}""");
+        var progress = await b.ReadUntilAsync(m => m.TryGetProperty("method", out var method) && method.GetString() == "notifications/progress");
+        Assert.Contains("agent-a", progress.GetProperty("params").GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        Assert.Equal(0, await b.DisconnectAsync());
+
+        // The holder lets go after the waiter left: the waiter's reservation must not appear.
+        await a.OkAsync("release", """{"all": true}""");
+        var status = await Store.CliAsync("status");
+        Assert.Equal(0, status.GetProperty("reservations").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Shared_reservations_coexist_and_an_exclusive_one_conflicts_with_them()
     {
         var a = await AgentAsync("agent-a");

@@ -35,7 +35,8 @@ internal static class McpCommand
 
         var agent = new McpAgent(Backends.OpenReservationStore(context), agentId, repo);
         var tools = new ReservationTools(agent, TimeProvider.System).All;
-        var dispatcher = new ToolDispatcher(tools);
+        var input = new ClientInput(Console.OpenStandardInput());
+        var dispatcher = new ToolDispatcher(tools, input.Gone);
         var options = new McpServerOptions
         {
             ServerInfo = new Implementation { Name = "agentlocks", Version = typeof(McpCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0" },
@@ -44,11 +45,12 @@ internal static class McpCommand
             Handlers = new McpServerHandlers
             {
                 ListToolsHandler = (_, _) => ValueTask.FromResult(new ListToolsResult { Tools = [.. tools.Select(t => t.ToProtocol())] }),
-                CallToolHandler = (request, ct) => new ValueTask<CallToolResult>(dispatcher.CallAsync(request.Params, ct)),
+                CallToolHandler = (request, ct) => new ValueTask<CallToolResult>(dispatcher.CallAsync(request, ct)),
             },
         };
 
-        await using var server = McpServer.Create(new StdioServerTransport(options), options);
+        await using var transport = new StreamServerTransport(input, Console.OpenStandardOutput(), "agentlocks");
+        await using var server = McpServer.Create(transport, options);
         await server.RunAsync(cancellationToken).ConfigureAwait(false);
         return new CommandResult(null, string.Empty);
     }

@@ -48,7 +48,8 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
               "bead": {"type": "string", "minLength": 1, "maxLength": 128, "description": "The issue or task id the work is for, such as 'bd-42'."},
               "mode": {"type": "string", "enum": ["exclusive", "shared"], "description": "exclusive (default) to edit; shared to read alongside others who also share."},
               {{TtlProperty}},
-              "takeover_stale": {"type": "boolean", "description": "Take over reservations whose lease has already expired. Default false."}
+              "takeover_stale": {"type": "boolean", "description": "Take over reservations whose lease has already expired. Default false."},
+              "wait_seconds": {"type": "integer", "minimum": 0, "maximum": 3600, "description": "When another agent holds a path, wait up to this many seconds for it to be released or to lapse instead of failing at once. Default 0. Keep it below your client's tool-call timeout."}
             }, "required": ["paths", "bead"], "additionalProperties": false}
             """,
             ReadOnly: false,
@@ -140,13 +141,14 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
         var mode = args.Choice("mode", "exclusive", "shared") == "shared" ? ReservationMode.Shared : ReservationMode.Exclusive;
         var ttl = Minutes(args.Integer("ttl_minutes", 5, 1440));
         var takeover = args.Boolean("takeover_stale");
+        var wait = TimeSpan.FromSeconds(args.Integer("wait_seconds", 0, 3600) ?? 0);
         var me = await agent.CurrentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             // The reservations outlive this call (until their TTL or a release), like `agentlocks reserve`; the
             // handles' lease monitors stop by themselves once the lease is released or lapses.
-            var requests = scopes.Select(s => new ReservationRequest(me, s, bead, ttl) { Mode = mode, TakeoverStale = takeover });
-            var held = await agent.Store.ReserveAllAsync(requests, cancellationToken).ConfigureAwait(false);
+            var requests = scopes.Select(s => new ReservationRequest(me, s, bead, ttl) { Mode = mode, TakeoverStale = takeover }).ToList();
+            var held = await ReserveOrWaitAsync(requests, wait, args, cancellationToken).ConfigureAwait(false);
             var granted = held.Handles.Select(h => h.Reservation).ToList();
             var text = new StringBuilder($"Reserved {granted.Count} scope(s) for bead {bead} ({Mode(mode)}):");
             foreach (var r in granted)
@@ -159,6 +161,24 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
         catch (AgentLocksException e) when (e.Code == ErrorCode.ReservationConflict)
         {
             return await ConflictAsync(e.Error, me, scopes, mode, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Reserves at once; when that conflicts and the model asked to wait, says so (as progress: the client sees the
+    /// call is waiting, not stuck) and waits in the store, which wakes on the change. A client that leaves cancels
+    /// the wait, and nothing is held.
+    /// </summary>
+    private async Task<ReservationSetHandle> ReserveOrWaitAsync(List<ReservationRequest> requests, TimeSpan wait, ToolArguments args, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await agent.Store.ReserveAllAsync(requests, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AgentLocksException e) when (e.Code == ErrorCode.ReservationConflict && wait > TimeSpan.Zero)
+        {
+            await args.ReportProgressAsync($"Waiting up to {wait.TotalSeconds:0} s: {e.Message}", cancellationToken).ConfigureAwait(false);
+            return await agent.Store.ReserveAllAsync(requests.Select(r => r with { Wait = wait }), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -12,10 +12,17 @@ internal sealed class ToolArguments
 {
     private readonly IReadOnlyDictionary<string, JsonElement> _values;
 
-    private ToolArguments(IReadOnlyDictionary<string, JsonElement> values) => _values = values;
+    private ToolArguments(IReadOnlyDictionary<string, JsonElement> values, Func<string, CancellationToken, Task> progress)
+    {
+        _values = values;
+        ReportProgressAsync = progress;
+    }
+
+    /// <summary>Tells the client what a long call is doing (sent only when the client asked for progress).</summary>
+    public Func<string, CancellationToken, Task> ReportProgressAsync { get; }
 
     /// <summary>Refuses any argument the tool does not take, naming the ones it does.</summary>
-    public static ToolArguments For(IDictionary<string, JsonElement>? values, IReadOnlyCollection<string> accepted)
+    public static ToolArguments For(IDictionary<string, JsonElement>? values, IReadOnlyCollection<string> accepted, Func<string, CancellationToken, Task> progress)
     {
         var given = values is null ? new Dictionary<string, JsonElement>() : new Dictionary<string, JsonElement>(values, StringComparer.Ordinal);
         foreach (var name in given.Keys.Where(name => !accepted.Contains(name)))
@@ -25,7 +32,7 @@ internal sealed class ToolArguments
                 : $"Unknown argument '{name}': this tool takes {string.Join(", ", accepted)}.");
         }
 
-        return new ToolArguments(given);
+        return new ToolArguments(given, progress);
     }
 
     public static AgentLocksException Invalid(string message) => new(ErrorCode.InvalidArgs, message);

@@ -1,4 +1,6 @@
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 
 namespace AgentLocks.Cli.Mcp;
 
@@ -7,12 +9,17 @@ namespace AgentLocks.Cli.Mcp;
 /// an unknown tool or a bad argument is <c>INVALID_ARGS</c>, a refusal carries its own code, anything else is
 /// <c>INTERNAL_ERROR</c>. Only a cancelled call (the client gave up or left) ends without an answer.
 /// </summary>
-internal sealed class ToolDispatcher(IReadOnlyList<McpTool> tools)
+/// <param name="tools">The tools.</param>
+/// <param name="clientGone">Cancelled when the client has gone: every call in progress ends.</param>
+internal sealed class ToolDispatcher(IReadOnlyList<McpTool> tools, CancellationToken clientGone)
 {
     private readonly Dictionary<string, McpTool> _byName = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
-    public async Task<CallToolResult> CallAsync(CallToolRequestParams? call, CancellationToken cancellationToken)
+    public async Task<CallToolResult> CallAsync(RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
     {
+        var call = request.Params;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, clientGone);
+        cancellationToken = ended.Token;
         try
         {
             if (call is null || !_byName.TryGetValue(call.Name, out var tool))
@@ -20,7 +27,8 @@ internal sealed class ToolDispatcher(IReadOnlyList<McpTool> tools)
                 throw ToolArguments.Invalid($"Unknown tool '{call?.Name}'. The tools are {string.Join(", ", _byName.Keys)}.");
             }
 
-            return await tool.Run(ToolArguments.For(call.Arguments, tool.Accepted), cancellationToken).ConfigureAwait(false);
+            var args = ToolArguments.For(call.Arguments, tool.Accepted, Progress(request));
+            return await tool.Run(args, cancellationToken).ConfigureAwait(false);
         }
         catch (AgentLocksException e)
         {
@@ -31,6 +39,12 @@ internal sealed class ToolDispatcher(IReadOnlyList<McpTool> tools)
             return ToolAnswer.Error(new AgentLocksError(ErrorCode.InternalError, $"{e.GetType().Name}: {e.Message}"), ["Try again; if it keeps failing, tell a person (agentlocks doctor may help)."]);
         }
     }
+
+    /// <summary>Sends a progress message when the client asked for progress (a progress token), else does nothing.</summary>
+    private static Func<string, CancellationToken, Task> Progress(RequestContext<CallToolRequestParams> request)
+        => request.Params?.ProgressToken is { } token
+            ? (message, ct) => request.Server.NotifyProgressAsync(token, new ProgressNotificationValue { Progress = 0, Message = message }, cancellationToken: ct)
+            : (_, _) => Task.CompletedTask;
 
     private static string[] NextSteps(ErrorCode code) => code switch
     {
