@@ -93,7 +93,7 @@ public sealed class McpServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Refuses_to_start_with_a_bad_agent_or_repository_and_says_why()
+    public async Task Refuses_to_start_with_a_bad_agent_repository_or_json_and_says_why()
     {
         using var badAgent = RawServer.Start([.. _store.Options, "--agent", "Not_An_Agent"]);
         Assert.Equal(2, await badAgent.DisconnectAsync());
@@ -101,6 +101,10 @@ public sealed class McpServerTests : IAsyncLifetime
 
         using var badRepo = RawServer.Start([.. _store.Options, "--agent", "agent-a", "--repo", Path.Combine(_store.Root, "missing")]);
         Assert.Equal(2, await badRepo.DisconnectAsync());
+
+        // stdout is the protocol: a JSON envelope there would corrupt it.
+        using var json = RawServer.Start([.. _store.Options, "--agent", "agent-a", "--json"]);
+        Assert.Equal(2, await json.DisconnectAsync());
     }
 
     private static string Message(string id, string to, bool requiresAck, string subject) => $$"""

@@ -25,6 +25,11 @@ internal static class McpCommand
 
     private static async Task<CommandResult> RunAsync(CommandContext context, CancellationToken cancellationToken)
     {
+        if (context.Json)
+        {
+            throw CommandLine.Invalid("mcp speaks the Model Context Protocol on stdout; --json does not apply to it.");
+        }
+
         var agentText = context.Optional("agent") ?? NullIfEmpty(Environment.GetEnvironmentVariable("AGENTLOCKS_AGENT"));
         var agentId = agentText is null ? (AgentId?)null : Parse(agentText);
         var repo = context.Optional("repo") ?? NullIfEmpty(Environment.GetEnvironmentVariable("AGENTLOCKS_REPO"));
