@@ -45,8 +45,17 @@ public class McpBenchmarks
         Directory.Delete(_root, recursive: true);
     }
 
+    /// <summary>What the server does for the two tool calls, in process: the fair baseline.</summary>
     [Benchmark(Baseline = true, Description = "reserve+release, library")]
     public async Task LibraryRoundTrip()
+    {
+        await _store.ReserveAllAsync([new ReservationRequest(Agent, Scope, Bead)]);
+        await _store.ReleaseAsync(Agent, Scope);
+    }
+
+    /// <summary>The usual library form: release by disposing the handle.</summary>
+    [Benchmark(Description = "reserve+dispose, library handle")]
+    public async Task LibraryHandleRoundTrip()
     {
         await using var held = await _store.ReserveAsync(new ReservationRequest(Agent, Scope, Bead));
     }
@@ -63,6 +72,55 @@ public class McpBenchmarks
 
     [Benchmark(Description = "status, MCP tool call")]
     public Task McpStatus() => CallAsync("status", """{"agent": "me"}""");
+
+    /// <summary>
+    /// The same round trips alternated call by call, <paramref name="rounds"/> of each, so both meet the same load on
+    /// a shared machine (BenchmarkDotNet runs one benchmark after the other); prints median and p90 of each and their ratio.
+    /// Run: <c>dotnet run -c Release --project tests/AgentLocks.Benchmarks -- mcp-interleaved 300</c>.
+    /// </summary>
+    public static async Task RunInterleavedAsync(int rounds, TextWriter output)
+    {
+        var bench = new McpBenchmarks();
+        await bench.SetupAsync();
+        try
+        {
+            // Each with the index of the variant it is compared with.
+            (string Name, Func<Task> Run, int Baseline)[] variants =
+            [
+                ("reserve+release, library", bench.LibraryRoundTrip, 0),
+                ("reserve+release, MCP", bench.McpRoundTrip, 0),
+                ("reserve+dispose, handle", bench.LibraryHandleRoundTrip, 0),
+                ("status, library", bench.LibraryStatus, 3),
+                ("status, MCP", bench.McpStatus, 3),
+            ];
+            var times = variants.Select(_ => new List<double>()).ToArray();
+            for (var round = -10; round < rounds; round++)
+            {
+                for (var i = 0; i < variants.Length; i++)
+                {
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    await variants[i].Run();
+                    if (round >= 0)
+                    {
+                        times[i].Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    }
+                }
+            }
+
+            await output.WriteLineAsync(FormattableString.Invariant($"{rounds} rounds, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end"));
+            for (var i = 0; i < variants.Length; i++)
+            {
+                times[i].Sort();
+                var median = times[i][times[i].Count / 2];
+                var baseline = times[variants[i].Baseline][times[variants[i].Baseline].Count / 2];
+                await output.WriteLineAsync(FormattableString.Invariant($"{variants[i].Name,-28} median {median,8:0.000} ms  p90 {times[i][times[i].Count * 9 / 10],8:0.000} ms  {median / baseline,5:0.00}x {variants[variants[i].Baseline].Name}"));
+            }
+        }
+        finally
+        {
+            await bench.CleanupAsync();
+        }
+    }
 
     private async Task CallAsync(string tool, string arguments)
     {
