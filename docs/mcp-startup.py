@@ -9,6 +9,7 @@ MCP SDK costs the commands that do not use it.
 
 Usage: docs/mcp-startup.py ROUNDS NAME=COMMAND [NAME=COMMAND ...]
   e.g. docs/mcp-startup.py 30 aot=/tmp/aot/AgentLocks.Cli jit="dotnet /tmp/jit/AgentLocks.Cli.dll"
+A NAME ending in "-cli" times only the CLI's status (a build without `mcp`, such as the one before it).
 """
 import json, os, shlex, statistics, subprocess, sys, tempfile, time
 
@@ -55,15 +56,18 @@ def main():
     for r in range(rounds + 3):
         order = variants[r % len(variants):] + variants[:r % len(variants)]
         for name, command in order:
-            init, calls, exit_ = mcp_round(command, root)
+            init, calls, exit_ = mcp_round(command, root) if not name.endswith("-cli") else (None, None, None)
             cli = cli_round(command, root)
             if r >= 3:  # warm-up rounds fill the disk cache
                 for key, value in zip(results[name], (init, calls, exit_, cli)):
-                    results[name][key].append(value)
+                    if value is not None:
+                        results[name][key].append(value)
     print(f"{rounds} rounds; load average {os.getloadavg()[0]:.1f} at the end")
     print(f"{'variant':<12} {'measure':<24} {'median':>9} {'p90':>9} {'min':>9}")
     for name, measures in results.items():
         for measure, values in measures.items():
+            if not values:
+                continue
             values.sort()
             p90 = values[min(len(values) - 1, int(len(values) * 0.9))]
             print(f"{name:<12} {measure:<24} {statistics.median(values):>7.1f}ms {p90:>7.1f}ms {values[0]:>7.1f}ms")
