@@ -124,6 +124,11 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
                 await WaitForChangeAsync(link, waiting, deadline is { } d && (wake is null || d < wake) ? d : wake, cancellationToken).ConfigureAwait(false);
             }
         }
+        catch (AgentLocksException e) when (cancellationToken.IsCancellationRequested)
+        {
+            // A cancelled wait is a cancellation, also when it cut a try short at the store (a connect, a statement).
+            throw new OperationCanceledException("The wait for the reservation was cancelled.", e, cancellationToken);
+        }
         finally
         {
             _queue.Leave(waiter);
