@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentLocks.Cli.Commands;
+using AgentLocks.Cli.Mcp;
 
 namespace AgentLocks.Cli;
 
@@ -11,7 +12,7 @@ internal static class CliApp
     private static readonly string[] GlobalOptions = ["root", "postgres"];
 
     /// <summary>Every command of cli.md. Each area lists its own commands.</summary>
-    private static readonly CommandSpec[] Commands = [.. LockCommands.All, .. ReservationCommands.All, .. DoctorCommand.All];
+    private static readonly CommandSpec[] Commands = [.. LockCommands.All, .. ReservationCommands.All, .. DoctorCommand.All, .. McpCommand.All];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
