@@ -11,7 +11,7 @@ namespace AgentLocks.Postgres;
 /// write the rows it changed. Every statement after the lock sees every commit before it, which is why
 /// READ COMMITTED (a fresh snapshot per statement) is the right level here, not a stricter one.
 /// </summary>
-internal sealed class PostgresReservationPersistence(PostgresConnector connector) : IReservationPersistence
+internal sealed partial class PostgresReservationPersistence(PostgresConnector connector) : IReservationPersistence
 {
     private const string Columns = "reservation_id, scope, agent_id, bead_id, mode, state, created_at, expires_at, released_at, fencing_token";
 

@@ -12,6 +12,7 @@ internal sealed class ReservationLedger
     private readonly List<Reservation> _active;
     private readonly Func<AgentId, bool> _isKnownAgent;
     private readonly List<ReservationHistoryEntry> _appended = [];
+    private readonly List<AgentMessage> _notices = [];
 
     /// <param name="active">The reservations of the active file or table, expired ones included.</param>
     /// <param name="lastFencingToken">The highest token the store has handed out (0 for none).</param>
@@ -35,6 +36,12 @@ internal sealed class ReservationLedger
     }
 
     public DateTimeOffset Now { get; }
+
+    /// <summary>The repository scopes are relative to; the engine sets it before deciding.</summary>
+    public RepositoryRoot Repository { get; set; } = RepositoryRoot.None;
+
+    /// <summary>Takeover notices for previous holders, to deliver once this operation's changes are persisted.</summary>
+    public IReadOnlyList<AgentMessage> Notices => _notices;
 
     public IReadOnlyList<Reservation> Active => _active;
 
@@ -69,7 +76,7 @@ internal sealed class ReservationLedger
         Reservation? own = null;
         List<Reservation> ownExpired = [];
         List<Reservation> stale = [];
-        foreach (var held in _active.Where(r => r.Scope.Overlaps(request.Scope)))
+        foreach (var held in _active.Where(r => Repository.Overlaps(r.Scope, request.Scope)))
         {
             var live = held.IsLiveAt(Now);
             if (held.AgentId == request.Agent)
@@ -78,7 +85,7 @@ internal sealed class ReservationLedger
                 {
                     ownExpired.Add(held);
                 }
-                else if (held.Scope == request.Scope)
+                else if (Repository.Same(held.Scope, request.Scope))
                 {
                     own = held;
                 }
@@ -118,6 +125,7 @@ internal sealed class ReservationLedger
         {
             _active.Remove(old);
             _appended.Add(new ReservationHistoryEntry(ReservationEvent.TakenOver, old with { State = ReservationState.Expired }, Now, request.Agent, id));
+            Notify(old, request.Agent);
         }
 
         LastFencingToken = checked(LastFencingToken + 1);
@@ -196,11 +204,16 @@ internal sealed class ReservationLedger
     /// <summary>The reservations whose lease has run out and that are not swept yet; changes nothing.</summary>
     public List<Reservation> Expired() => _active.Where(r => !r.IsLiveAt(Now)).ToList();
 
-    /// <summary>Moves every reservation whose lease has run out into the history as expired.</summary>
+    /// <summary>Moves every reservation whose lease has run out into the history as expired, noticing its holder.</summary>
     public IReadOnlyList<Reservation> Sweep()
     {
         var expired = Expired();
-        expired.ForEach(Expire);
+        foreach (var held in expired)
+        {
+            Expire(held);
+            Notify(held, null);
+        }
+
         return expired;
     }
 
@@ -227,6 +240,7 @@ internal sealed class ReservationLedger
         var reservations = _active.Where(Matches).ToList();
         var past = History.Concat(_appended).Select(e => e.Reservation).Where(Matches).ToList();
         var unacked = messages
+            .Concat(_notices)
             .Where(m => m.RequiresAck && m.AckedAt is null
                 && (query.Bead is null || m.BeadId == query.Bead.Value.Value)
                 && (query.Agent is null || m.ToAgent == query.Agent.Value.Value))
@@ -257,7 +271,7 @@ internal sealed class ReservationLedger
             return AgentNotFound(agent);
         }
 
-        var same = _active.Where(r => r.Scope == scope).ToList();
+        var same = _active.Where(r => Repository.Same(r.Scope, scope)).ToList();
         if (same.Find(r => r.AgentId == agent) is { } mine)
         {
             if (mine.IsLiveAt(Now))
@@ -274,6 +288,15 @@ internal sealed class ReservationLedger
         }
 
         return new AgentLocksError(ErrorCode.ReservationNotFound, $"Agent {agent} holds no active reservation of '{scope}'.");
+    }
+
+    /// <summary>A registered previous holder learns that its reservation was taken over or swept (<paramref name="by"/> null).</summary>
+    private void Notify(Reservation previous, AgentId? by)
+    {
+        if (_isKnownAgent(previous.AgentId))
+        {
+            _notices.Add(TakeoverNotice.For(previous, by, Now));
+        }
     }
 
     private Reservation ReleaseHeld(Reservation held)
