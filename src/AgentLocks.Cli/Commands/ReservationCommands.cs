@@ -120,7 +120,7 @@ internal static class ReservationCommands
         };
     }
 
-    private static JsonNode? Json(Reservation reservation)
+    internal static JsonNode? Json(Reservation reservation)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))

@@ -115,8 +115,8 @@ public sealed class RepositoryRoot
         return null;
     }
 
-    /// <summary>git's answer, or null when it fails (not a repository, no git).</summary>
-    private static string? Git(string directory, params string[] args)
+    /// <summary>git's output (a trailing newline removed), or null when it fails (not a repository, no git).</summary>
+    internal static string? Git(string directory, params string[] args)
     {
         var start = new ProcessStartInfo("git")
         {
