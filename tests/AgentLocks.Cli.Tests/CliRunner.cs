@@ -9,13 +9,15 @@ internal static class CliRunner
     private static readonly string ToolPath = Path.Combine(AppContext.BaseDirectory, "AgentLocks.Cli.dll");
 
     /// <param name="launcher">A command that runs the tool, such as <c>setpriv --reuid=65534 ...</c>; "dotnet" and the tool follow it.</param>
-    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null, IReadOnlyList<string>? launcher = null)
+    /// <param name="stdin">What the tool reads on stdin (a hook's payload); null leaves stdin alone.</param>
+    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null, IReadOnlyList<string>? launcher = null, string? stdin = null)
     {
         string[] command = [.. launcher ?? [], "dotnet", ToolPath];
         var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
@@ -27,12 +29,20 @@ internal static class CliRunner
         // Never touch the real ~/.agentlocks or a developer's database from a test.
         start.Environment.Remove("AGENTLOCKS_ROOT");
         start.Environment.Remove("AGENTLOCKS_POSTGRES");
+        start.Environment.Remove("AGENTLOCKS_REPO");
+        start.Environment.Remove("AGENTLOCKS_AGENT");
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             start.Environment[key] = value;
         }
 
         using var process = Process.Start(start)!;
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
+
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
