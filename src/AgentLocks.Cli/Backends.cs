@@ -10,9 +10,12 @@ namespace AgentLocks.Cli;
 internal static class Backends
 {
     /// <summary>The reservation store of this invocation.</summary>
-    public static IReservationStore OpenReservationStore(CommandContext context, string? workingDirectory = null)
+    public static IReservationStore OpenReservationStore(CommandContext context)
+        => OpenReservationStore(context, Repository(context, Environment.CurrentDirectory));
+
+    /// <summary>The reservation store of this invocation, comparing scopes under <paramref name="repository"/>.</summary>
+    public static IReservationStore OpenReservationStore(CommandContext context, RepositoryRoot repository)
     {
-        var repository = Repository(context, workingDirectory ?? Environment.CurrentDirectory);
         return context.Postgres is not null
             ? context.Own(new PostgresReservationStore(ConnectionString(context), Options with { Repository = repository }))
             : new FileReservationStore(context.Root, new ReservationStoreOptions { Repository = repository });
@@ -25,18 +28,19 @@ internal static class Backends
     /// <summary>
     /// The repository scopes are relative to: <c>--repo</c>, else <c>$AGENTLOCKS_REPO</c>, else the git repository of
     /// <paramref name="workingDirectory"/> (with all its worktrees, so agents in any worktree agree), else none.
+    /// git is asked only once an absolute scope or path needs it.
     /// </summary>
-    public static RepositoryRoot? Repository(CommandContext context, string workingDirectory)
+    public static RepositoryRoot Repository(CommandContext context, string workingDirectory)
     {
         var given = context.Optional("repo") ?? (Environment.GetEnvironmentVariable("AGENTLOCKS_REPO") is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
         if (given is null)
         {
-            return RepositoryRoot.Discover(workingDirectory);
+            return RepositoryRoot.DiscoverOnUse(workingDirectory, null);
         }
 
         var directory = Path.GetFullPath(given);
         return Directory.Exists(directory)
-            ? RepositoryRoot.Discover(directory) ?? new RepositoryRoot([directory])
+            ? RepositoryRoot.DiscoverOnUse(directory, directory)
             : throw CommandLine.Invalid($"--repo: the directory '{directory}' does not exist.");
     }
 

@@ -106,7 +106,7 @@ internal static class GuardCommands
 
         var holds = paths.Count == 0
             ? []
-            : await PathHolders.JudgeAsync(Backends.OpenReservationStore(context), Backends.Repository(context, directory), agent, paths, cancellationToken).ConfigureAwait(false);
+            : await JudgeAsync(context, directory, agent, paths, cancellationToken).ConfigureAwait(false);
         var refusing = holds.Where(h => h.State == PathState.Held || (agent is null && h.State == PathState.Shared)).ToList();
         var warning = holds.Where(h => h.State == PathState.Shared && !refusing.Contains(h)).ToList();
         var warnOnly = context.Flag("warn-only");
@@ -161,6 +161,12 @@ internal static class GuardCommands
         }
 
         return [.. paths.Distinct(StringComparer.Ordinal)];
+    }
+
+    private static Task<IReadOnlyList<PathHold>> JudgeAsync(CommandContext context, string directory, AgentId? agent, List<string> paths, CancellationToken cancellationToken)
+    {
+        var repository = Backends.Repository(context, directory);
+        return PathHolders.JudgeAsync(Backends.OpenReservationStore(context, repository), repository, agent, paths, cancellationToken);
     }
 
     private static AgentId ParseAgent(string text)

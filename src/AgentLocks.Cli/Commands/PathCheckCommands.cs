@@ -41,7 +41,8 @@ internal static class PathCheckCommands
             throw CommandLine.Invalid("--path is required.");
         }
 
-        var holds = await PathHolders.JudgeAsync(Backends.OpenReservationStore(context), Backends.Repository(context, Environment.CurrentDirectory), agent, paths, cancellationToken).ConfigureAwait(false);
+        var repository = Backends.Repository(context, Environment.CurrentDirectory);
+        var holds = await PathHolders.JudgeAsync(Backends.OpenReservationStore(context, repository), repository, agent, paths, cancellationToken).ConfigureAwait(false);
         var held = holds.Any(h => h.State == PathState.Held);
         var data = new JsonObject { ["agent"] = agent.Value, ["held"] = held, ["paths"] = new JsonArray([.. holds.Select(PathHolders.Json)]) };
         var text = new StringBuilder();
@@ -98,7 +99,8 @@ internal static class PathCheckCommands
         IReadOnlyList<PathHold> holds;
         try
         {
-            holds = await PathHolders.JudgeAsync(Backends.OpenReservationStore(context, cwd), Backends.Repository(context, cwd), agent, [path], cancellationToken).ConfigureAwait(false);
+            var repository = Backends.Repository(context, cwd);
+            holds = await PathHolders.JudgeAsync(Backends.OpenReservationStore(context, repository), repository, agent, [path], cancellationToken).ConfigureAwait(false);
         }
         catch (AgentLocksException e) when (e.Code != ErrorCode.InvalidArgs)
         {

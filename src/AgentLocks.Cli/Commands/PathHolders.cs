@@ -22,13 +22,12 @@ internal sealed record PathHold(string Path, PathState State, IReadOnlyList<Rese
 internal static class PathHolders
 {
     /// <summary>The live reservations now (a status: expired ones are swept first), judged for each path.</summary>
-    public static async Task<IReadOnlyList<PathHold>> JudgeAsync(IReservationStore store, RepositoryRoot? repository, AgentId? agent, IEnumerable<string> paths, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<PathHold>> JudgeAsync(IReservationStore store, RepositoryRoot repository, AgentId? agent, IEnumerable<string> paths, CancellationToken cancellationToken)
     {
         var status = await store.GetStatusAsync(null, cancellationToken).ConfigureAwait(false);
-        var root = repository ?? RepositoryRoot.None;
         return paths.Distinct(StringComparer.Ordinal).Select(path =>
         {
-            var covering = status.Reservations.Where(r => root.Covers(r.Scope, path)).ToList();
+            var covering = status.Reservations.Where(r => repository.Covers(r.Scope, path)).ToList();
             var others = covering.Where(r => r.AgentId != agent).ToList();
             var state = others.Exists(r => r.Mode == ReservationMode.Exclusive) ? PathState.Held
                 : others.Count > 0 ? PathState.Shared

@@ -12,15 +12,18 @@ namespace AgentLocks;
 /// <remarks>Usage: <c>new ReservationStoreOptions { Repository = RepositoryRoot.Discover(Environment.CurrentDirectory) }</c></remarks>
 public sealed class RepositoryRoot
 {
-    private readonly string[] _worktrees;
+    private readonly Lazy<string[]> _worktrees;
 
     /// <summary>A root made of the given directories (a checkout and its worktrees), as absolute paths.</summary>
     /// <remarks>Usage: <c>new RepositoryRoot(["/repo", "/repo-wt/agent-b"])</c></remarks>
     public RepositoryRoot(IEnumerable<string> worktrees)
     {
         ArgumentNullException.ThrowIfNull(worktrees);
-        _worktrees = [.. worktrees.Select(w => Path.GetFullPath(w).Replace('\\', '/').TrimEnd('/')).Where(w => w.Length > 0).Distinct(StringComparer.Ordinal)];
+        string[] normalized = [.. Normalize(worktrees)];
+        _worktrees = new Lazy<string[]>(normalized);
     }
+
+    private RepositoryRoot(Func<IEnumerable<string>> worktrees) => _worktrees = new Lazy<string[]>(() => [.. Normalize(worktrees())]);
 
     /// <summary>No root known: absolute and relative scopes never overlap.</summary>
     /// <remarks>Usage: <c>options.Repository ?? RepositoryRoot.None</c></remarks>
@@ -28,7 +31,7 @@ public sealed class RepositoryRoot
 
     /// <summary>The directories whose contents map to relative scopes.</summary>
     /// <remarks>Usage: <c>foreach (var dir in root.Worktrees) { ... }</c></remarks>
-    public IReadOnlyList<string> Worktrees => _worktrees;
+    public IReadOnlyList<string> Worktrees => _worktrees.Value;
 
     /// <summary>
     /// The repository <paramref name="directory"/> is in, with all its worktrees (<c>git worktree list</c>), or null
@@ -38,6 +41,20 @@ public sealed class RepositoryRoot
     public static RepositoryRoot? Discover(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        var worktrees = GitWorktrees(directory);
+        return worktrees is null ? null : new RepositoryRoot(worktrees);
+    }
+
+    /// <summary>
+    /// Like <see cref="Discover"/>, but git is asked only when an absolute scope or path first needs the root (most
+    /// commands see relative scopes only). Outside a git work tree the root is <paramref name="fallback"/>, or none.
+    /// </summary>
+    internal static RepositoryRoot DiscoverOnUse(string directory, string? fallback)
+        => new(() => GitWorktrees(directory) ?? (fallback is null ? [] : [fallback]));
+
+    /// <summary>The top level of the git work tree <paramref name="directory"/> is in and every worktree of its repository; null outside one.</summary>
+    private static List<string>? GitWorktrees(string directory)
+    {
         var top = Git(directory, "rev-parse", "--show-toplevel");
         if (top is null)
         {
@@ -45,11 +62,11 @@ public sealed class RepositoryRoot
         }
 
         var listed = Git(directory, "worktree", "list", "--porcelain") ?? string.Empty;
-        var worktrees = listed.Split('\n')
-            .Where(line => line.StartsWith("worktree ", StringComparison.Ordinal))
-            .Select(line => line["worktree ".Length..]);
-        return new RepositoryRoot([top.TrimEnd('\n'), .. worktrees]);
+        return [top, .. listed.Split('\n').Where(line => line.StartsWith("worktree ", StringComparison.Ordinal)).Select(line => line["worktree ".Length..])];
     }
+
+    private static IEnumerable<string> Normalize(IEnumerable<string> worktrees)
+        => worktrees.Select(w => Path.GetFullPath(w).Replace('\\', '/').TrimEnd('/')).Where(w => w.Length > 0).Distinct(StringComparer.Ordinal);
 
     /// <summary>The relative form of a scope under the root (<c>/repo/src/**</c> → <c>src/**</c>; the root itself → <c>**</c>); any other scope unchanged.</summary>
     /// <remarks>Usage: <c>root.Relative(ScopePattern.Parse("/repo/src/auth"))</c> is <c>src/auth</c>.</remarks>
@@ -99,7 +116,7 @@ public sealed class RepositoryRoot
 
     private string? RelativeText(string absolute)
     {
-        foreach (var worktree in _worktrees)
+        foreach (var worktree in _worktrees.Value)
         {
             if (absolute == worktree)
             {
