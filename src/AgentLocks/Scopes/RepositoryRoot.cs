@@ -90,6 +90,11 @@ public sealed class RepositoryRoot
     public bool Covers(ScopePattern scope, string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (!scope.IsPath)
+        {
+            return false;
+        }
+
         var text = path.Replace('\\', '/');
         if (text.StartsWith('/'))
         {
@@ -107,7 +112,15 @@ public sealed class RepositoryRoot
             }
         }
 
-        return ScopeGlob.Normalize(new string(chars), out var normalized) is null
+        // A file named like a non-path scope (deploy:prod) is still a file.
+        var sanitized = new string(chars);
+        if (ScopeGlob.IsNonPath(sanitized))
+        {
+            var colon = sanitized.IndexOf(':', StringComparison.Ordinal);
+            sanitized = string.Concat(sanitized.AsSpan(0, colon), [Placeholder], sanitized.AsSpan(colon + 1));
+        }
+
+        return ScopeGlob.Normalize(sanitized, out var normalized) is null
             && ScopeGlob.Overlaps(Relative(scope).Value, normalized!);
     }
 
