@@ -143,7 +143,8 @@ internal static class GuardCommands
 
     /// <summary>
     /// The paths changed by the commits of a push. git gives one line per ref: local ref, local sha, remote ref,
-    /// remote sha; a new branch (remote sha all zeros) pushes what no remote-tracking branch has yet.
+    /// remote sha; a new branch (remote sha all zeros), or a remote commit not fetched here, pushes what no
+    /// remote-tracking branch has yet.
     /// </summary>
     private static List<string> PushedPaths(string directory, string input)
     {
@@ -156,8 +157,9 @@ internal static class GuardCommands
                 continue; // not a ref line, or a deletion (nothing is pushed)
             }
 
-            string[] range = fields[3].All(c => c == '0') ? [fields[1], "--not", "--remotes"] : [$"{fields[3]}..{fields[1]}"];
-            paths.AddRange(Split(Git(directory, ["log", "--format=", "--name-only", "--no-renames", "-z", .. range])));
+            string[] log = ["log", "--format=", "--name-only", "--no-renames", "-z"];
+            var changed = fields[3].All(c => c == '0') ? null : RepositoryRoot.Git(directory, [.. log, $"{fields[3]}..{fields[1]}"]);
+            paths.AddRange(Split(changed ?? Git(directory, [.. log, fields[1], "--not", "--remotes"])));
         }
 
         return [.. paths.Distinct(StringComparer.Ordinal)];
