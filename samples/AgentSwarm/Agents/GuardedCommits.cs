@@ -12,8 +12,11 @@ namespace AgentSwarm.Agents;
 /// live exclusive reservation. Agents commit only the files they wrote while holding their scopes, so a swarm in
 /// which everyone reserves has no refused commit; <see cref="DeliberateViolationAsync"/> shows one that is refused.
 /// </summary>
-internal static partial class GuardedCommits
+internal static class GuardedCommits
 {
+    /// <summary>git's answer when another git process holds a lock file: the file.</summary>
+    private static readonly Regex LockFile = new(@"Unable to create '([^']+\.lock)': File exists", RegexOptions.CultureInvariant);
+
     /// <summary>How old a git <c>.lock</c> file must be before it counts as left by a killed git (the kill -9 of the demo).</summary>
     private static readonly TimeSpan AbandonedLock = TimeSpan.FromSeconds(5);
 
@@ -55,7 +58,7 @@ internal static partial class GuardedCommits
             }
 
             // Agents share one repository: another agent's commit holds git's index or ref lock for a moment.
-            if (LockFile().Match(result.Output) is not { Success: true } busy)
+            if (LockFile.Match(result.Output) is not { Success: true } busy)
             {
                 throw new InvalidOperationException($"git commit failed: {result.Output}");
             }
@@ -161,7 +164,4 @@ internal static partial class GuardedCommits
         await process.WaitForExitAsync(cancellationToken);
         return (process.ExitCode, await stdout + await stderr);
     }
-
-    [GeneratedRegex(@"Unable to create '([^']+\.lock)': File exists")]
-    private static partial Regex LockFile();
 }
