@@ -157,8 +157,9 @@ internal static class AgentProcess
 
     /// <summary>
     /// Commits the round's files through the commit guard, still holding the scopes they were written under. A
-    /// commit takes real seconds (git and the guard's hook), longer than a demo lease may have left, so the agent
-    /// first renews its leases to cover it; a lease already lost means the round's work is not committed.
+    /// commit takes real seconds (git and the guard's hook, queued behind other agents' commits), longer than a demo
+    /// lease may have left, so the agent keeps its leases renewed while it commits; a lease already lost means the
+    /// round's work is not committed.
     /// </summary>
     private static async Task CommitAsync<TAgent>(AgentContext context, ReservationSetHandle held, List<string> written, int round, CancellationToken cancellationToken)
         where TAgent : ISwarmAgent
@@ -168,22 +169,33 @@ internal static class AgentProcess
             return;
         }
 
-        try
+        // Renewed when less than half of the commit lease is left, so it never runs out while the commit waits its turn.
+        var renewed = DateTimeOffset.MinValue;
+        async Task KeepLeaseAsync()
         {
+            if (context.Clock.GetUtcNow() - renewed < CommitLease / 2)
+            {
+                return;
+            }
+
             foreach (var handle in held.Handles)
             {
                 await handle.RenewAsync(CommitLease, cancellationToken);
             }
+
+            renewed = context.Clock.GetUtcNow();
+        }
+
+        var files = written.Distinct(StringComparer.Ordinal).ToList();
+        try
+        {
+            var refusal = await GuardedCommits.CommitAsync(context.Layout, context.Options, TAgent.AgentId.Value, files, $"{context.Options.Role}: round {round}", KeepLeaseAsync, cancellationToken);
+            context.Log.Write(refusal is null ? EventKinds.Committed : EventKinds.CommitRefused, e => e with { Count = files.Count, Detail = refusal });
         }
         catch (AgentLocksException e)
         {
             context.Log.Write(EventKinds.LeaseShort, x => x with { Detail = $"not committing: {e.Message}" });
-            return;
         }
-
-        var files = written.Distinct(StringComparer.Ordinal).ToList();
-        var refusal = await GuardedCommits.CommitAsync(context.Layout, context.Options, TAgent.AgentId.Value, files, $"{context.Options.Role}: round {round}", cancellationToken);
-        context.Log.Write(refusal is null ? EventKinds.Committed : EventKinds.CommitRefused, e => e with { Count = files.Count, Detail = refusal });
     }
 
     /// <summary>

@@ -40,12 +40,14 @@ internal static class GuardedCommits
 
     /// <summary>
     /// Commits exactly <paramref name="files"/> as <paramref name="agent"/> (<c>git commit --only</c>, so what others
-    /// staged is not included); null when committed, else the guard's refusal.
+    /// staged is not included); null when committed, else the guard's refusal. Commits queue behind each other (git
+    /// holds the index lock while the hook runs), so <paramref name="keepLease"/> runs before every attempt.
     /// </summary>
-    public static async Task<string?> CommitAsync(RunLayout layout, SwarmOptions options, string agent, IReadOnlyList<string> files, string message, CancellationToken cancellationToken)
+    public static async Task<string?> CommitAsync(RunLayout layout, SwarmOptions options, string agent, IReadOnlyList<string> files, string message, Func<Task> keepLease, CancellationToken cancellationToken)
     {
         while (true)
         {
+            await keepLease();
             var result = await RunAsync("git", ["commit", "-q", "-m", message, "--only", "--", .. files], layout.Repository, Environment(layout, options, agent), cancellationToken);
             if (result.ExitCode == 0)
             {
@@ -85,7 +87,7 @@ internal static class GuardedCommits
             await store.RegisterAgentAsync(intruder);
             await using var held = await store.ReserveAsync(new ReservationRequest(owner, ScopePattern.Parse("src/auth/**"), BeadId.Parse("bd-guard"), TimeSpan.FromMinutes(5)));
             await File.AppendAllTextAsync(Path.Combine(layout.Repository, "src/auth/login.cs"), $"// {intruder}, without a reservation{System.Environment.NewLine}");
-            return await CommitAsync(layout, options, intruder.Value, ["src/auth/login.cs"], "an edit without a reservation", CancellationToken.None)
+            return await CommitAsync(layout, options, intruder.Value, ["src/auth/login.cs"], "an edit without a reservation", () => Task.CompletedTask, CancellationToken.None)
                 is { } refusal ? refusal : null;
         }
         finally
