@@ -12,12 +12,29 @@ internal static class CliRunner
     /// <param name="stdin">What the tool reads on stdin (a hook's payload); null leaves stdin alone.</param>
     public static async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null, IReadOnlyList<string>? launcher = null, string? stdin = null)
     {
+        using var process = Start(args, environment, workingDirectory, launcher, redirectStdin: stdin is not null);
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
+
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts the tool without waiting for it; the process is the <c>agentlocks</c> process itself (with no launcher).</summary>
+    /// <param name="redirectStdin">Whether the caller writes the tool's stdin.</param>
+    public static Process Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null, IReadOnlyList<string>? launcher = null, bool redirectStdin = false)
+    {
         string[] command = [.. launcher ?? [], "dotnet", ToolPath];
         var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = stdin is not null,
+            RedirectStandardInput = redirectStdin,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
@@ -36,17 +53,7 @@ internal static class CliRunner
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start)!;
-        if (stdin is not null)
-        {
-            await process.StandardInput.WriteAsync(stdin);
-            process.StandardInput.Close();
-        }
-
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return new CliResult(process.ExitCode, await stdout, await stderr);
+        return Process.Start(start)!;
     }
 }
 

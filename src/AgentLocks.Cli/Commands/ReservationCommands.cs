@@ -121,6 +121,7 @@ internal static class ReservationCommands
         };
     }
 
+    /// <summary>A reservation in the JSON shape of cli.md (beadboard's fields and ours).</summary>
     internal static JsonNode? Json(Reservation reservation)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();

@@ -53,15 +53,15 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     }
 
     public async Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
-        => (await UpdateAsync(false, ledger => ledger.Renew(agent, scope, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+        => (await UpdateAsync(LedgerFocus.Changing(scope), ledger => ledger.Renew(agent, scope, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
 
     public async Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default)
-        => (await UpdateAsync(false, ledger => ledger.Release(agent, scope), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+        => (await UpdateAsync(LedgerFocus.Changing(scope), ledger => ledger.Release(agent, scope), cancellationToken).ConfigureAwait(false)).GetOrThrow();
 
     public async Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
     {
         var messages = await persistence.ReadMessagesAsync(cancellationToken).ConfigureAwait(false);
-        var outcome = await UpdateAsync(true, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
+        var outcome = await UpdateAsync(LedgerFocus.WithHistory, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
         return outcome.GetOrThrow();
     }
 
@@ -70,16 +70,16 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     /// exactly those into the history as expired in the same step (what <c>doctor --fix</c> does).
     /// </summary>
     public Task<IReadOnlyList<Reservation>> ExpiredAsync(bool sweep, CancellationToken cancellationToken)
-        => UpdateAsync<IReadOnlyList<Reservation>>(false, ledger => sweep ? ledger.Sweep() : ledger.Expired(), cancellationToken);
+        => UpdateAsync<IReadOnlyList<Reservation>>(LedgerFocus.Everything, ledger => sweep ? ledger.Sweep() : ledger.Expired(), cancellationToken);
 
     async Task<Reservation> IReservationLeaseOwner.RenewAsync(Reservation reservation, TimeSpan? ttl, CancellationToken cancellationToken)
-        => (await UpdateAsync(false, ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+        => (await UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
 
     Task IReservationLeaseOwner.ReleaseAsync(Reservation reservation, CancellationToken cancellationToken)
-        => UpdateAsync(false, ledger => ledger.ReleaseById(reservation.Id), cancellationToken);
+        => UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.ReleaseById(reservation.Id), cancellationToken);
 
     Task<Reservation?> IReservationLeaseOwner.FindLiveAsync(ReservationId id, CancellationToken cancellationToken)
-        => UpdateAsync(false, ledger => ledger.FindLive(id), cancellationToken);
+        => UpdateAsync(LedgerFocus.Lookup(id), ledger => ledger.FindLive(id), cancellationToken);
 
     /// <summary>
     /// Grants every request or none in one decision; with a wait (the longest of the requests'), tries again on each
@@ -153,7 +153,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     {
         // Read before the grant, so a connection lost while granting is reported by the handle too.
         var connectionLost = persistence.ConnectionLost;
-        var (outcome, untilLapse) = await UpdateAsync(false, ledger =>
+        var (outcome, untilLapse) = await UpdateAsync(LedgerFocus.Reserving(requests.Select(r => r.Scope)), ledger =>
         {
             var ahead = waiter is null ? null : requests.Where(r => !ledger.HoldsOverlapping(r.Agent, r.Scope)).Select(r => _queue.Ahead(waiter, r)).FirstOrDefault(a => a is not null);
             var decided = ahead is not null
@@ -226,10 +226,11 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     /// One decision under the store's repository root; the takeover notices it produced are delivered once its
     /// changes are persisted (even if the caller cancels now: the takeover has happened).
     /// </summary>
-    private async Task<T> UpdateAsync<T>(bool withHistory, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
+    private async Task<T> UpdateAsync<T>(LedgerFocus focus, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
     {
         IReadOnlyList<AgentMessage> notices = [];
-        var result = await persistence.UpdateAsync(withHistory, ledger =>
+        // A store that reads or locks only what overlaps the decision's scopes must see every form of them.
+        var result = await persistence.UpdateAsync(focus.Widened(Repository), ledger =>
         {
             ledger.Repository = Repository;
             var decided = decide(ledger);

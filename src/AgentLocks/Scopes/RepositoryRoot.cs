@@ -73,6 +73,23 @@ public sealed class RepositoryRoot
     public ScopePattern Relative(ScopePattern scope)
         => scope.IsAbsolute && RelativeText(scope.Value) is { } relative ? ScopePattern.Parse(relative) : scope;
 
+    /// <summary>The scope and every form that compares equal to it: its relative form and that form inside each worktree.</summary>
+    internal IEnumerable<ScopePattern> Forms(ScopePattern scope)
+    {
+        yield return scope;
+        var relative = Relative(scope);
+        if (!relative.IsPath || relative.IsAbsolute)
+        {
+            yield break;
+        }
+
+        yield return relative;
+        foreach (var worktree in Worktrees)
+        {
+            yield return ScopePattern.Parse(relative.Value == "**" ? worktree : $"{worktree}/{relative.Value}");
+        }
+    }
+
     /// <summary>Whether two scopes overlap once both are in their relative form.</summary>
     /// <remarks>Usage: <c>root.Overlaps(ScopePattern.Parse("/repo/src"), ScopePattern.Parse("src/auth"))</c> is true.</remarks>
     public bool Overlaps(ScopePattern a, ScopePattern b) => Relative(a).Overlaps(Relative(b));
