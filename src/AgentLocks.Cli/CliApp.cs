@@ -25,6 +25,11 @@ internal static class CliApp
             var spec = Find(line.Words);
             if (spec is null)
             {
+                if (line.Error is { } unnamed)
+                {
+                    throw unnamed;
+                }
+
                 if (line.Words.Count > 0)
                 {
                     throw CommandLine.Invalid($"Unknown command '{string.Join(' ', line.Words)}'.{Environment.NewLine}{Help()}");
@@ -37,6 +42,11 @@ internal static class CliApp
             }
 
             jsonName = spec.JsonName;
+            if (line.Error is { } invalid)
+            {
+                throw invalid;
+            }
+
             if (line.Flags.Contains("help"))
             {
                 var usage = "usage: agentlocks " + spec.Usage;

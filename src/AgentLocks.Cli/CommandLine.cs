@@ -32,6 +32,12 @@ internal sealed class CommandLine
     /// <summary>What followed <c>--</c>, such as the command of <c>lock exec</c>.</summary>
     public IReadOnlyList<string> Rest { get; }
 
+    /// <summary>
+    /// The first thing wrong with the invocation, or null. Parsing goes on past it, so the command is still known
+    /// and the error's envelope names it.
+    /// </summary>
+    public AgentLocksException? Error { get; private set; }
+
     /// <summary>Every value of a repeatable option, in order; <see cref="Options"/> holds the first.</summary>
     public IReadOnlyList<string> All(string name) => _repeated.TryGetValue(name, out var values) ? values : [];
 
@@ -42,6 +48,7 @@ internal sealed class CommandLine
         var flags = new HashSet<string>(StringComparer.Ordinal);
         var rest = new List<string>();
         var repeated = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        AgentLocksException? error = null;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -70,12 +77,11 @@ internal sealed class CommandLine
             {
                 if (value is not null)
                 {
-                    throw Invalid($"--{name} takes no value.");
+                    error ??= Invalid($"--{name} takes no value.");
                 }
-
-                if (!flags.Add(name))
+                else if (!flags.Add(name))
                 {
-                    throw Invalid($"--{name} is given twice.");
+                    error ??= Invalid($"--{name} is given twice.");
                 }
 
                 continue;
@@ -85,7 +91,8 @@ internal sealed class CommandLine
             {
                 if (i + 1 >= args.Count)
                 {
-                    throw Invalid($"--{name} needs a value.");
+                    error ??= Invalid($"--{name} needs a value.");
+                    break;
                 }
 
                 value = args[++i];
@@ -93,21 +100,20 @@ internal sealed class CommandLine
 
             if (value.Length == 0)
             {
-                throw Invalid($"--{name} needs a value, not an empty one.");
+                error ??= Invalid($"--{name} needs a value, not an empty one.");
             }
-
-            if (RepeatableNames.Contains(name))
+            else if (RepeatableNames.Contains(name))
             {
                 options.TryAdd(name, value);
                 (repeated.TryGetValue(name, out var values) ? values : repeated[name] = []).Add(value);
             }
             else if (!options.TryAdd(name, value))
             {
-                throw Invalid($"--{name} is given twice.");
+                error ??= Invalid($"--{name} is given twice.");
             }
         }
 
-        var line = new CommandLine(words, options, flags, rest);
+        var line = new CommandLine(words, options, flags, rest) { Error = error };
         foreach (var (name, values) in repeated)
         {
             line._repeated[name] = values;
