@@ -12,6 +12,7 @@ internal sealed class ReservationLedger
     private readonly List<Reservation> _active;
     private readonly Func<AgentId, bool> _isKnownAgent;
     private readonly List<ReservationHistoryEntry> _appended = [];
+    private readonly HashSet<AgentId> _seen = [];
 
     /// <param name="active">The reservations of the active file or table, expired ones included.</param>
     /// <param name="lastFencingToken">The highest token the store has handed out (0 for none).</param>
@@ -46,6 +47,9 @@ internal sealed class ReservationLedger
     public IReadOnlyList<ReservationHistoryEntry> Appended => _appended;
 
     public bool Changed => _appended.Count > 0;
+
+    /// <summary>The agents this operation granted or renewed a lease for: they were seen alive now.</summary>
+    public IReadOnlyCollection<AgentId> SeenAgents => _seen;
 
     /// <summary>
     /// Grants, refreshes or refuses. Another agent's overlapping live reservation conflicts unless both are shared;
@@ -108,6 +112,7 @@ internal sealed class ReservationLedger
         }
 
         ownExpired.ForEach(Expire);
+        _seen.Add(request.Agent);
         if (own is not null)
         {
             return Replace(own, own with { ExpiresAt = Now + ttl, Mode = request.Mode, BeadId = request.Bead }, ReservationEvent.Renewed);
@@ -147,9 +152,13 @@ internal sealed class ReservationLedger
         }
 
         var owned = FindOwned(agent, scope);
-        return owned.Error is { } error
-            ? error
-            : Replace(owned.Value!, owned.Value! with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
+        if (owned.Error is { } error)
+        {
+            return error;
+        }
+
+        _seen.Add(agent);
+        return Replace(owned.Value!, owned.Value! with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
     }
 
     /// <summary>Releases the agent's live reservation of exactly <paramref name="scope"/>; only its owner may.</summary>
@@ -167,10 +176,13 @@ internal sealed class ReservationLedger
             return invalid;
         }
 
-        var held = FindLive(id);
-        return held is null
-            ? new AgentLocksError(ErrorCode.ReservationNotFound, $"Reservation {id} is no longer held: it expired, was released or was taken over.")
-            : Replace(held, held with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
+        if (FindLive(id) is not { } held)
+        {
+            return new AgentLocksError(ErrorCode.ReservationNotFound, $"Reservation {id} is no longer held: it expired, was released or was taken over.");
+        }
+
+        _seen.Add(held.AgentId);
+        return Replace(held, held with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
     }
 
     /// <summary>Releases the reservation with this id (a handle's disposal); one already gone is not an error, so null.</summary>
