@@ -64,7 +64,10 @@ public sealed class HostileFileTests : IDisposable
         }
 
         var before = _root.Snapshot();
-        string[][] commands = [["status"], ["reserve", "--agent", "agent-a", "--scope", "src", "--bead", "bd-1"]];
+        // Messages are read by status only; every command that reads the path refuses it.
+        string[][] commands = relative.StartsWith("messages", StringComparison.Ordinal)
+            ? [["status"]]
+            : [["status"], ["reserve", "--agent", "agent-a", "--scope", "src", "--bead", "bd-1"]];
         foreach (var command in commands)
         {
             var run = await Processes.CliAsync(_root.Path, command);

@@ -107,10 +107,10 @@ internal sealed class StoreRoot : IDisposable
     public string File(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
     /// <summary>Every store file's bytes (or kind, for what is not a regular file), to show that nothing changed.</summary>
-    public string Snapshot()
+    public string Snapshot(params string[] except)
     {
         var lines = Directory.EnumerateFileSystemEntries(Path, "*", SearchOption.AllDirectories)
-            .Where(p => !p.EndsWith(".lock.queue", StringComparison.Ordinal))
+            .Where(p => !except.Contains(System.IO.Path.GetFileName(p)))
             .Order(StringComparer.Ordinal)
             .Select(p => System.IO.Path.GetRelativePath(Path, p) + " " + (Native.StatNoFollow(p) is { IsRegular: false } odd
                 ? odd.Kind + (new FileInfo(p).LinkTarget is { } target ? " to " + target : string.Empty)

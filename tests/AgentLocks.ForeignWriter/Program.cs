@@ -115,8 +115,9 @@ bool Acquire(string root)
             file.Write(Encoding.UTF8.GetBytes(pid));
             return true;
         }
-        catch (IOException) when (File.Exists(lockPath))
+        catch (IOException e) when (e is not DirectoryNotFoundException)
         {
+            // EEXIST: held (beadboard retries on that code only; the file may be gone again by now).
             Thread.Sleep(50);
         }
     }

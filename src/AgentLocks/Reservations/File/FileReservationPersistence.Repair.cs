@@ -46,9 +46,9 @@ internal sealed partial class FileReservationPersistence
 
     /// <summary>
     /// Under the mutex, and only if its reader still refuses it, repairs a damaged file by salvage: what can be read
-    /// is kept, only what cannot is quarantined (renamed or copied to <c>NAME.damaged-&lt;UTC time&gt;</c>, never
-    /// deleted). active.json keeps every reservation of its readable part and every live one the history shows;
-    /// the history keeps its readable lines; the ceiling and agent records are moved aside. A path that is not a
+    /// is kept, and the damaged file is renamed to <c>NAME.damaged-&lt;UTC time&gt;</c> (never deleted). active.json is
+    /// rebuilt with every reservation of its readable part and every live one the history shows; the history with
+    /// its readable lines; the ceiling and agent records are moved aside (the fencing floor is kept from the rest). A path that is not a
     /// regular file is left as it is. Returns what was done, or null when the file is readable now or gone.
     /// </summary>
     public async Task<string?> RepairIfDamagedAsync(string path, CancellationToken cancellationToken)
@@ -83,33 +83,35 @@ internal sealed partial class FileReservationPersistence
         return done;
     }
 
-    /// <summary>Rebuilds active.json from its readable reservations and the live ones of the history; the damaged file is moved aside.</summary>
+    /// <summary>
+    /// Moves the damaged active.json aside and, when anything can be recovered, writes a new one with the
+    /// reservations of its readable part and the live ones the history shows.
+    /// </summary>
     private string SalvageActive(DateTimeOffset now)
     {
-        var damaged = File.ReadAllBytes(ActivePath);
-        var (readable, unreadable) = ActiveFile.Salvage(damaged);
+        var (readable, unreadable) = ActiveFile.Salvage(File.ReadAllBytes(ActivePath));
         var kept = readable.Select(r => r.Id).ToHashSet();
-        List<Reservation> fromHistory = [];
-        if (Check(HistoryPath) is null)
+        var fromHistory = Check(HistoryPath) is not null ? [] : ReadHistory()
+            .GroupBy(e => e.Reservation.Id)
+            .Select(g => g.Last().Reservation)
+            .Where(r => r.IsLiveAt(now) && !kept.Contains(r.Id))
+            .ToList();
+        var aside = "moved aside to " + DamagedFile.MoveAside(ActivePath, now);
+        if (readable.Count + fromHistory.Count == 0)
         {
-            fromHistory = ReadHistory()
-                .GroupBy(e => e.Reservation.Id)
-                .Select(g => g.Last().Reservation)
-                .Where(r => r.IsLiveAt(now) && !kept.Contains(r.Id))
-                .ToList();
+            return aside;
         }
 
-        var aside = DamagedFile.MoveAside(ActivePath, now);
         List<Reservation> all = [.. readable, .. fromHistory];
-        var last = all.Aggregate(ReadCeiling(), (max, r) => Math.Max(max, r.FencingToken?.Value ?? 0));
+        var ceiling = Check(CeilingPath) is null ? ReadCeiling() : 0;
+        var last = all.Aggregate(ceiling, (max, r) => Math.Max(max, r.FencingToken?.Value ?? 0));
         DurableFile.WriteAtomic(ActivePath, new ActiveFile { Reservations = all, LastFencingToken = last }.ToBytes());
-        static string Ids(IEnumerable<Reservation> list) => list.Any() ? " (" + string.Join(", ", list.Select(r => $"{r.Id} {r.Scope} by {r.AgentId}")) + ")" : string.Empty;
-        return $"rebuilt from what could be read; kept {readable.Count} reservation(s) of its readable part{Ids(readable)} and {fromHistory.Count} live one(s) from the history{Ids(fromHistory)}; "
-            + (unreadable.Length == 0 ? "the damage held no reservation" : $"could not read: {unreadable}")
-            + $"; the damaged file was moved aside to {aside}";
+        static string Ids(List<Reservation> list) => list.Count > 0 ? " (" + string.Join(", ", list.Select(r => $"{r.Id}: {r.Scope} by {r.AgentId}")) + ")" : string.Empty;
+        return $"{aside}; rebuilt active.json: kept {readable.Count} reservation(s) of its readable part{Ids(readable)} and {fromHistory.Count} live one(s) from the history{Ids(fromHistory)}; "
+            + (unreadable.Length == 0 ? "the damage held no reservation" : $"could not read {unreadable}");
     }
 
-    /// <summary>Keeps every readable line of the history; the others go to a quarantine file beside it.</summary>
+    /// <summary>Moves the damaged history aside (kept whole for people) and writes its readable lines back.</summary>
     private string SalvageHistory(DateTimeOffset now)
     {
         var lines = File.ReadAllText(HistoryPath).Split('\n');
@@ -131,15 +133,9 @@ internal sealed partial class FileReservationPersistence
             }
         }
 
-        var quarantine = HistoryPath + ".damaged-" + now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        for (var n = 2; Path.Exists(quarantine); n++)
-        {
-            quarantine = HistoryPath + ".damaged-" + now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + n.ToString(CultureInfo.InvariantCulture);
-        }
-
-        DurableFile.WriteAtomic(quarantine, Encoding.UTF8.GetBytes(bad.ToString()));
+        var aside = DamagedFile.MoveAside(HistoryPath, now);
         DurableFile.WriteAtomic(HistoryPath, Encoding.UTF8.GetBytes(good.ToString()));
-        return $"kept its readable lines; moved unreadable line(s) {string.Join(", ", badNumbers)} to {quarantine}";
+        return $"moved aside to {aside}; kept its readable lines in history.jsonl; could not read line(s) {string.Join(", ", badNumbers)}";
 
         static bool TryReadLine(string line)
         {
@@ -166,7 +162,10 @@ internal sealed partial class FileReservationPersistence
         IEnumerable<string> agents = Native.StatNoFollow(AgentsDirectory) is { IsDirectory: true }
             ? Directory.EnumerateFileSystemEntries(AgentsDirectory, "*.json").Order(StringComparer.Ordinal)
             : [];
-        return fixedFiles.Where(f => Native.StatNoFollow(f) is not null).Concat(agents);
+        IEnumerable<string> messages = Native.StatNoFollow(MessagesDirectory) is { IsDirectory: true }
+            ? Directory.EnumerateFileSystemEntries(MessagesDirectory, "*.json").Where(m => Native.StatNoFollow(m) is { IsRegular: false }).Order(StringComparer.Ordinal)
+            : [];
+        return fixedFiles.Where(f => Native.StatNoFollow(f) is not null).Concat(agents).Concat(messages);
     }
 
     /// <summary>The damage the store's reader finds in <paramref name="path"/>, or null when it reads (or is absent).</summary>
@@ -194,6 +193,10 @@ internal sealed partial class FileReservationPersistence
             else if (Path.GetDirectoryName(path) == AgentsDirectory)
             {
                 AgentFile.Read(path);
+            }
+            else if (Path.GetDirectoryName(path) == MessagesDirectory)
+            {
+                StoreFiles.ReadIfExists(path); // only the kind of file matters: a damaged message is beadboard's business
             }
             else
             {

@@ -359,11 +359,12 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
             var active = new ActiveFile { Reservations = [.. ledger.Active], LastFencingToken = ledger.LastFencingToken, HistorySize = state.HistorySize + bytes.Length };
             DurableFile.WriteAtomic(ActivePath, active.ToBytes());
         }
-        catch
+        catch (Exception e) when (e is IOException or ArgumentOutOfRangeException or UnauthorizedAccessException)
         {
+            // ArgumentOutOfRangeException is how .NET reports EFBIG (a file-size limit).
             RandomAccess.SetLength(history, state.HistorySize);
             Native.FlushToDisk(history);
-            throw;
+            throw new IOException($"Writing the store under {ReservationsDirectory} failed ({e.Message}); the change was undone, nothing was changed.", e);
         }
     }
 

@@ -130,6 +130,14 @@ internal static partial class Native
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 
+    /// <summary>Opens a directory (never through a symbolic link) to flock it; null with the errno when it fails.</summary>
+    public static SafeFileHandle? OpenDirectory(string path, out int errno)
+    {
+        var fd = Open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW, 0);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
     /// <summary>What is at <paramref name="path"/> itself (a symbolic link is not followed); null when nothing is.</summary>
     public static FileIdentity? StatNoFollow(string path)
     {

@@ -15,7 +15,7 @@ namespace AgentLocks;
 /// after the file was written is stale too. A file left by a dead process is removed at once, not after a timeout,
 /// and only if it is still the very file that was judged (same device and inode at the moment of removal).
 /// <para>
-/// AgentLocks processes queue for the mutex: each takes a blocking OS lock on <c>.lock.queue</c> (with a deadline)
+/// AgentLocks processes queue for the mutex: each takes a blocking OS lock on the reservations directory (with a deadline)
 /// before it races for <c>.lock</c>, so only one of them at a time looks at <c>.lock</c> or judges it, nobody polls,
 /// and beadboard, which knows nothing of the queue, still meets the same <c>.lock</c>. After a release the queue is
 /// held a little longer (a third of the hold, at least a millisecond), so beadboard's 50 ms retries find the mutex
@@ -128,21 +128,16 @@ internal sealed class StoreMutex : IDisposable
         => new(ErrorCode.Locked, $"The store mutex {path} is held by {holder}; gave up after {timeout.TotalSeconds:0.###} s. Try again later.");
 
     /// <summary>
-    /// Waits in line: a blocking <c>flock</c> on <c>.lock.queue</c>, which the kernel hands to one waiter at a time.
+    /// Waits in line: a blocking <c>flock</c> on the reservations directory itself (no extra file; beadboard takes
+    /// no OS lock, so only AgentLocks processes queue), which the kernel hands to one waiter at a time.
     /// flock has no timeout, so the wait runs on its own thread; at the deadline we stop waiting, and should that
     /// thread get the lock later it lets go at once.
     /// </summary>
     private static async Task<SafeFileHandle> EnterQueueAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var queuePath = path + ".queue";
-        var handle = Native.OpenNoFollow(queuePath, write: true, create: true, out var errno);
-        if (handle is null)
-        {
-            throw errno == Native.ELOOP
-                ? new AgentLocksException(ErrorCode.InvalidLock, $"{queuePath} is a symbolic link; AgentLocks never follows one. Remove it by hand.")
-                : new IOException($"Cannot open {queuePath} (errno {errno}).");
-        }
-
+        var directory = Path.GetDirectoryName(path)!;
+        var handle = Native.OpenDirectory(directory, out var errno)
+            ?? throw new AgentLocksException(ErrorCode.StoreCorrupt, $"{directory} must be a directory (not a symbolic link or file); it cannot be opened (errno {errno}). Nothing was changed.");
         if (Native.TryLockExclusive(handle))
         {
             return handle;
