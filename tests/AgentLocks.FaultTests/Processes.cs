@@ -61,9 +61,9 @@ internal static class Processes
     /// <summary>The agentlocks CLI with <c>--root ROOT --json</c>.</summary>
     public static Task<Run> CliAsync(string root, params string[] args) => RunAsync(Cli, [.. args, "--root", root, "--json"]);
 
-    /// <summary>The next line a child prints; fails rather than hangs.</summary>
+    /// <summary>The next line a child prints; fails rather than hangs (the torture rounds are given half an hour).</summary>
     public static async Task<string> ReadLineAsync(this Process process)
-        => await process.StandardOutput.ReadLineAsync().WaitAsync(HangBound) ?? throw new InvalidOperationException("The child exited: " + await process.StandardError.ReadToEndAsync());
+        => await process.StandardOutput.ReadLineAsync().WaitAsync(Torture ? TimeSpan.FromMinutes(30) : HangBound) ?? throw new InvalidOperationException("The child exited: " + await process.StandardError.ReadToEndAsync());
 
     private static string Sibling(string project)
         => Path.Combine(AppContext.BaseDirectory.Replace("AgentLocks.FaultTests", project, StringComparison.Ordinal), project + ".dll");

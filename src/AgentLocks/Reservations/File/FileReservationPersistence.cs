@@ -14,8 +14,17 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     /// <summary>Fencing tokens are reserved in blocks, so the ceiling file is written once per this many grants.</summary>
     private const long CeilingBlock = 1024;
 
+    /// <summary>A commit's history lines are a few hundred bytes each; more than this past the committed size is not one commit.</summary>
+    private const long MaxCommitBytes = 4 * 1024 * 1024;
+
     /// <summary>How much of the history's end is read to check its last line; a line is a few hundred bytes.</summary>
     private const int HistoryTailWindow = 8 * 1024;
+
+    /// <summary>How often a grant or renewal rewrites the agent's <c>last_seen_at</c> at most.</summary>
+    private static readonly TimeSpan LastSeenRefresh = TimeSpan.FromMinutes(1);
+
+    /// <summary>1 once <see cref="Warm"/> has run in this process.</summary>
+    private static int s_warmed;
 
     private readonly TimeSpan _lockTimeout;
 
@@ -142,8 +151,6 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         }
     }
 
-    private static int s_warmed;
-
     /// <summary>The agent's record (read once per operation); a damaged one is <c>STORE_CORRUPT</c>, so nothing is granted on it.</summary>
     private AgentFile? LookUpAgent(AgentId agent, Dictionary<AgentId, AgentFile?> seen)
     {
@@ -236,12 +243,6 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         Native.FlushToDisk(history);
         return committed;
     }
-
-    /// <summary>A commit's history lines are a few hundred bytes each; more than this past the committed size is not one commit.</summary>
-    private const long MaxCommitBytes = 4 * 1024 * 1024;
-
-    /// <summary>How often a grant or renewal rewrites the agent's <c>last_seen_at</c> at most.</summary>
-    private static readonly TimeSpan LastSeenRefresh = TimeSpan.FromMinutes(1);
 
     private List<ReservationHistoryEntry> ReadHistory()
     {

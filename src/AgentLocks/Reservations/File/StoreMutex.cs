@@ -18,8 +18,8 @@ namespace AgentLocks;
 /// AgentLocks processes queue for the mutex: each takes a blocking OS lock on the reservations directory (with a deadline)
 /// before it races for <c>.lock</c>, so only one of them at a time looks at <c>.lock</c> or judges it, nobody polls,
 /// and beadboard, which knows nothing of the queue, still meets the same <c>.lock</c>. After a release the queue is
-/// held a little longer (a third of the hold, at least a millisecond), so beadboard's 50 ms retries find the mutex
-/// free now and then even while AgentLocks processes are queued.
+/// held as long again as the mutex was held (at least a millisecond), so beadboard's 50 ms retries find the mutex
+/// free half the time even while AgentLocks processes are queued.
 /// </para>
 /// </summary>
 internal sealed class StoreMutex : IDisposable
@@ -119,7 +119,7 @@ internal sealed class StoreMutex : IDisposable
         finally
         {
             _stream.Dispose();
-            var gap = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, Stopwatch.GetElapsedTime(_acquired).Ticks / 3));
+            var gap = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, Stopwatch.GetElapsedTime(_acquired).Ticks));
             _ = Task.Delay(gap).ContinueWith(static (_, queue) => ((SafeFileHandle)queue!).Dispose(), _queue, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
     }
