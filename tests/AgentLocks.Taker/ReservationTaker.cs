@@ -89,18 +89,21 @@ internal static class ReservationTaker
 
     private static async Task TimedAsync(FileReservationStore store, ReservationRequest request, int rounds)
     {
-        await store.ReserveAsync(request); // warm up: JIT and first file reads are not timed
-        await store.ReleaseAsync(request.Agent, request.Scope);
         List<double> times = [];
         int locked = 0, lost = 0;
-        for (var i = 0; i < rounds; i++)
+
+        // Round -1 warms up (JIT, first file reads): counted, not timed.
+        for (var i = -1; i < rounds; i++)
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await store.ReserveAsync(request);
                 await store.ReleaseAsync(request.Agent, request.Scope);
-                times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (i >= 0)
+                {
+                    times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
             }
             catch (AgentLocksException e) when (e.Code == ErrorCode.Locked)
             {
