@@ -22,11 +22,12 @@ internal sealed class AgentFile
     /// <summary>The record at <paramref name="path"/>, or null when there is none; a damaged one is <c>STORE_CORRUPT</c>.</summary>
     public static AgentFile? Read(string path)
     {
-        if (StoreFiles.ReadIfExists(path) is not { } bytes)
-        {
-            return null;
-        }
+        return StoreFiles.ReadIfExists(path) is { } bytes ? Parse(bytes, path) : null;
+    }
 
+    /// <summary>Parses a record read from <paramref name="path"/>; a damaged one is <c>STORE_CORRUPT</c>.</summary>
+    public static AgentFile Parse(byte[] bytes, string path)
+    {
         try
         {
             var document = JsonNode.Parse(bytes) as JsonObject ?? throw new JsonException("An agent record must be a JSON object.");

@@ -140,14 +140,27 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     internal static AgentLocksException Corrupt(string path, string why, Exception? inner = null)
         => new(ErrorCode.StoreCorrupt, $"{path} is damaged ({why}); nothing was changed. Repair or move it aside.", inner);
 
-    /// <summary>Runs the parser and writer once on a small document before the mutex is taken, so their first-call cost is not paid while holding it.</summary>
+    /// <summary>
+    /// Runs the readers, the decision and the writers once on small documents in memory before the mutex is first
+    /// taken, so their first-call (JIT) cost is not paid while holding it: beadboard gives up after 5 s of waiting.
+    /// </summary>
     private static void Warm()
     {
-        if (Interlocked.Exchange(ref s_warmed, 1) == 0)
+        if (Interlocked.Exchange(ref s_warmed, 1) != 0)
         {
-            var sample = ActiveFile.Read("""{"reservations":[{"reservation_id":"r1","scope":"s","agent_id":"agent-a","bead_id":"b","state":"active","created_at":"2026-01-01T00:00:00.000Z","expires_at":"2026-01-01T00:00:00.000Z","x":1}]}"""u8);
-            _ = sample.ToBytes();
-            _ = HistoryLines.Read(HistoryLines.Write(new ReservationHistoryEntry(ReservationEvent.Reserved, sample.Reservations[0], null), 0));
+            return;
+        }
+
+        var sample = ActiveFile.Read("""{"reservations":[{"reservation_id":"r1","scope":"s/**","agent_id":"agent-a","bead_id":"b","state":"active","created_at":"2026-01-01T00:00:00.000Z","expires_at":"2026-01-01T00:00:00.000Z","x":1}]}"""u8);
+        var agent = AgentFile.Parse("""{"agent_id":"agent-a","display_name":"a","role":"agent","status":"idle","created_at":"2026-01-01T00:00:00.000Z","last_seen_at":"2026-01-01T00:00:00.000Z","version":1}"""u8.ToArray(), "sample");
+        _ = JsonSerializer.SerializeToNode(agent.Record, AgentLocksJsonContext.Default.AgentRecord);
+        var ledger = new ReservationLedger(sample.Reservations, 1, _ => true, sample.Reservations[0].CreatedAt);
+        _ = ledger.Reserve(new ReservationRequest(agent.Record.AgentId, ScopePattern.Parse("s/x"), BeadId.Parse("b")), ReservationPolicy.Default);
+        _ = ledger.Release(agent.Record.AgentId, ScopePattern.Parse("s/x"));
+        _ = new ActiveFile { Reservations = [.. ledger.Active], LastFencingToken = 1, HistorySize = 0 }.ToBytes();
+        foreach (var entry in ledger.Appended)
+        {
+            _ = HistoryLines.BatchOf(Encoding.UTF8.GetBytes(HistoryLines.Write(entry, 0)));
         }
     }
 

@@ -18,8 +18,8 @@ namespace AgentLocks;
 /// AgentLocks processes queue for the mutex: each takes a blocking OS lock on the reservations directory (with a deadline)
 /// before it races for <c>.lock</c>, so only one of them at a time looks at <c>.lock</c> or judges it, nobody polls,
 /// and beadboard, which knows nothing of the queue, still meets the same <c>.lock</c>. After a release the queue is
-/// held as long again as the mutex was held (at least a millisecond), so beadboard's 50 ms retries find the mutex
-/// free half the time even while AgentLocks processes are queued.
+/// held as long again as the mutex was held (at least a millisecond, at most 50 ms), so beadboard's 50 ms retries
+/// find the mutex free half the time even while AgentLocks processes are queued.
 /// </para>
 /// </summary>
 internal sealed class StoreMutex : IDisposable
@@ -29,6 +29,9 @@ internal sealed class StoreMutex : IDisposable
 
     /// <summary>The longest sleep between looks at a mutex held by beadboard (it holds it a few milliseconds).</summary>
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>The longest the queue is kept after a release: one of beadboard's retry intervals.</summary>
+    private static readonly TimeSpan MaxGap = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How much later than its lock file a process may appear to have started (boot time is known to the second).</summary>
     private static readonly TimeSpan StartTimeSlack = TimeSpan.FromSeconds(2);
@@ -119,7 +122,7 @@ internal sealed class StoreMutex : IDisposable
         finally
         {
             _stream.Dispose();
-            var gap = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, Stopwatch.GetElapsedTime(_acquired).Ticks));
+            var gap = TimeSpan.FromTicks(Math.Clamp(Stopwatch.GetElapsedTime(_acquired).Ticks, TimeSpan.TicksPerMillisecond, MaxGap.Ticks));
             _ = Task.Delay(gap).ContinueWith(static (_, queue) => ((SafeFileHandle)queue!).Dispose(), _queue, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
     }
