@@ -13,20 +13,27 @@ internal sealed class ReservationLedger
     private readonly Func<AgentId, bool> _isKnownAgent;
     private readonly List<ReservationHistoryEntry> _appended = [];
     private readonly HashSet<AgentId> _seen = [];
+    private readonly Queue<long>? _drawnTokens;
 
     /// <param name="active">The reservations of the active file or table, expired ones included.</param>
     /// <param name="lastFencingToken">The highest token the store has handed out (0 for none).</param>
     /// <param name="isKnownAgent">Whether an agent is registered.</param>
     /// <param name="now">The store's time: its clock, or the database server's.</param>
     /// <param name="history">The past history, loaded only for status summaries.</param>
+    /// <param name="drawnTokens">
+    /// Tokens the store drew for this decision from a sequence shared by concurrent decisions (PostgreSQL), used in
+    /// order instead of counting on from <paramref name="lastFencingToken"/>; one per grant the decision may make.
+    /// </param>
     public ReservationLedger(
         IEnumerable<Reservation> active,
         long lastFencingToken,
         Func<AgentId, bool> isKnownAgent,
         DateTimeOffset now,
-        IReadOnlyList<ReservationHistoryEntry>? history = null)
+        IReadOnlyList<ReservationHistoryEntry>? history = null,
+        IEnumerable<long>? drawnTokens = null)
     {
         _active = [.. active];
+        _drawnTokens = drawnTokens is null ? null : new(drawnTokens);
         _isKnownAgent = isKnownAgent;
         Now = now;
         History = history;
@@ -90,7 +97,7 @@ internal sealed class ReservationLedger
                 continue;
             }
 
-            if (held.Mode == ReservationMode.Shared && request.Mode == ReservationMode.Shared)
+            if (!Conflicts(held.AgentId, held.Scope, held.Mode, request))
             {
                 continue;
             }
@@ -125,7 +132,7 @@ internal sealed class ReservationLedger
             _appended.Add(new ReservationHistoryEntry(ReservationEvent.TakenOver, old with { State = ReservationState.Expired }, Now, request.Agent, id));
         }
 
-        LastFencingToken = checked(LastFencingToken + 1);
+        LastFencingToken = _drawnTokens is null ? checked(LastFencingToken + 1) : _drawnTokens.Dequeue();
         var granted = new Reservation
         {
             Id = id,
@@ -142,6 +149,53 @@ internal sealed class ReservationLedger
         _appended.Add(new ReservationHistoryEntry(ReservationEvent.Reserved, granted, Now));
         return granted;
     }
+
+    /// <summary>
+    /// All of <paramref name="requests"/> or none: each is decided as by <see cref="Reserve"/>, in order, and the first
+    /// refusal undoes the grants before it, so nothing is written.
+    /// </summary>
+    public Outcome<IReadOnlyList<Reservation>> ReserveAll(IReadOnlyList<ReservationRequest> requests, ReservationPolicy policy)
+    {
+        List<Reservation> before = [.. _active];
+        var (token, appended) = (LastFencingToken, _appended.Count);
+        List<Reservation> granted = [];
+        foreach (var request in requests)
+        {
+            var outcome = Reserve(request, policy);
+            if (outcome.Error is { } error)
+            {
+                _active.Clear();
+                _active.AddRange(before);
+                LastFencingToken = token;
+                _appended.RemoveRange(appended, _appended.Count - appended);
+                return new(null, error);
+            }
+
+            granted.Add(outcome.Value!);
+        }
+
+        return new(granted, null);
+    }
+
+    /// <summary>
+    /// How long until the first live reservation that keeps any of <paramref name="requests"/> out lapses (null: none
+    /// does); a waiter sets its timer by it, since nobody announces a lapse.
+    /// </summary>
+    public TimeSpan? UntilFirstLapse(IEnumerable<ReservationRequest> requests)
+        => _active
+            .Where(held => held.IsLiveAt(Now) && requests.Any(r => Conflicts(held.AgentId, held.Scope, held.Mode, r)))
+            .Select(held => (TimeSpan?)(held.ExpiresAt - Now))
+            .Min();
+
+    /// <summary>Whether the agent holds a live reservation overlapping <paramref name="scope"/> (then it does not queue behind waiters for it).</summary>
+    public bool HoldsOverlapping(AgentId agent, ScopePattern scope)
+        => _active.Exists(r => r.AgentId == agent && r.IsLiveAt(Now) && r.Scope.Overlaps(scope));
+
+    /// <summary>The conflict rule: another agent's overlapping scope, unless both are shared.</summary>
+    public static bool Conflicts(AgentId agent, ScopePattern scope, ReservationMode mode, ReservationRequest request)
+        => agent != request.Agent
+            && scope.Overlaps(request.Scope)
+            && !(mode == ReservationMode.Shared && request.Mode == ReservationMode.Shared);
 
     /// <summary>Extends the agent's live reservation of exactly <paramref name="scope"/>; only its owner may.</summary>
     public Outcome<Reservation> Renew(AgentId agent, ScopePattern scope, TimeSpan? ttl, ReservationPolicy policy)
