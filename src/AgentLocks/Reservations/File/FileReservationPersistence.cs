@@ -253,7 +253,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         }
 
         RandomAccess.SetLength(history, committed);
-        Native.FlushToDisk(history);
+        Native.Fsync(history, HistoryPath);
         return committed;
     }
 
@@ -363,7 +363,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         try
         {
             RandomAccess.Write(history, bytes, state.HistorySize);
-            Native.FlushToDisk(history);
+            Native.Fsync(history, HistoryPath);
             if (created)
             {
                 Native.FsyncDirectory(ReservationsDirectory);
@@ -377,7 +377,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         {
             // ArgumentOutOfRangeException is how .NET reports EFBIG (a file-size limit).
             RandomAccess.SetLength(history, state.HistorySize);
-            Native.FlushToDisk(history);
+            Native.Fsync(history, HistoryPath);
             throw new IOException($"Writing the store under {ReservationsDirectory} failed ({e.Message}); the change was undone, nothing was changed.", e);
         }
     }

@@ -131,7 +131,7 @@ internal static partial class Native
     }
 
     /// <summary>Opens a directory (never through a symbolic link) to flock it; null with the errno when it fails.</summary>
-    public static SafeFileHandle? OpenDirectory(string path, out int errno)
+    public static SafeFileHandle? OpenDirectoryNoFollow(string path, out int errno)
     {
         var fd = Open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW, 0);
         errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
@@ -162,16 +162,6 @@ internal static partial class Native
         }
 
         return Identity(buffer);
-    }
-
-    /// <summary>Flushes the file's data and size to disk.</summary>
-    public static void FlushToDisk(SafeFileHandle handle)
-    {
-        if (Fsync(handle) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            throw new IOException($"fsync failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
-        }
     }
 
     // struct statx: mode u16 at 28, ino u64 at 32, size u64 at 40, mtime {i64 sec, u32 nsec} at 112, dev major/minor u32 at 136/140.

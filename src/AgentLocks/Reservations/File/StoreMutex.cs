@@ -139,7 +139,7 @@ internal sealed class StoreMutex : IDisposable
     private static async Task<SafeFileHandle> EnterQueueAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(path)!;
-        var handle = Native.OpenDirectory(directory, out var errno)
+        var handle = Native.OpenDirectoryNoFollow(directory, out var errno)
             ?? throw new AgentLocksException(ErrorCode.StoreCorrupt, $"{directory} must be a directory (not a symbolic link or file); it cannot be opened (errno {errno}). Nothing was changed.");
         if (Native.TryLockExclusive(handle))
         {
