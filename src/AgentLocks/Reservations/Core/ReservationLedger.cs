@@ -13,6 +13,7 @@ internal sealed class ReservationLedger
     private readonly Func<AgentId, bool> _isKnownAgent;
     private readonly List<ReservationHistoryEntry> _appended = [];
     private readonly List<AgentMessage> _notices = [];
+    private readonly HashSet<AgentId> _seen = [];
     private readonly Queue<long>? _drawnTokens;
 
     /// <param name="active">The reservations of the active file or table, expired ones included.</param>
@@ -60,6 +61,9 @@ internal sealed class ReservationLedger
     public IReadOnlyList<ReservationHistoryEntry> Appended => _appended;
 
     public bool Changed => _appended.Count > 0;
+
+    /// <summary>The agents this operation granted or renewed a lease for: they were seen alive now.</summary>
+    public IReadOnlyCollection<AgentId> SeenAgents => _seen;
 
     /// <summary>
     /// Grants, refreshes or refuses. Another agent's overlapping live reservation conflicts unless both are shared;
@@ -122,6 +126,7 @@ internal sealed class ReservationLedger
         }
 
         ownExpired.ForEach(Expire);
+        _seen.Add(request.Agent);
         if (own is not null)
         {
             return Replace(own, own with { ExpiresAt = Now + ttl, Mode = request.Mode, BeadId = request.Bead }, ReservationEvent.Renewed);
@@ -209,9 +214,13 @@ internal sealed class ReservationLedger
         }
 
         var owned = FindOwned(agent, scope);
-        return owned.Error is { } error
-            ? error
-            : Replace(owned.Value!, owned.Value! with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
+        if (owned.Error is { } error)
+        {
+            return error;
+        }
+
+        _seen.Add(agent);
+        return Replace(owned.Value!, owned.Value! with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
     }
 
     /// <summary>Releases the agent's live reservation of exactly <paramref name="scope"/>; only its owner may.</summary>
@@ -229,10 +238,13 @@ internal sealed class ReservationLedger
             return invalid;
         }
 
-        var held = FindLive(id);
-        return held is null
-            ? new AgentLocksError(ErrorCode.ReservationNotFound, $"Reservation {id} is no longer held: it expired, was released or was taken over.")
-            : Replace(held, held with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
+        if (FindLive(id) is not { } held)
+        {
+            return new AgentLocksError(ErrorCode.ReservationNotFound, $"Reservation {id} is no longer held: it expired, was released or was taken over.");
+        }
+
+        _seen.Add(held.AgentId);
+        return Replace(held, held with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
     }
 
     /// <summary>Releases the reservation with this id (a handle's disposal); one already gone is not an error, so null.</summary>
