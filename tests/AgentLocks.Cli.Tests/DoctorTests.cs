@@ -91,7 +91,7 @@ public sealed class DoctorTests : IDisposable
         var agent = AgentId.Parse("agent-a");
         await store.RegisterAgentAsync(agent);
         var abandoned = await store.ReserveAsync(new ReservationRequest(agent, ScopePattern.Parse("src/auth/**"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5)));
-        GC.KeepAlive(abandoned); // never released: its owner "crashed"
+        LeftHeld.OnPurpose(abandoned); // never released: its owner "crashed"
 
         var report = Single(await DoctorAsync(fix: false), "expired-reservation");
         Assert.Contains("src/auth/** by agent-a", report.GetProperty("detail").GetString(), StringComparison.Ordinal);

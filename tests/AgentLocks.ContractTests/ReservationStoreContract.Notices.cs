@@ -9,9 +9,9 @@ public abstract partial class ReservationStoreContract
     public async Task A_takeover_leaves_the_previous_holder_a_notice_that_status_shows_until_acknowledged()
     {
         var store = await StoreWithAgentsAsync();
-        await store.ReserveAsync(Request(AgentA, "src/auth", TimeSpan.FromMinutes(5)));
+        LeftHeld.OnPurpose(await store.ReserveAsync(Request(AgentA, "src/auth", TimeSpan.FromMinutes(5))));
         await AdvanceAsync(TimeSpan.FromMinutes(6));
-        await store.ReserveAsync(Request(AgentB, "src/auth/login.cs") with { TakeoverStale = true });
+        LeftHeld.OnPurpose(await store.ReserveAsync(Request(AgentB, "src/auth/login.cs") with { TakeoverStale = true }));
 
         var notice = Assert.Single((await store.GetStatusAsync(new StatusQuery { Agent = AgentA })).UnackedRequiredMessages);
         Assert.Equal("agent-a", notice.ToAgent);
@@ -42,7 +42,7 @@ public abstract partial class ReservationStoreContract
     public async Task A_sweep_after_expiry_notices_the_registered_holder_once()
     {
         var store = await StoreWithAgentsAsync();
-        await store.ReserveAsync(Request(AgentA, "src/auth", TimeSpan.FromMinutes(5)));
+        LeftHeld.OnPurpose(await store.ReserveAsync(Request(AgentA, "src/auth", TimeSpan.FromMinutes(5))));
         await AdvanceAsync(TimeSpan.FromMinutes(6));
 
         // The sweeping status already shows it, and the next one still does (it was delivered, not only reported).
@@ -57,7 +57,7 @@ public abstract partial class ReservationStoreContract
     public async Task Releasing_renewing_or_retaking_ones_own_scope_sends_no_notice()
     {
         var store = await StoreWithAgentsAsync();
-        await store.ReserveAsync(Request(AgentA, "src/auth", TimeSpan.FromMinutes(5)));
+        LeftHeld.OnPurpose(await store.ReserveAsync(Request(AgentA, "src/auth", TimeSpan.FromMinutes(5))));
         await AdvanceAsync(TimeSpan.FromMinutes(6));
         await using var again = await store.ReserveAsync(Request(AgentA, "src/auth"));
         await store.ReleaseAsync(AgentA, ScopePattern.Parse("src/auth"));

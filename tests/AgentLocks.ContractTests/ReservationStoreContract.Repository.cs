@@ -23,6 +23,7 @@ public abstract partial class ReservationStoreContract
         await using var first = await store.ReserveAsync(Request(AgentA, held));
 
         var second = await store.TryReserveAsync(Request(AgentB, requested));
+        await using var unexpected = second.Handle; // released if the store wrongly granted it
 
         Assert.Equal(ErrorCode.ReservationConflict, second.Error?.Code);
 
@@ -35,7 +36,7 @@ public abstract partial class ReservationStoreContract
     {
         Repository = TwoWorktrees;
         var store = await StoreWithAgentsAsync();
-        await store.ReserveAsync(Request(AgentA, "/repo/src/auth"));
+        LeftHeld.OnPurpose(await store.ReserveAsync(Request(AgentA, "/repo/src/auth")));
 
         var released = await store.ReleaseAsync(AgentA, ScopePattern.Parse("src/auth"));
 

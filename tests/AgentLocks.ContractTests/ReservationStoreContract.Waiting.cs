@@ -18,7 +18,8 @@ public abstract partial class ReservationStoreContract
     public async Task A_waiter_is_granted_when_the_holder_releases()
     {
         var store = await StoreWithAgentsAsync();
-        var held = await store.ReserveAsync(Request(AgentA, "src/auth/**"));
+        await using var held = await store.ReserveAsync(Request(AgentA, "src/auth/**"));
+        var heldToken = held.FencingToken;
         var waiting = store.TryReserveAsync(Request(AgentB, "src/auth/login.cs") with { Wait = Timeout.InfiniteTimeSpan });
 
         await held.DisposeAsync();
@@ -27,7 +28,7 @@ public abstract partial class ReservationStoreContract
         Assert.True(result.Succeeded, result.Error?.Message);
         await using var granted = result.Handle;
         Assert.Equal(AgentB, granted.Reservation.AgentId);
-        Assert.True(granted.FencingToken.Value > held.FencingToken.Value);
+        Assert.True(granted.FencingToken.Value > heldToken.Value);
     }
 
     [Fact]
@@ -56,6 +57,7 @@ public abstract partial class ReservationStoreContract
 
         await AdvanceAsync(TimeSpan.FromMinutes(1));
         var result = await waiting.WaitAsync(Hang);
+        await using var unexpected = result.Handle; // released if the store wrongly granted it
 
         Assert.Equal(ErrorCode.ReservationConflict, result.Error?.Code);
         Assert.Contains("agent-a", result.Error!.Message, StringComparison.Ordinal);
@@ -96,12 +98,13 @@ public abstract partial class ReservationStoreContract
         await AdvanceAsync(TimeSpan.FromMinutes(10));
         await AdvanceAsync(TimeSpan.FromMinutes(10));
 
-        var b = await first.WaitAsync(Hang);
+        await using var b = await first.WaitAsync(Hang);
+        var bToken = b.FencingToken;
         Assert.Equal(AgentB, b.Reservation.AgentId);
         Assert.False(second.IsCompleted);
         await b.DisposeAsync();
         await using var c = await second.WaitAsync(Hang);
-        Assert.True(c.FencingToken.Value > b.FencingToken.Value);
+        Assert.True(c.FencingToken.Value > bToken.Value);
     }
 
     [Fact]
@@ -131,6 +134,7 @@ public abstract partial class ReservationStoreContract
     {
         var store = await StoreWithAgentsAsync();
         var result = await store.TryReserveAsync(Request(AgentA, "src") with { Wait = TimeSpan.FromMilliseconds(milliseconds) });
+        await using var unexpected = result.Handle; // released if the store wrongly granted it
         Assert.Equal(ErrorCode.InvalidArgs, result.Error?.Code);
     }
 }

@@ -77,6 +77,7 @@ public abstract partial class ReservationStoreContract
     {
         var store = await StoreWithAgentsAsync();
         var result = await store.TryReserveAsync(Request(AgentA, "src", TimeSpan.FromMinutes(minutes)));
+        await using var unexpected = result.Handle; // released if the store wrongly granted it
         Assert.Equal(ErrorCode.InvalidArgs, result.Error?.Code);
     }
 
@@ -85,6 +86,7 @@ public abstract partial class ReservationStoreContract
     {
         var store = await StoreWithAgentsAsync();
         var result = await store.TryReserveAsync(Request(AgentA, "src", TimeSpan.FromSeconds(390)));
+        await using var unexpected = result.Handle; // released if the store wrongly granted it
         Assert.Equal(ErrorCode.InvalidArgs, result.Error?.Code);
     }
 
@@ -103,6 +105,7 @@ public abstract partial class ReservationStoreContract
     {
         var store = await CreateStoreAsync(ReservationPolicy.Default);
         var result = await store.TryReserveAsync(Request(AgentA, "src"));
+        await using var unexpected = result.Handle; // released if the store wrongly granted it
         Assert.Equal(ErrorCode.AgentNotFound, result.Error?.Code);
         var thrown = await Assert.ThrowsAsync<AgentLocksException>(() => store.ReserveAsync(Request(AgentA, "src")));
         Assert.Equal(ErrorCode.AgentNotFound, thrown.Code);
@@ -119,6 +122,7 @@ public abstract partial class ReservationStoreContract
         var store = await StoreWithAgentsAsync();
         await using var held = await store.ReserveAsync(Request(AgentA, first));
         var result = await store.TryReserveAsync(Request(AgentB, second));
+        await using var unexpected = result.Handle; // released if the store wrongly granted it
         Assert.Equal(ErrorCode.ReservationConflict, result.Error?.Code);
         Assert.Contains("agent-a", result.Error!.Message, StringComparison.Ordinal);
     }
@@ -146,6 +150,7 @@ public abstract partial class ReservationStoreContract
 
         await store.RegisterAgentAsync(AgentId.Parse("agent-c"));
         var exclusive = await store.TryReserveAsync(Request(AgentId.Parse("agent-c"), "docs"));
+        await using var unexpected = exclusive.Handle; // released if the store wrongly granted it
         Assert.Equal(ErrorCode.ReservationConflict, exclusive.Error?.Code);
     }
 
@@ -155,6 +160,7 @@ public abstract partial class ReservationStoreContract
         var store = await StoreWithAgentsAsync();
         await using var a = await store.ReserveAsync(Request(AgentA, "docs"));
         var shared = await store.TryReserveAsync(Request(AgentB, "docs/auth.md") with { Mode = ReservationMode.Shared });
+        await using var unexpected = shared.Handle; // released if the store wrongly granted it
         Assert.Equal(ErrorCode.ReservationConflict, shared.Error?.Code);
     }
 
@@ -190,10 +196,11 @@ public abstract partial class ReservationStoreContract
     public async Task Expired_reservation_of_another_agent_is_stale_found_unless_takeover_is_asked()
     {
         var store = await StoreWithAgentsAsync();
-        var old = await store.ReserveAsync(Request(AgentA, "src/auth", TimeSpan.FromMinutes(5)));
+        await using var old = await store.ReserveAsync(Request(AgentA, "src/auth", TimeSpan.FromMinutes(5)));
         await AdvanceAsync(TimeSpan.FromMinutes(6));
 
         var refused = await store.TryReserveAsync(Request(AgentB, "src/auth/login.cs"));
+        await using var unexpected = refused.Handle; // released if the store wrongly granted it
         Assert.Equal(ErrorCode.ReservationStaleFound, refused.Error?.Code);
 
         await using var taken = await store.ReserveAsync(Request(AgentB, "src/auth/login.cs") with { TakeoverStale = true });
@@ -212,6 +219,7 @@ public abstract partial class ReservationStoreContract
         var store = await StoreWithAgentsAsync();
         await using var held = await store.ReserveAsync(Request(AgentA, "src"));
         var result = await store.TryReserveAsync(Request(AgentB, "src") with { TakeoverStale = true });
+        await using var unexpected = result.Handle; // released if the store wrongly granted it
         Assert.Equal(ErrorCode.ReservationConflict, result.Error?.Code);
     }
 
@@ -334,7 +342,7 @@ public abstract partial class ReservationStoreContract
     public async Task A_handle_that_lost_its_lease_cannot_touch_the_next_holder()
     {
         var store = await StoreWithAgentsAsync();
-        var old = await store.ReserveAsync(Request(AgentA, "src", TimeSpan.FromMinutes(5)));
+        await using var old = await store.ReserveAsync(Request(AgentA, "src", TimeSpan.FromMinutes(5)));
         await AdvanceAsync(TimeSpan.FromMinutes(6));
         await using var next = await store.ReserveAsync(Request(AgentB, "src") with { TakeoverStale = true });
 

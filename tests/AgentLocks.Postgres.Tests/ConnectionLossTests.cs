@@ -11,7 +11,7 @@ public sealed class ConnectionLossTests
         await using var schema = new TestSchema();
         await using var store = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
         await store.RegisterAgentAsync(Agent);
-        var first = await store.ReserveAsync(new ReservationRequest(Agent, ScopePattern.Parse("src/**"), Bead));
+        await using var first = await store.ReserveAsync(new ReservationRequest(Agent, ScopePattern.Parse("src/**"), Bead));
         await using var second = await store.ReserveAsync(new ReservationRequest(Agent, ScopePattern.Parse("docs/**"), Bead));
         var lost = new[] { first, second }.Select(held =>
         {

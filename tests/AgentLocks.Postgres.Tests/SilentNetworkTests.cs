@@ -31,7 +31,7 @@ public sealed class SilentNetworkTests
         await using var store = new PostgresReservationStore(proxy.ConnectionString, options);
         await store.RegisterAgentAsync(Agent);
         var request = new ReservationRequest(Agent, ScopePattern.Parse("src/**"), Bead) { Ttl = TimeSpan.FromMinutes(5) };
-        var held = await store.ReserveAsync(request);
+        await using var held = await store.ReserveAsync(request);
         var lost = held.HandleLost.WhenCancelled();
         await store.Persistence.Session.BackendPidAsync().WaitAsync(HangGuard);
         await store.GetStatusAsync(); // a second connection, now idle in the pool, since the watch holds the first
@@ -73,7 +73,7 @@ public sealed class SilentNetworkTests
         await using var proxy = new BlackHoleProxy(PostgresTestServer.ConnectionString);
         await using var locks = new PostgresWorkerIdentityLock(proxy.ConnectionString, PostgresTestServer.Options(schema.Name, heartbeat: Heartbeat));
         await using var direct = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
-        var held = await locks.AcquireAsync(Worker);
+        await using var held = await locks.AcquireAsync(Worker);
         var lost = held.HandleLost.WhenCancelled();
 
         var clock = await GoSilentAfterAHeartbeatAsync(proxy, held);

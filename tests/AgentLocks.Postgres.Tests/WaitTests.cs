@@ -84,7 +84,7 @@ public sealed class WaitTests
         await using var waiters = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name, time));
         await holders.RegisterAgentAsync(Holder);
         await holders.RegisterAgentAsync(Waiter);
-        await holders.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("deploy:prod"), Bead, TimeSpan.FromMinutes(5)));
+        LeftHeld.OnPurpose(await holders.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("deploy:prod"), Bead, TimeSpan.FromMinutes(5)))); // its lease ends by the clock
 
         var waiting = waiters.ReserveAsync(new ReservationRequest(Waiter, ScopePattern.Parse("deploy:prod"), Bead) { Wait = Timeout.InfiniteTimeSpan });
 

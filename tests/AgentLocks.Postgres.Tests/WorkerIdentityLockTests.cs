@@ -13,8 +13,9 @@ public sealed class WorkerIdentityLockTests
         await using var first = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
         await using var second = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
 
-        var held = await first.AcquireAsync(Worker, SessionId.Parse("gt-polecat-1"));
-        Assert.Null(await second.TryAcquireAsync(Worker));
+        await using var held = await first.AcquireAsync(Worker, SessionId.Parse("gt-polecat-1"));
+        await using var unexpected = await second.TryAcquireAsync(Worker); // released if it was wrongly granted
+        Assert.Null(unexpected);
         var refused = await Assert.ThrowsAsync<AgentLocksException>(() => second.AcquireAsync(Worker));
         Assert.Equal(ErrorCode.Locked, refused.Code);
         Assert.Contains(Environment.MachineName, refused.Message, StringComparison.Ordinal);
@@ -55,7 +56,7 @@ public sealed class WorkerIdentityLockTests
         await using var schema = new TestSchema();
         var time = new FakeTimeProvider();
         await using var locks = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name, time));
-        var held = await locks.AcquireAsync(Worker);
+        await using var held = await locks.AcquireAsync(Worker);
         var lost = new TaskCompletionSource();
         held.HandleLost.Register(lost.SetResult);
 
@@ -121,7 +122,7 @@ public sealed class WorkerIdentityLockTests
     {
         await using var schema = new TestSchema();
         await using var locks = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
-        var held = await locks.TryAcquireAsync(Worker, null, holderPid: 4242, CancellationToken.None);
+        await using var held = await locks.TryAcquireAsync(Worker, null, holderPid: 4242, CancellationToken.None);
         Assert.NotNull(held);
         var lost = new TaskCompletionSource();
         held.HandleLost.Register(lost.SetResult);

@@ -42,7 +42,8 @@ internal static class ReservationTaker
                     Console.WriteLine("paused");
                     Thread.Sleep(Timeout.Infinite);
                 };
-                await new FileReservationStore(root).ReserveAsync(new ReservationRequest(AgentId.Parse(agent), ScopePattern.Parse(scope), BeadId.Parse(bead)));
+                // Never returns: the fault point pauses the process in the middle of the write, to be killed there.
+                LeftHeld.OnPurpose(await new FileReservationStore(root).ReserveAsync(new ReservationRequest(AgentId.Parse(agent), ScopePattern.Parse(scope), BeadId.Parse(bead))));
                 return 0;
             case ["hold-mutex", var root]:
                 var directory = Path.Combine(root, "reservations");
@@ -112,7 +113,7 @@ internal static class ReservationTaker
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
-                await store.ReserveAsync(request);
+                LeftHeld.OnPurpose(await store.ReserveAsync(request)); // released through the store: the round timed
                 await store.ReleaseAsync(request.Agent, request.Scope);
                 if (i >= 0)
                 {

@@ -45,7 +45,7 @@ internal static class LockCommands
 
         // The lock outlives this command by design: the holder is another process, so the handle is not disposed.
         var held = await workerLock.AcquireAsync(request, cancellationToken).ConfigureAwait(false);
-        LeftHeld.ForCaller(held);
+        LeftHeld.OnPurpose(held);
         var status = await workerLock.GetStatusAsync(cancellationToken).ConfigureAwait(false);
         var data = StatusJson(status);
         data["took_over"] = held.TookOver is { } old ? StatusJson(old) : null;

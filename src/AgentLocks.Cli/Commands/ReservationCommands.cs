@@ -45,7 +45,7 @@ internal static class ReservationCommands
 
         // The reservation outlives this command by design (until its TTL or a release), so the handle is not disposed.
         var held = await OpenStore(context).ReserveAsync(request, cancellationToken).ConfigureAwait(false);
-        LeftHeld.ForCaller(held);
+        LeftHeld.OnPurpose(held);
         var r = held.Reservation;
         return new CommandResult(Json(r), $"reserved {r.Scope} for {r.AgentId} (bead {r.BeadId}, {Name(r.Mode)}) until {Text(r.ExpiresAt)}; fencing token {Token(r)}");
     }

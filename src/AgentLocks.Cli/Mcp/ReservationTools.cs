@@ -149,7 +149,7 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
             // handles' lease monitors stop by themselves once the lease is released or lapses.
             var requests = scopes.Select(s => new ReservationRequest(me, s, bead, ttl) { Mode = mode, TakeoverStale = takeover }).ToList();
             var held = await ReserveOrWaitAsync(requests, wait, args, cancellationToken).ConfigureAwait(false);
-            LeftHeld.ForCaller(held);
+            LeftHeld.OnPurpose(held);
             var granted = held.Handles.Select(h => h.Reservation).ToList();
             var text = new StringBuilder($"Reserved {granted.Count} scope(s) for bead {bead} ({Mode(mode)}):");
             foreach (var r in granted)

@@ -41,14 +41,15 @@ public sealed class WorkerIdentityLockTests : IDisposable
         await using var held = await workerLock.AcquireAsync();
         var refused = await Assert.ThrowsAsync<AgentLocksException>(() => workerLock.AcquireAsync());
         Assert.Equal(ErrorCode.Locked, refused.Code);
-        Assert.Null(await workerLock.TryAcquireAsync());
+        await using var unexpected = await workerLock.TryAcquireAsync(); // released if it was wrongly granted
+        Assert.Null(unexpected);
     }
 
     [Fact]
     public async Task Dispose_is_idempotent_and_does_not_remove_a_later_holders_lock()
     {
         var workerLock = new WorkerIdentityLock(_temp.Worker);
-        var first = await workerLock.AcquireAsync();
+        await using var first = await workerLock.AcquireAsync();
         await workerLock.ForceReleaseAsync();
         await using var second = await workerLock.AcquireAsync();
         Assert.False(await first.IsHeldAsync());
@@ -71,7 +72,7 @@ public sealed class WorkerIdentityLockHolderTests : IDisposable
     {
         await using var agent = new SleepProcess();
         var workerLock = new WorkerIdentityLock(_temp.Worker);
-        await workerLock.AcquireAsync(new WorkerLockRequest { HolderPid = agent.Pid });
+        LeftHeld.OnPurpose(await workerLock.AcquireAsync(new WorkerLockRequest { HolderPid = agent.Pid })); // the agent process holds it
         var before = File.ReadAllBytes(_temp.LockPath);
 
         var notOurs = await Assert.ThrowsAsync<AgentLocksException>(() => workerLock.ReleaseAsync());
@@ -91,7 +92,7 @@ public sealed class WorkerIdentityLockHolderTests : IDisposable
     {
         await using var agent = new SleepProcess();
         var workerLock = new WorkerIdentityLock(_temp.Worker);
-        await workerLock.AcquireAsync(new WorkerLockRequest { HolderPid = agent.Pid });
+        LeftHeld.OnPurpose(await workerLock.AcquireAsync(new WorkerLockRequest { HolderPid = agent.Pid })); // the agent process holds it
         var released = await workerLock.ReleaseAsync(agent.Pid);
         Assert.Equal(agent.Pid, released.Pid);
         Assert.False(File.Exists(_temp.LockPath));
@@ -103,6 +104,7 @@ public sealed class WorkerIdentityLockHolderTests : IDisposable
         await using var agent = new SleepProcess();
         var workerLock = new WorkerIdentityLock(_temp.Worker);
         var launcherHandle = await workerLock.AcquireAsync(new WorkerLockRequest { HolderPid = agent.Pid });
+        LeftHeld.OnPurpose(launcherHandle); // the agent process holds it
         Assert.Equal(agent.Pid, launcherHandle.Info.Pid);
         Assert.Equal(WorkerLockState.Locked, (await workerLock.GetStatusAsync()).State);
 
@@ -170,7 +172,8 @@ public sealed class WorkerIdentityLockHolderTests : IDisposable
         Assert.Equal(WorkerLockState.ForeignHost, status.State);
         Assert.Equal("foreign-host", status.State.ToWireName());
         Assert.Equal(ErrorCode.Locked, (await Assert.ThrowsAsync<AgentLocksException>(() => workerLock.AcquireAsync())).Code);
-        Assert.Null(await workerLock.TryAcquireAsync());
+        await using var unexpected = await workerLock.TryAcquireAsync(); // released if it was wrongly granted
+        Assert.Null(unexpected);
         Assert.Equal(WorkerLockState.ForeignHost, (await workerLock.CheckAsync()).State);
         Assert.Empty((await WorkerIdentityLock.CleanStaleAsync(_temp.Root, probe.Environment(), default)).Cleaned);
         Assert.Equal(ErrorCode.NotLocked, (await Assert.ThrowsAsync<AgentLocksException>(() => workerLock.ReleaseAsync(424242))).Code);

@@ -49,10 +49,11 @@ public sealed class ReservationCrossProcessWaitTests : IDisposable
 
         await taker.SendAsync("wait 1");
         Assert.Equal("waiting", await taker.ReadLineAsync());
+        var heldToken = held.FencingToken;
         await held.DisposeAsync();
 
         var reply = await taker.ReadLineAsync();
         Assert.StartsWith("granted 1 ", reply, StringComparison.Ordinal);
-        Assert.True(long.Parse(reply.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture) > held.FencingToken.Value);
+        Assert.True(long.Parse(reply.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture) > heldToken.Value);
     }
 }
