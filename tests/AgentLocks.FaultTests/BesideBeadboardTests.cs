@@ -112,7 +112,7 @@ public sealed class BesideBeadboardTests : IDisposable
         await store.RegisterAgentAsync(a);
         await store.RegisterAgentAsync(b);
         await (await store.ReserveAsync(new ReservationRequest(a, ScopePattern.Parse("one"), BeadId.Parse("bd-1")))).DisposeAsync();
-        await store.ReserveAsync(new ReservationRequest(a, ScopePattern.Parse("two"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(60)));
+        LeftHeld.OnPurpose(await store.ReserveAsync(new ReservationRequest(a, ScopePattern.Parse("two"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(60))));
         var lines = (await File.ReadAllLinesAsync(_root.History)).ToList();
         lines.Insert(1, "{not json");
         await File.WriteAllLinesAsync(_root.History, lines);
@@ -123,6 +123,7 @@ public sealed class BesideBeadboardTests : IDisposable
         Assert.Equal(lines.Where(l => l != "{not json"), await File.ReadAllLinesAsync(_root.History));
         Assert.Equal(lines, await File.ReadAllLinesAsync(Directory.EnumerateFiles(_root.File("reservations"), "history.jsonl.damaged-*").Single()));
         var taken = await store.TryReserveAsync(new ReservationRequest(b, ScopePattern.Parse("two"), BeadId.Parse("bd-2")));
+        await using var unexpected = taken.Handle; // released if the store wrongly granted it
         Assert.Equal(ErrorCode.ReservationConflict, taken.Error?.Code);
     }
 

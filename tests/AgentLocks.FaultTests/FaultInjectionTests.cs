@@ -180,7 +180,7 @@ public sealed class FaultInjectionTests : IDisposable
         await store.RegisterAgentAsync(AgentA);
         for (var i = 0; i < 100; i++)
         {
-            await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse($"held/{i}"), BeadId.Parse("bd-1"), TimeSpan.FromHours(1)));
+            LeftHeld.OnPurpose(await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse($"held/{i}"), BeadId.Parse("bd-1"), TimeSpan.FromHours(1)))); // the load the workers meet
         }
 
         for (var i = 0; i < 8; i++)

@@ -43,7 +43,7 @@ public sealed class ReservationCrossProcessWaitTests : IDisposable
         var store = new FileReservationStore(_root.Path);
         await store.RegisterAgentAsync(AgentId.Parse("taker-0"));
         await store.RegisterAgentAsync(AgentId.Parse("agent-b"));
-        var held = await store.ReserveAsync(new ReservationRequest(AgentId.Parse("agent-b"), ScopePattern.Parse("src/auth"), BeadId.Parse("bd-2")));
+        await using var held = await store.ReserveAsync(new ReservationRequest(AgentId.Parse("agent-b"), ScopePattern.Parse("src/auth"), BeadId.Parse("bd-2")));
         using var taker = ReservationTakerProcess.Start("serve", _root.Path, "taker-0", "src/auth/**", "bd-1");
         Assert.Equal("ready", await taker.ReadLineAsync());
 
