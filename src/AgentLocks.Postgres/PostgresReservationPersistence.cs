@@ -76,6 +76,9 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
             }
         }, cancellationToken);
 
+    public Task<IAsyncDisposable?> QueueAsync(IReadOnlyList<ScopePattern> scopes, CancellationToken cancellationToken)
+        => PostgresWaitQueue.EnterAsync(connector, scopes, cancellationToken);
+
     public Task<AgentRecord> UpsertAgentAsync(AgentId agent, Func<AgentRecord?, DateTimeOffset, AgentRecord> decide, CancellationToken cancellationToken)
         => connector.InTransactionAsync(async (connection, ct) =>
         {
