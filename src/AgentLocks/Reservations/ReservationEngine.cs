@@ -132,10 +132,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
                         return attempt.Outcome;
                     }
 
-                    if (place is not null)
-                    {
-                        continue; // at the head: what changed while this waiter queued is looked at now
-                    }
+                    // At the head now; a change while this waiter queued is still ahead of it on the chain from link.
                 }
 
                 var wake = attempt.UntilLapse is { } lapse ? started + lapse : (DateTimeOffset?)null;
