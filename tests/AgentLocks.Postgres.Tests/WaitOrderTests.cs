@@ -88,6 +88,41 @@ public sealed class WaitOrderTests
         }
     }
 
+    [Fact]
+    public async Task Waiters_that_run_out_of_time_or_are_cancelled_in_the_queue_leave_it()
+    {
+        await using var schema = new TestSchema();
+        await using var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name));
+        await using var first = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        await using var second = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        await using var third = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        AgentId[] agents = [AgentId.Parse("first"), AgentId.Parse("second"), AgentId.Parse("third")];
+        await holders.RegisterAgentAsync(Holder);
+        foreach (var agent in agents)
+        {
+            await holders.RegisterAgentAsync(agent);
+        }
+
+        var held = await holders.ReserveAsync(new ReservationRequest(Holder, Hot, Bead));
+        using var cancel = new CancellationTokenSource();
+        var cancelled = first.ReserveAsync(new ReservationRequest(agents[0], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan }, cancel.Token);
+        await QueuedAsync(schema, 1);
+
+        // Behind the head, on the server: its time runs out there, and it returns the conflict.
+        var late = await second.TryReserveAsync(new ReservationRequest(agents[1], Hot, Bead) { Wait = TimeSpan.FromMilliseconds(300) }).WaitAsync(Hang);
+        Assert.Equal(ErrorCode.ReservationConflict, late.Error?.Code);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Hang));
+
+        // Neither left a place behind: the next waiter is the head and is granted on the release.
+        var next = third.ReserveAsync(new ReservationRequest(agents[2], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan });
+        await QueuedAsync(schema, 1);
+        await held.DisposeAsync();
+        await using var granted = await next.WaitAsync(Hang);
+        Assert.Equal(agents[2], granted.Reservation.AgentId);
+    }
+
     /// <summary>Until <paramref name="count"/> waiters hold or await the hot scope's queue on the server.</summary>
     private static async Task QueuedAsync(TestSchema schema, int count)
     {
