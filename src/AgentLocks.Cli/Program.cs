@@ -1,5 +1,5 @@
 using AgentLocks.Cli;
 
-return args is [PostgresLockKeeper.Verb, ..]
+return PostgresLockKeeper.IsKeeper(args)
     ? await PostgresLockKeeper.RunAsync(args, Console.Out)
     : await CliApp.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
