@@ -190,6 +190,11 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
                     return (null, true);
                 }
             }
+            catch (AgentLocksException) when (!linked.IsCancellationRequested)
+            {
+                // The store could not queue this waiter (a lost connection): it waits unqueued, as one of a store without a queue.
+                return (null, false);
+            }
         }
     }
 
