@@ -28,7 +28,8 @@ internal interface IReservationPersistence
     Task<AgentRecord> UpsertAgentAsync(AgentId agent, Func<AgentRecord?, DateTimeOffset, AgentRecord> decide, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Takes a refused waiter's place in the store's own queue for <paramref name="scopes"/>, shared by every store
+    /// Takes a refused waiter's place in the store's own queue for <paramref name="scopes"/> (relative to the
+    /// repository root, so every form of a scope queues alike), shared by every store
     /// instance and process: completes once each waiter that queued earlier for them has left, so only the head
     /// tries again on a change; disposing the result leaves the queue. Null: the store has no such queue, and
     /// waiters are ordered only among those of one store instance.
@@ -44,4 +45,13 @@ internal interface IReservationPersistence
 
     /// <summary>The agents' messages (beadboard's <c>messages/index</c>); stores without messages return none.</summary>
     Task<IReadOnlyList<AgentMessage>> ReadMessagesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Delivers messages (takeover notices) to their recipients' inboxes.</summary>
+    Task WriteMessagesAsync(IReadOnlyList<AgentMessage> messages, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks the message acknowledged (beadboard's <c>acked</c>); only its recipient may. <c>MESSAGE_NOT_FOUND</c>
+    /// when there is no such message for <paramref name="agent"/>.
+    /// </summary>
+    Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken);
 }

@@ -6,16 +6,19 @@ namespace AgentLocks;
 /// A request with a <see cref="ReservationRequest.Wait"/> waits here, for every store alike: it queues behind this
 /// instance's earlier waiters, tries, on its first conflict takes its place in the store's queue shared by every
 /// process (<see cref="IReservationPersistence.QueueAsync"/>) and, once at its head, sleeps until <paramref name="changes"/> reports a change to an
-/// overlapping scope or the first conflicting lease lapses, never on a poll.
+/// overlapping scope or the first conflicting lease lapses, never on a poll. Scopes compare by their relative form
+/// under <paramref name="repository"/>.
 /// </summary>
-internal sealed class ReservationEngine(IReservationPersistence persistence, ReservationPolicy policy, ChangeFeed changes) : IReservationStore, IReservationLeaseOwner
+internal sealed class ReservationEngine(IReservationPersistence persistence, ReservationPolicy policy, ChangeFeed changes, RepositoryRoot? repository = null) : IReservationStore, IReservationLeaseOwner
 {
     /// <summary>A timer's longest sleep (a longer wait wakes once a day to look again): what <see cref="Task.Delay(TimeSpan)"/> accepts, with margin.</summary>
     private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(1);
 
-    private readonly WaitQueue _queue = new();
+    private readonly WaitQueue _queue = new(repository ?? RepositoryRoot.None);
 
     public ReservationPolicy Policy { get; } = policy;
+
+    public RepositoryRoot Repository { get; } = repository ?? RepositoryRoot.None;
 
     public Task<AgentRecord> RegisterAgentAsync(AgentId agent, AgentRegistration? registration = null, CancellationToken cancellationToken = default)
         => persistence.UpsertAgentAsync(agent, (existing, now) => AgentRegistrations.Apply(existing, agent, registration, now), cancellationToken);
@@ -51,15 +54,15 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     }
 
     public async Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
-        => (await persistence.UpdateAsync(LedgerFocus.Changing(scope), ledger => ledger.Renew(agent, scope, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+        => (await UpdateAsync(LedgerFocus.Changing(scope), ledger => ledger.Renew(agent, scope, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
 
     public async Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default)
-        => (await persistence.UpdateAsync(LedgerFocus.Changing(scope), ledger => ledger.Release(agent, scope), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+        => (await UpdateAsync(LedgerFocus.Changing(scope), ledger => ledger.Release(agent, scope), cancellationToken).ConfigureAwait(false)).GetOrThrow();
 
     public async Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
     {
         var messages = await persistence.ReadMessagesAsync(cancellationToken).ConfigureAwait(false);
-        var outcome = await persistence.UpdateAsync(LedgerFocus.WithHistory, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
+        var outcome = await UpdateAsync(LedgerFocus.WithHistory, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
         return outcome.GetOrThrow();
     }
 
@@ -68,16 +71,16 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     /// exactly those into the history as expired in the same step (what <c>doctor --fix</c> does).
     /// </summary>
     public Task<IReadOnlyList<Reservation>> ExpiredAsync(bool sweep, CancellationToken cancellationToken)
-        => persistence.UpdateAsync<IReadOnlyList<Reservation>>(LedgerFocus.Everything, ledger => sweep ? ledger.Sweep() : ledger.Expired(), cancellationToken);
+        => UpdateAsync<IReadOnlyList<Reservation>>(LedgerFocus.Everything, ledger => sweep ? ledger.Sweep() : ledger.Expired(), cancellationToken);
 
     async Task<Reservation> IReservationLeaseOwner.RenewAsync(Reservation reservation, TimeSpan? ttl, CancellationToken cancellationToken)
-        => (await persistence.UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+        => (await UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
 
     Task IReservationLeaseOwner.ReleaseAsync(Reservation reservation, CancellationToken cancellationToken)
-        => persistence.UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.ReleaseById(reservation.Id), cancellationToken);
+        => UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.ReleaseById(reservation.Id), cancellationToken);
 
     Task<Reservation?> IReservationLeaseOwner.FindLiveAsync(ReservationId id, CancellationToken cancellationToken)
-        => persistence.UpdateAsync(LedgerFocus.Lookup(id), ledger => ledger.FindLive(id), cancellationToken);
+        => UpdateAsync(LedgerFocus.Lookup(id), ledger => ledger.FindLive(id), cancellationToken);
 
     /// <summary>
     /// Grants every request or none in one decision; with a wait (the longest of the requests'), tries again on each
@@ -181,7 +184,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             try
             {
-                return (await persistence.QueueAsync([.. requests.Select(r => r.Scope)], linked.Token).ConfigureAwait(false), false);
+                return (await persistence.QueueAsync([.. requests.Select(r => Repository.Relative(r.Scope))], linked.Token).ConfigureAwait(false), false);
             }
             catch (Exception e) when (e is OperationCanceledException or AgentLocksException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -203,7 +206,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     {
         // Read before the grant, so a connection lost while granting is reported by the handle too.
         var connectionLost = persistence.ConnectionLost;
-        var (outcome, untilLapse, extending) = await persistence.UpdateAsync(LedgerFocus.Reserving(requests.Select(r => r.Scope)), ledger =>
+        var (outcome, untilLapse, extending) = await UpdateAsync(LedgerFocus.Reserving(requests.Select(r => r.Scope)), ledger =>
         {
             // A holder extending its own work does not wait behind earlier waiters: they wait for it anyway.
             var queueing = requests.Where(r => !ledger.HoldsOverlapping(r.Agent, r.Scope)).ToList();
@@ -250,7 +253,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
                 }
 
                 var change = await link.Changed.ConfigureAwait(false);
-                if (change.Concerns(requests.Select(r => r.Scope)))
+                if (change.Concerns(requests.Select(r => r.Scope), Repository))
                 {
                     return;
                 }
@@ -262,6 +265,39 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         {
             await stopTimer.CancelAsync().ConfigureAwait(false);
         }
+    }
+
+    public Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+
+        // beadboard's rule for message ids, which also keeps a file store's id from naming a path.
+        return messageId.Length > 0 && messageId.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ':')
+            ? persistence.AcknowledgeMessageAsync(agent, messageId, cancellationToken)
+            : throw new AgentLocksException(ErrorCode.InvalidArgs, $"Message id '{messageId}' must be letters, digits, '_', '-' or ':'.");
+    }
+
+    /// <summary>
+    /// One decision under the store's repository root; the takeover notices it produced are delivered once its
+    /// changes are persisted (even if the caller cancels now: the takeover has happened).
+    /// </summary>
+    private async Task<T> UpdateAsync<T>(LedgerFocus focus, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<AgentMessage> notices = [];
+        // A store that reads or locks only what overlaps the decision's scopes must see every form of them.
+        var result = await persistence.UpdateAsync(focus.Widened(Repository), ledger =>
+        {
+            ledger.Repository = Repository;
+            var decided = decide(ledger);
+            notices = ledger.Changed ? ledger.Notices : [];
+            return decided;
+        }, cancellationToken).ConfigureAwait(false);
+        if (notices.Count > 0)
+        {
+            await persistence.WriteMessagesAsync(notices, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
     private static Outcome<IReadOnlyList<ReservationHandle>> Refused(AgentLocksError error) => new(null, error);

@@ -1,6 +1,6 @@
 namespace AgentLocks;
 
-/// <summary>What the file and in-memory stores may be configured with: the clock and the TTL policy.</summary>
+/// <summary>What the file and in-memory stores may be configured with: the clock, the TTL policy, the repository root.</summary>
 /// <remarks>Usage: <c>new FileReservationStore(root, new ReservationStoreOptions { TimeProvider = fakeTime, Policy = demoPolicy })</c></remarks>
 public sealed record ReservationStoreOptions
 {
@@ -15,4 +15,12 @@ public sealed record ReservationStoreOptions
     /// <summary>How long the file store waits for <c>reservations/.lock</c> held by a live process before failing with <c>LOCKED</c>.</summary>
     /// <remarks>Usage: <c>new ReservationStoreOptions { LockTimeout = TimeSpan.FromSeconds(2) }</c></remarks>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The repository scopes are relative to: under it, an absolute scope (beadboard's <c>/repo/src/auth</c>, or
+    /// one in any worktree of it) overlaps its relative form (<c>src/auth</c>). Null: absolute and relative scopes
+    /// never overlap. Every agent of one store should give the same repository.
+    /// </summary>
+    /// <remarks>Usage: <c>new ReservationStoreOptions { Repository = RepositoryRoot.Discover(Environment.CurrentDirectory) }</c></remarks>
+    public RepositoryRoot? Repository { get; init; }
 }

@@ -26,7 +26,7 @@ public sealed class FileReservationStore : IReservationStore
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentNullException.ThrowIfNull(options);
         Files = new FileReservationPersistence(root, options.TimeProvider, options.LockTimeout);
-        _engine = new ReservationEngine(Files, options.Policy, FileChangeWatcher.Feed(Files.ReservationsDirectory));
+        _engine = new ReservationEngine(Files, options.Policy, FileChangeWatcher.Feed(Files.ReservationsDirectory), options.Repository);
     }
 
     /// <summary>The absolute root directory.</summary>
@@ -63,4 +63,8 @@ public sealed class FileReservationStore : IReservationStore
     /// <inheritdoc/>
     public Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
         => _engine.GetStatusAsync(query, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken = default)
+        => _engine.AcknowledgeMessageAsync(agent, messageId, cancellationToken);
 }
