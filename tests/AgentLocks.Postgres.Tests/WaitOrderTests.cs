@@ -64,9 +64,9 @@ public sealed class WaitOrderTests
             {
                 var next = await Task.WhenAny(waiting).WaitAsync(Hang);
                 Assert.Same(waiting[i], next);
-                Assert.Equal($"waiter-{i}", (await next).Reservation.AgentId.Value);
+                await using var granted = await next;
+                Assert.Equal($"waiter-{i}", granted.Reservation.AgentId.Value);
                 waiting[i] = new TaskCompletionSource<ReservationHandle>().Task; // granted: out of the race
-                await (await next).DisposeAsync();
             }
 
             // Per grant, about 3: the head's winning try, its release, the next head's first try (which finds it held).
@@ -110,6 +110,7 @@ public sealed class WaitOrderTests
 
         // Behind the head, on the server: its time runs out there, and it returns the conflict.
         var late = await second.TryReserveAsync(new ReservationRequest(agents[1], Hot, Bead) { Wait = TimeSpan.FromMilliseconds(300) }).WaitAsync(Hang);
+        await using var unexpected = late.Handle; // released if the store wrongly granted it
         Assert.Equal(ErrorCode.ReservationConflict, late.Error?.Code);
 
         await cancel.CancelAsync();
