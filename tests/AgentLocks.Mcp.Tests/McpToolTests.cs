@@ -263,6 +263,30 @@ public abstract class McpToolTests<TBackend> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_takeover_leaves_a_notice_in_the_first_agents_messages_until_ack()
+    {
+        var a = await AgentAsync("agent-a");
+        var b = await AgentAsync("agent-b");
+        await a.OkAsync("reserve", """{"paths": ["src/auth"], "bead": "bd-1"}""");
+        await Store.ExpireEverythingAsync();
+        await b.OkAsync("reserve", """{"paths": ["src/auth"], "bead": "bd-2", "takeover_stale": true}""");
+
+        var notice = Assert.Single((await a.OkAsync("messages")).GetProperty("messages").EnumerateArray());
+        var id = notice.GetProperty("message_id").GetString()!;
+        Assert.Equal("agent-b", notice.GetProperty("from_agent").GetString());
+        Assert.Empty((await b.OkAsync("messages")).GetProperty("messages").EnumerateArray());
+
+        (await b.CallAsync("ack", $$"""{"message_id": "{{id}}"}""")).Fails("MESSAGE_NOT_FOUND");
+        (await a.CallAsync("ack", """{"message_id": "msg_no_such_message"}""")).Fails("MESSAGE_NOT_FOUND");
+        Assert.Single((await a.OkAsync("messages")).GetProperty("messages").EnumerateArray());
+
+        var acked = await a.OkAsync("ack", $$"""{"message_id": "{{id}}"}""");
+
+        Assert.Equal(id, acked.GetProperty("message").GetProperty("message_id").GetString());
+        Assert.Empty((await a.OkAsync("messages")).GetProperty("messages").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Bad_arguments_of_every_kind_are_INVALID_ARGS_tool_errors_and_the_server_keeps_serving()
     {
         var a = await AgentAsync("agent-a");
@@ -280,7 +304,7 @@ public abstract class McpToolTests<TBackend> : IAsyncLifetime
             ["reserve", """{"paths": ["src/../etc"], "bead": "bd-1"}"""],
             ["reserve", """{"paths": ["src//a"], "bead": "bd-1"}"""],
             ["reserve", """{"paths": ["src"], "bead": ""}"""],
-            ["reserve", """{"paths": ["src"], "bead": "bad bead!"}"""],
+            ["reserve", """{"paths": ["src"], "bead": " bd-1"}"""],
             ["reserve", """{"paths": ["src"], "bead": 42}"""],
             ["reserve", """{"paths": ["src"], "bead": "bd-1", "ttl_minutes": 4}"""],
             ["reserve", """{"paths": ["src"], "bead": "bd-1", "ttl_minutes": 1441}"""],
@@ -297,10 +321,14 @@ public abstract class McpToolTests<TBackend> : IAsyncLifetime
             ["renew", """{"all": true, "ttl_minutes": 0}"""],
             ["touch", "{}"],
             ["status", """{"agent": "Not An Agent"}"""],
-            ["status", """{"bead": "???"}"""],
+            ["status", """{"bead": "bd-1 "}"""],
             ["status", """{"path": ["a", "b"]}"""],
             ["who_holds", """{"paths": null}"""],
             ["messages", """{"all": true}"""],
+            ["ack", "{}"],
+            ["ack", """{"message_id": ""}"""],
+            ["ack", """{"message_id": 7}"""],
+            ["ack", """{"message_id": "../../agents/agent-a"}"""],
             ["register", """{"agent": "x"}"""],
         ];
 

@@ -32,13 +32,8 @@ internal static class McpCommand
 
         var agentText = context.Optional("agent") ?? NullIfEmpty(Environment.GetEnvironmentVariable("AGENTLOCKS_AGENT"));
         var agentId = agentText is null ? (AgentId?)null : Parse(agentText);
-        var repo = context.Optional("repo") ?? NullIfEmpty(Environment.GetEnvironmentVariable("AGENTLOCKS_REPO"));
-        if (repo is not null && !Directory.Exists(repo))
-        {
-            throw CommandLine.Invalid($"--repo: '{repo}' is not a directory.");
-        }
-
-        var agent = new McpAgent(Backends.OpenReservationStore(context), agentId, repo);
+        var repository = Backends.Repository(context, Environment.CurrentDirectory);
+        var agent = new McpAgent(Backends.OpenReservationStore(context, repository), agentId, repository);
         var tools = new ReservationTools(agent, TimeProvider.System).All;
         var input = new ClientInput(Console.OpenStandardInput());
         var dispatcher = new ToolDispatcher(tools, input.Gone);

@@ -118,6 +118,18 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
             """{"type": "object", "properties": {}, "additionalProperties": false}""",
             ReadOnly: true,
             MessagesAsync),
+        new("ack",
+            "Acknowledge one of your messages once you have read it and acted on it (for example a notice that a "
+            + "reservation of yours was taken over: stop editing those files, reserve them again if you still need them). "
+            + "Name it by the message_id that messages shows; it then stops appearing there. An id that is not one of your "
+            + "messages fails with MESSAGE_NOT_FOUND.",
+            """
+            {"type": "object", "properties": {
+              "message_id": {"type": "string", "minLength": 1, "description": "The message_id of the message, as messages shows it."}
+            }, "required": ["message_id"], "additionalProperties": false}
+            """,
+            ReadOnly: false,
+            AckAsync),
     ];
 
     private async Task<CallToolResult> RegisterAsync(ToolArguments args, CancellationToken cancellationToken)
@@ -350,6 +362,15 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
             ["messages"] = new JsonArray([.. messages.Select(m => System.Text.Json.JsonSerializer.SerializeToNode(m, AgentLocksJsonContext.Default.AgentMessage))]),
         };
         return ToolAnswer.Success(text, data);
+    }
+
+    private async Task<CallToolResult> AckAsync(ToolArguments args, CancellationToken cancellationToken)
+    {
+        var id = args.RequiredString("message_id");
+        var me = await agent.CurrentAsync(cancellationToken).ConfigureAwait(false);
+        var message = await agent.Store.AcknowledgeMessageAsync(me, id, cancellationToken).ConfigureAwait(false);
+        var data = new JsonObject { ["message"] = System.Text.Json.JsonSerializer.SerializeToNode(message, AgentLocksJsonContext.Default.AgentMessage) };
+        return ToolAnswer.Success($"Acknowledged {message.MessageId}: {message.Subject}", data);
     }
 
     /// <summary>The agent's own reservations and the messages to it.</summary>
