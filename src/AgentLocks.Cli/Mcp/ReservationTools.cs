@@ -46,6 +46,7 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
             {"type": "object", "properties": {
               "paths": {{PathsItems}}, "description": "Paths or globs, relative to the repository root or absolute under it."},
               "bead": {"type": "string", "minLength": 1, "maxLength": 128, "description": "The issue or task id the work is for, such as 'bd-42'."},
+              "reason": {"type": "string", "description": "What you are doing with these files, in a few words, for other agents and people who find them held. Optional."},
               "mode": {"type": "string", "enum": ["exclusive", "shared"], "description": "exclusive (default) to edit; shared to read alongside others who also share."},
               {{TtlProperty}},
               "takeover_stale": {"type": "boolean", "description": "Take over reservations whose lease has already expired. Default false."},
@@ -153,13 +154,14 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
         var mode = args.Choice("mode", "exclusive", "shared") == "shared" ? ReservationMode.Shared : ReservationMode.Exclusive;
         var ttl = Minutes(args.Integer("ttl_minutes", 5, 1440));
         var takeover = args.Boolean("takeover_stale");
+        var reason = args.String("reason");
         var wait = TimeSpan.FromSeconds(args.Integer("wait_seconds", 0, 3600) ?? 0);
         var me = await agent.CurrentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             // The reservations outlive this call (until their TTL or a release), like `agentlocks reserve`; the
             // handles' lease monitors stop by themselves once the lease is released or lapses.
-            var requests = scopes.Select(s => new ReservationRequest(me, s, bead, ttl) { Mode = mode, TakeoverStale = takeover }).ToList();
+            var requests = scopes.Select(s => new ReservationRequest(me, s, bead, ttl) { Mode = mode, TakeoverStale = takeover, Reason = reason }).ToList();
             var held = await ReserveOrWaitAsync(requests, wait, args, cancellationToken).ConfigureAwait(false);
             var granted = held.Handles.Select(h => h.Reservation).ToList();
             var text = new StringBuilder($"Reserved {granted.Count} scope(s) for bead {bead} ({Mode(mode)}):");
@@ -203,7 +205,8 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
             .OrderBy(r => r.ExpiresAt)
             .ToList();
         var details = string.Join(Environment.NewLine, blocking.Select(r =>
-            $"  held: {r.Scope} by agent {r.AgentId} for bead {r.BeadId} ({Mode(r.Mode)}) until {Time(r.ExpiresAt)} ({ReservationCommands.ExpiresIn(r.ExpiresAt - time.GetUtcNow())} left)"));
+            $"  held: {r.Scope} by agent {r.AgentId} for bead {r.BeadId} ({Mode(r.Mode)}) until {Time(r.ExpiresAt)} ({ReservationCommands.ExpiresIn(r.ExpiresAt - time.GetUtcNow())} left)"
+            + (r.Reason is { } reason ? $": {reason}" : string.Empty)));
         string[] next =
         [
             "Do not edit these files while they are held.",
@@ -397,10 +400,12 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
         ["expires_at"] = Time(r.ExpiresAt),
         ["expires_in_seconds"] = Math.Max(0, (long)(r.ExpiresAt - time.GetUtcNow()).TotalSeconds),
         ["fencing_token"] = r.FencingToken?.Value,
+        ["reason"] = r.Reason,
     };
 
     private string Line(Reservation r)
-        => $"{r.Scope}: agent {r.AgentId}, bead {r.BeadId}, {Mode(r.Mode)}, until {Time(r.ExpiresAt)} ({ReservationCommands.ExpiresIn(r.ExpiresAt - time.GetUtcNow())} left)";
+        => $"{r.Scope}: agent {r.AgentId}, bead {r.BeadId}, {Mode(r.Mode)}, until {Time(r.ExpiresAt)} ({ReservationCommands.ExpiresIn(r.ExpiresAt - time.GetUtcNow())} left)"
+            + (r.Reason is { } reason ? $", reason: {reason}" : string.Empty);
 
     private static JsonArray Array(IEnumerable<Reservation> reservations, Func<Reservation, JsonNode?> shape)
         => new([.. reservations.Select(shape)]);

@@ -129,7 +129,7 @@ internal sealed class ReservationLedger
         _seen.Add(request.Agent);
         if (own is not null)
         {
-            return Replace(own, own with { ExpiresAt = Now + ttl, Mode = request.Mode, BeadId = request.Bead }, ReservationEvent.Renewed);
+            return Replace(own, own with { ExpiresAt = Now + ttl, Mode = request.Mode, BeadId = request.Bead, Reason = request.Reason ?? own.Reason }, ReservationEvent.Renewed);
         }
 
         var id = ReservationId.New(Now);
@@ -152,6 +152,7 @@ internal sealed class ReservationLedger
             CreatedAt = Now,
             ExpiresAt = Now + ttl,
             FencingToken = new FencingToken(LastFencingToken),
+            Reason = request.Reason,
         };
         _active.Add(granted);
         _appended.Add(new ReservationHistoryEntry(ReservationEvent.Reserved, granted, Now));
