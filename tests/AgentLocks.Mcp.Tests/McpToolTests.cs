@@ -30,7 +30,7 @@ public abstract class McpToolTests<TBackend> : IAsyncLifetime
     {
         var a = await AgentAsync("agent-a");
         var b = await AgentAsync("agent-b");
-        await a.OkAsync("reserve", """{"paths": ["src/auth/**"], "bead": "bd-7", "ttl_minutes": 30}""");
+        await a.OkAsync("reserve", """{"paths": ["src/auth/**"], "bead": "bd-7", "ttl_minutes": 30, "reason": "moving login to OAuth"}""");
 
         var refused = (await b.CallAsync("reserve", """{"paths": ["src/auth/login.cs"], "bead": "bd-9"}""")).Fails("RESERVATION_CONFLICT");
 
@@ -39,6 +39,7 @@ public abstract class McpToolTests<TBackend> : IAsyncLifetime
         Assert.Equal("src/auth/**", conflict.GetProperty("scope").GetString());
         Assert.Equal("bd-7", conflict.GetProperty("bead_id").GetString());
         Assert.Equal("exclusive", conflict.GetProperty("mode").GetString());
+        Assert.Equal("moving login to OAuth", conflict.GetProperty("reason").GetString());
         Assert.InRange(conflict.GetProperty("expires_in_seconds").GetInt64(), 25 * 60, 30 * 60);
         var expires = DateTimeOffset.Parse(conflict.GetProperty("expires_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(25), TimeSpan.FromMinutes(30));
@@ -47,7 +48,14 @@ public abstract class McpToolTests<TBackend> : IAsyncLifetime
         Assert.Contains("agent agent-a", text, StringComparison.Ordinal);
         Assert.Contains("bead bd-7", text, StringComparison.Ordinal);
         Assert.Contains("src/auth/**", text, StringComparison.Ordinal);
+        Assert.Contains("moving login to OAuth", text, StringComparison.Ordinal);
         Assert.Contains("What you can do", text, StringComparison.Ordinal);
+
+        var held = Assert.Single((await b.OkAsync("status")).GetProperty("reservations").EnumerateArray());
+        Assert.Equal("moving login to OAuth", held.GetProperty("reason").GetString());
+        var holder = Assert.Single((await b.OkAsync("who_holds", """{"paths": ["src/auth/login.cs"]}""")).GetProperty("paths")[0].GetProperty("holders").EnumerateArray());
+        Assert.Equal("moving login to OAuth", holder.GetProperty("reason").GetString());
+        Assert.Equal("moving login to OAuth", (await Store.CliAsync("status")).GetProperty("reservations")[0].GetProperty("reason").GetString());
     }
 
     [Fact]
