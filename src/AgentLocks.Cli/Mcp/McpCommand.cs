@@ -20,7 +20,8 @@ internal static class McpCommand
         call reserve with every path you will touch (all-or-nothing) and the bead (task id) you work on. When reserve
         fails with RESERVATION_CONFLICT, another agent is editing those files: do not edit them; do other work, or
         call reserve again with wait_seconds. Call touch with the paths you edit as you work so your lease does not
-        run out, and release when the change is committed or abandoned. Call messages at the start of a session.
+        run out, and release when the change is committed or abandoned. Call messages at the start of a session, and ack
+        each message once you have acted on it.
         """;
 
     private static async Task<CommandResult> RunAsync(CommandContext context, CancellationToken cancellationToken)

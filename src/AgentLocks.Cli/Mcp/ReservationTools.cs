@@ -115,7 +115,8 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
             WhoHoldsAsync),
         new("messages",
             "Your messages that still need an acknowledgement (for example a notice that a reservation of yours was taken "
-            + "over). Read them at the start of a session and after a reservation fails unexpectedly.",
+            + "over). Read them at the start of a session and after a reservation fails unexpectedly; call ack with a message's "
+            + "message_id once you have acted on it.",
             """{"type": "object", "properties": {}, "additionalProperties": false}""",
             ReadOnly: true,
             MessagesAsync),
