@@ -34,7 +34,8 @@ public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposab
     {
         _connector = connector;
         Persistence = new PostgresReservationPersistence(connector);
-        _engine = new ReservationEngine(Persistence, connector.Options.Policy);
+        _engine = new ReservationEngine(Persistence, connector.Options.Policy,
+            new StoreTelemetry("postgres", connector.Options.LoggerFactory, connector.Options.MeterFactory));
     }
 
     /// <summary>The persistence, for tests that pin and move the server clock.</summary>

@@ -14,7 +14,8 @@ public sealed class InMemoryReservationStore : IReservationStore
     public InMemoryReservationStore(ReservationStoreOptions? options = null)
     {
         options ??= new ReservationStoreOptions();
-        _engine = new ReservationEngine(new InMemoryReservationPersistence(options.TimeProvider), options.Policy);
+        _engine = new ReservationEngine(new InMemoryReservationPersistence(options.TimeProvider), options.Policy,
+            new StoreTelemetry("memory", options.LoggerFactory, options.MeterFactory));
     }
 
     /// <inheritdoc/>

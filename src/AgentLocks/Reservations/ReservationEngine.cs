@@ -4,12 +4,30 @@ namespace AgentLocks;
 /// <see cref="IReservationStore"/> written once over a persistence seam: refusals come from the core as data,
 /// handles renew and release by reservation id, so a holder that lost its lease cannot touch the next holder's.
 /// </summary>
-internal sealed class ReservationEngine(IReservationPersistence persistence, ReservationPolicy policy) : IReservationStore, IReservationLeaseOwner
+/// <remarks>Each operation reports to <see cref="Telemetry"/> at its decision points (logs, metrics, a span).</remarks>
+internal sealed class ReservationEngine(IReservationPersistence persistence, ReservationPolicy policy, StoreTelemetry telemetry) : IReservationStore, IReservationLeaseOwner
 {
     public ReservationPolicy Policy { get; } = policy;
 
-    public Task<AgentRecord> RegisterAgentAsync(AgentId agent, AgentRegistration? registration = null, CancellationToken cancellationToken = default)
-        => persistence.UpsertAgentAsync(agent, (existing, now) => AgentRegistrations.Apply(existing, agent, registration, now), cancellationToken);
+    public StoreTelemetry Telemetry { get; } = telemetry;
+
+    public async Task<AgentRecord> RegisterAgentAsync(AgentId agent, AgentRegistration? registration = null, CancellationToken cancellationToken = default)
+    {
+        var op = Telemetry.Start(StoreTelemetry.Register, agent);
+        AgentRecord record;
+        try
+        {
+            record = await persistence.UpsertAgentAsync(agent, (existing, now) => AgentRegistrations.Apply(existing, agent, registration, now), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
+            throw;
+        }
+
+        op.End();
+        return record;
+    }
 
     public async Task<ReservationHandle> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
     {
@@ -23,14 +41,28 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
 
         // Read before the grant, so a connection lost while granting is reported by the handle too.
         var connectionLost = persistence.ConnectionLost;
-        var outcome = await persistence.UpdateAsync(false, ledger => ledger.Reserve(request, Policy), cancellationToken).ConfigureAwait(false);
-        if (outcome.Error is { } error)
+        var op = Telemetry.Start(StoreTelemetry.Reserve, request.Agent, request.Scope);
+        (Outcome<Reservation> Decision, IReadOnlyList<Reservation> TakenOver) outcome;
+        try
         {
+            outcome = await persistence.UpdateAsync(false, ledger => (ledger.Reserve(request, Policy), ledger.TakenOver()), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
+            throw;
+        }
+
+        op.End(outcome.Decision.Error);
+        if (outcome.Decision.Error is { } error)
+        {
+            Telemetry.Refused(request, error);
             return ReserveResult.Refused(error);
         }
 
+        Telemetry.Granted(outcome.Decision.Value!, outcome.TakenOver);
         Policy.Validate(request.Ttl, out var ttl);
-        return ReserveResult.Granted(new ReservationHandle(this, outcome.Value!, ttl, request.AutoRenew, persistence.TimeProvider, connectionLost));
+        return ReserveResult.Granted(new ReservationHandle(this, outcome.Decision.Value!, ttl, request.AutoRenew, persistence.TimeProvider, connectionLost, Telemetry));
     }
 
     public async Task<ReservationSetHandle> ReserveAllAsync(IEnumerable<ReservationRequest> requests, CancellationToken cancellationToken = default)
@@ -68,16 +100,28 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         }
     }
 
-    public async Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
-        => (await persistence.UpdateAsync(false, ledger => ledger.Renew(agent, scope, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+    public Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+        => ObserveAsync(StoreTelemetry.Renew, agent, scope, ledger => ledger.Renew(agent, scope, ttl, Policy), cancellationToken);
 
-    public async Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default)
-        => (await persistence.UpdateAsync(false, ledger => ledger.Release(agent, scope), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+    public Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default)
+        => ObserveAsync(StoreTelemetry.Release, agent, scope, ledger => ledger.Release(agent, scope), cancellationToken);
 
     public async Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
     {
-        var messages = await persistence.ReadMessagesAsync(cancellationToken).ConfigureAwait(false);
-        var outcome = await persistence.UpdateAsync(true, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
+        var op = Telemetry.Start(StoreTelemetry.Status, query?.Agent);
+        Outcome<ReservationStatus> outcome;
+        try
+        {
+            var messages = await persistence.ReadMessagesAsync(cancellationToken).ConfigureAwait(false);
+            outcome = await persistence.UpdateAsync(true, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
+            throw;
+        }
+
+        op.End(outcome.Error);
         return outcome.GetOrThrow();
     }
 
@@ -88,12 +132,74 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     public Task<IReadOnlyList<Reservation>> ExpiredAsync(bool sweep, CancellationToken cancellationToken)
         => persistence.UpdateAsync<IReadOnlyList<Reservation>>(false, ledger => sweep ? ledger.Sweep() : ledger.Expired(), cancellationToken);
 
-    async Task<Reservation> IReservationLeaseOwner.RenewAsync(Reservation reservation, TimeSpan? ttl, CancellationToken cancellationToken)
-        => (await persistence.UpdateAsync(false, ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+    Task<Reservation> IReservationLeaseOwner.RenewAsync(Reservation reservation, TimeSpan? ttl, CancellationToken cancellationToken)
+        => ObserveAsync(StoreTelemetry.Renew, reservation.AgentId, reservation.Scope, ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken);
 
-    Task IReservationLeaseOwner.ReleaseAsync(Reservation reservation, CancellationToken cancellationToken)
-        => persistence.UpdateAsync(false, ledger => ledger.ReleaseById(reservation.Id), cancellationToken);
+    async Task IReservationLeaseOwner.ReleaseAsync(Reservation reservation, CancellationToken cancellationToken)
+    {
+        var op = Telemetry.Start(StoreTelemetry.Release, reservation.AgentId, reservation.Scope);
+        Reservation? released;
+        try
+        {
+            released = await persistence.UpdateAsync(false, ledger => ledger.ReleaseById(reservation.Id), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
+            throw;
+        }
 
-    Task<Reservation?> IReservationLeaseOwner.FindLiveAsync(ReservationId id, CancellationToken cancellationToken)
-        => persistence.UpdateAsync(false, ledger => ledger.FindLive(id), cancellationToken);
+        op.End();
+        if (released is not null)
+        {
+            Log.Released(Telemetry.Logger, released.AgentId, released.Scope);
+        }
+    }
+
+    async Task<Reservation?> IReservationLeaseOwner.FindLiveAsync(ReservationId id, CancellationToken cancellationToken)
+    {
+        var op = Telemetry.Start(StoreTelemetry.Check);
+        Reservation? live;
+        try
+        {
+            live = await persistence.UpdateAsync(false, ledger => ledger.FindLive(id), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
+            throw;
+        }
+
+        op.End();
+        return live;
+    }
+
+    /// <summary>Runs a renewal or a release of one agent's scope, timed and logged; a refusal is thrown.</summary>
+    private async Task<Reservation> ObserveAsync(string operation, AgentId agent, ScopePattern scope, Func<ReservationLedger, Outcome<Reservation>> decide, CancellationToken cancellationToken)
+    {
+        var op = Telemetry.Start(operation, agent, scope);
+        Outcome<Reservation> outcome;
+        try
+        {
+            outcome = await persistence.UpdateAsync(false, decide, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
+            throw;
+        }
+
+        op.End(outcome.Error);
+        var done = outcome.GetOrThrow();
+        if (operation == StoreTelemetry.Renew)
+        {
+            Log.Renewed(Telemetry.Logger, agent, scope, done.ExpiresAt);
+        }
+        else
+        {
+            Log.Released(Telemetry.Logger, agent, scope);
+        }
+
+        return done;
+    }
 }

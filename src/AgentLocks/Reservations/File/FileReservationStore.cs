@@ -26,7 +26,7 @@ public sealed class FileReservationStore : IReservationStore
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentNullException.ThrowIfNull(options);
         Files = new FileReservationPersistence(root, options.TimeProvider, options.LockTimeout);
-        _engine = new ReservationEngine(Files, options.Policy);
+        _engine = new ReservationEngine(Files, options.Policy, new StoreTelemetry("file", options.LoggerFactory, options.MeterFactory));
     }
 
     /// <summary>The absolute root directory.</summary>
