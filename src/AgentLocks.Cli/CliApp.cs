@@ -7,10 +7,10 @@ namespace AgentLocks.Cli;
 /// <summary>Parses an invocation, runs its command, and prints the answer: the JSON envelope or a human text.</summary>
 internal static class CliApp
 {
-    private static readonly string[] GlobalOptions = ["root", "postgres"];
+    internal static readonly string[] GlobalOptions = ["root", "postgres"];
 
     /// <summary>Every command of cli.md. Each area lists its own commands.</summary>
-    private static readonly CommandSpec[] Commands = [.. LockCommands.All, .. ReservationCommands.All, .. DoctorCommand.All];
+    internal static readonly CommandSpec[] Commands = [.. LockCommands.All, .. ReservationCommands.All, .. DoctorCommand.All];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -109,7 +109,7 @@ internal static class CliApp
         }
     }
 
-    private static string ResolveRoot(string? option)
+    internal static string ResolveRoot(string? option)
     {
         var root = option
             ?? NullIfEmpty(Environment.GetEnvironmentVariable("AGENTLOCKS_ROOT"))
@@ -164,6 +164,8 @@ internal static class CliApp
         {
             text.Append("  ").AppendLine(spec.Usage);
         }
+
+        text.Append("  ").Append(ShellCompletion.Verb).AppendLine(" bash|zsh|fish").AppendLine().AppendLine("agentlocks --version; agentlocks <command> --help");
 
         return text.ToString().TrimEnd();
     }
