@@ -115,6 +115,27 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task A_store_mutex_left_by_a_dead_process_is_removed_and_logged()
+    {
+        using var root = new TempRoot();
+        await using var services = TestHost.FileStore(root.Path);
+        var store = services.GetRequiredService<IReservationStore>();
+        var mutex = Path.Combine(root.Path, "reservations", ".lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(mutex)!);
+        using (var exited = Process.Start("true")!)
+        {
+            await exited.WaitForExitAsync();
+            await File.WriteAllTextAsync(mutex, $"{exited.Id}\n");
+        }
+
+        await store.RegisterAgentAsync(AgentId.Parse("agent-after-crash"));
+
+        var removed = Assert.Single(services.GetFakeLogCollector().GetSnapshot(), r => r.Id.Id == 8);
+        Assert.Equal("StaleLockRemoved", removed.Id.Name);
+        Assert.Contains(mutex, removed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_a_container_the_process_wide_meter_is_used()
     {
         var store = new InMemoryReservationStore();

@@ -35,6 +35,9 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
 
     public TimeProvider TimeProvider { get; }
 
+    /// <summary>Told the path and holder of a store mutex that was found abandoned and removed (for the store's log).</summary>
+    public Action<string, string>? StaleMutexRemoved { get; init; }
+
     public string Root { get; }
 
     public string ReservationsDirectory { get; }
@@ -55,7 +58,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     public async Task<T> UpdateAsync<T>(bool withHistory, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(ReservationsDirectory);
-        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken).ConfigureAwait(false);
+        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken, StaleMutexRemoved).ConfigureAwait(false);
 
         // Everything is read and checked before anything is written, so a damaged file changes nothing.
         var active = ReadActive();
@@ -80,7 +83,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     {
         Directory.CreateDirectory(ReservationsDirectory);
         Directory.CreateDirectory(AgentsDirectory);
-        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken).ConfigureAwait(false);
+        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken, StaleMutexRemoved).ConfigureAwait(false);
         var path = AgentPath(agent);
         AgentRecord? existing = null;
         if (File.Exists(path))

@@ -35,8 +35,11 @@ internal sealed class StoreMutex : IDisposable
         _stream = stream;
     }
 
-    /// <summary>Takes the mutex, removing an abandoned lock file at once; fails with <c>LOCKED</c> after <paramref name="timeout"/> while a live process holds it.</summary>
-    public static async Task<StoreMutex> AcquireAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the mutex, removing an abandoned lock file at once (and telling <paramref name="removedStale"/> its path and
+    /// whose it was); fails with <c>LOCKED</c> after <paramref name="timeout"/> while a live process holds it.
+    /// </summary>
+    public static async Task<StoreMutex> AcquireAsync(string path, TimeSpan timeout, CancellationToken cancellationToken, Action<string, string>? removedStale = null)
     {
         var started = Stopwatch.GetTimestamp();
         var delay = TimeSpan.FromMilliseconds(1);
@@ -49,6 +52,11 @@ internal sealed class StoreMutex : IDisposable
             }
 
             var inspection = await InspectAsync(path, removeStale: true, cancellationToken).ConfigureAwait(false);
+            if (inspection.Verdict == LockVerdict.RemovedStale)
+            {
+                removedStale?.Invoke(path, inspection.Holder);
+            }
+
             if (Stopwatch.GetElapsedTime(started) > timeout)
             {
                 throw new AgentLocksException(ErrorCode.Locked,
