@@ -13,7 +13,7 @@ namespace AgentLocks.Benchmarks;
 /// Run: <c>dotnet run -c Release --project tests/AgentLocks.Benchmarks -- --filter '*TelemetryBenchmarks*' --job short</c>.
 /// </summary>
 [MemoryDiagnoser]
-public class TelemetryBenchmarks
+public sealed class TelemetryBenchmarks : IDisposable
 {
     private static readonly AgentId Agent = AgentId.Parse("bench");
     private static readonly BeadId Bead = BeadId.Parse("bd-1");
@@ -61,7 +61,7 @@ public class TelemetryBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
+    public void Dispose()
     {
         _meters?.Dispose();
         _spans?.Dispose();
