@@ -13,16 +13,17 @@ namespace AgentLocks.Benchmarks;
 /// Run: <c>dotnet run -c Release --project tests/AgentLocks.Benchmarks -- --filter '*TelemetryBenchmarks*' --job short</c>.
 /// </summary>
 [MemoryDiagnoser]
-public sealed class TelemetryBenchmarks : IDisposable
+public class TelemetryBenchmarks
 {
     private static readonly AgentId Agent = AgentId.Parse("bench");
     private static readonly BeadId Bead = BeadId.Parse("bd-1");
     private static readonly ScopePattern Scope = ScopePattern.Parse("src/bench/**");
 
     private InMemoryReservationStore _store = null!;
-    private MeterListener? _meters;
-    private ActivityListener? _spans;
-    private long _measured;
+    // Static: each case runs in a process of its own, and the listeners are process-wide anyway.
+    private static MeterListener? s_meters;
+    private static ActivityListener? s_spans;
+    private static long s_measured;
 
     [Params(false, true)]
     public bool Listening { get; set; }
@@ -33,7 +34,7 @@ public sealed class TelemetryBenchmarks : IDisposable
         ILoggerFactory? logging = null;
         if (Listening)
         {
-            _meters = new MeterListener
+            s_meters = new MeterListener
             {
                 InstrumentPublished = (instrument, listener) =>
                 {
@@ -43,17 +44,17 @@ public sealed class TelemetryBenchmarks : IDisposable
                     }
                 },
             };
-            _meters.SetMeasurementEventCallback<long>((_, value, _, _) => _measured += value);
-            _meters.SetMeasurementEventCallback<double>((_, _, _, _) => _measured++);
-            _meters.Start();
-            _spans = new ActivityListener
+            s_meters.SetMeasurementEventCallback<long>((_, value, _, _) => s_measured += value);
+            s_meters.SetMeasurementEventCallback<double>((_, _, _, _) => s_measured++);
+            s_meters.Start();
+            s_spans = new ActivityListener
             {
                 ShouldListenTo = source => source.Name == AgentLocksDiagnostics.ActivitySourceName,
                 Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-                ActivityStopped = _ => _measured++,
+                ActivityStopped = _ => s_measured++,
             };
-            ActivitySource.AddActivityListener(_spans);
-            logging = LoggerFactory.Create(builder => builder.AddProvider(new CountingProvider(this)).SetMinimumLevel(LogLevel.Trace));
+            ActivitySource.AddActivityListener(s_spans);
+            logging = LoggerFactory.Create(builder => builder.AddProvider(new CountingProvider()).SetMinimumLevel(LogLevel.Trace));
         }
 
         _store = new InMemoryReservationStore(new ReservationStoreOptions { LoggerFactory = logging });
@@ -61,10 +62,10 @@ public sealed class TelemetryBenchmarks : IDisposable
     }
 
     [GlobalCleanup]
-    public void Dispose()
+    public void Cleanup()
     {
-        _meters?.Dispose();
-        _spans?.Dispose();
+        s_meters?.Dispose();
+        s_spans?.Dispose();
     }
 
     [Benchmark(Description = "reserve+release, in memory")]
@@ -75,7 +76,7 @@ public sealed class TelemetryBenchmarks : IDisposable
     }
 
     /// <summary>A logger that formats every event, as a real sink would, and counts it.</summary>
-    private sealed class CountingProvider(TelemetryBenchmarks owner) : ILoggerProvider, ILogger
+    private sealed class CountingProvider : ILoggerProvider, ILogger
     {
         public ILogger CreateLogger(string categoryName) => this;
 
@@ -85,7 +86,7 @@ public sealed class TelemetryBenchmarks : IDisposable
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            => owner._measured += formatter(state, exception).Length;
+            => s_measured += formatter(state, exception).Length;
 
         public void Dispose()
         {
