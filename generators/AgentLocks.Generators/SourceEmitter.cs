@@ -144,17 +144,35 @@ internal static class SourceEmitter
 
     private static void WriteReserveScopes(CodeWriter w, ClassModel model)
     {
+        const string Store = "global::AgentLocks.IReservationStore store, global::AgentLocks.BeadId bead";
+        const string Returns = "public static global::System.Threading.Tasks.Task<global::AgentLocks.ReservationSetHandle> ReserveScopesAsync";
+        var scopes = string.Join(", ", model.Scopes.Select(s => $"<c>{Xml(s.Scope.Pattern)}</c> ({Describe(s.Scope)})"));
+
         w.Gap();
         w.Line("/// <summary>");
-        w.Line("/// Reserves every declared scope for <see cref=\"AgentId\"/> all-or-nothing, in canonical order:");
-        w.Line("/// " + string.Join(", ", model.Scopes.Select(s => $"<c>{Xml(s.Scope.Pattern)}</c> ({Describe(s.Scope)})")) + ".");
+        w.Line("/// Reserves every declared scope for <see cref=\"AgentId\"/> all-or-nothing, in canonical order, refusing at once");
+        w.Line("/// while one is held: " + scopes + ".");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"store\">The reservation store; the agent must be registered in it.</param>");
         w.Line("/// <param name=\"bead\">The bead the work is for.</param>");
         w.Line("/// <param name=\"ct\">Cancels the reservation.</param>");
         w.Line("/// <returns>One handle; disposing it releases every scope.</returns>");
         w.Line(GeneratedCode);
-        w.Open("public static global::System.Threading.Tasks.Task<global::AgentLocks.ReservationSetHandle> ReserveScopesAsync(global::AgentLocks.IReservationStore store, global::AgentLocks.BeadId bead, global::System.Threading.CancellationToken ct = default)");
+        w.Line($"{Returns}({Store}, global::System.Threading.CancellationToken ct = default)");
+        w.Line("    => ReserveScopesAsync(store, bead, global::System.TimeSpan.Zero, ct);");
+
+        w.Gap();
+        w.Line("/// <summary>");
+        w.Line("/// Reserves every declared scope for <see cref=\"AgentId\"/> all-or-nothing, in canonical order, waiting up to");
+        w.Line("/// <paramref name=\"wait\"/> while one is held (<see cref=\"global::AgentLocks.ReservationRequest.Wait\"/>): " + scopes + ".");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"store\">The reservation store; the agent must be registered in it.</param>");
+        w.Line("/// <param name=\"bead\">The bead the work is for.</param>");
+        w.Line("/// <param name=\"wait\">How long to wait for conflicting reservations to be released or to lapse; <see cref=\"global::System.Threading.Timeout.InfiniteTimeSpan\"/> waits as long as it takes.</param>");
+        w.Line("/// <param name=\"ct\">Cancels the reservation and the wait.</param>");
+        w.Line("/// <returns>One handle; disposing it releases every scope.</returns>");
+        w.Line(GeneratedCode);
+        w.Open($"{Returns}({Store}, global::System.TimeSpan wait, global::System.Threading.CancellationToken ct = default)");
         w.Open("if (store is null)");
         w.Line("throw new global::System.ArgumentNullException(nameof(store));");
         w.Close();
@@ -162,7 +180,7 @@ internal static class SourceEmitter
         w.Open("var requests = new global::AgentLocks.ReservationRequest[]");
         foreach (var scope in model.Scopes)
         {
-            w.Line($"new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.{scope.MemberName}, bead, {Ttl(scope.Scope)}) {{ Mode = global::AgentLocks.ReservationMode.{scope.Scope.ModeMember} }},");
+            w.Line($"new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.{scope.MemberName}, bead, {Ttl(scope.Scope)}) {{ Mode = global::AgentLocks.ReservationMode.{scope.Scope.ModeMember}, Wait = wait }},");
         }
 
         w.Close(";");

@@ -51,7 +51,12 @@ internal sealed class CommandContext(CommandLine line, string root, string? post
         => Optional(name) is { } text ? ParseId<T>(name, text) : null;
 
     /// <summary>A TTL in whole minutes: digits only, so <c>10abc</c> and <c>1.5</c> are refused rather than read as a prefix.</summary>
-    public TimeSpan? OptionalMinutes(string name)
+    public TimeSpan? OptionalMinutes(string name) => OptionalWhole(name, "minutes", static n => TimeSpan.FromMinutes(n));
+
+    /// <summary>A time in whole seconds (<c>reserve --wait</c>), by the same rule as <see cref="OptionalMinutes"/>.</summary>
+    public TimeSpan? OptionalSeconds(string name) => OptionalWhole(name, "seconds", static n => TimeSpan.FromSeconds(n));
+
+    private TimeSpan? OptionalWhole(string name, string unit, Func<int, TimeSpan> of)
     {
         var text = Optional(name);
         if (text is null)
@@ -61,10 +66,10 @@ internal sealed class CommandContext(CommandLine line, string root, string? post
 
         if (text.Length is 0 or > 9 || !text.All(char.IsAsciiDigit))
         {
-            throw CommandLine.Invalid($"--{name} must be a whole number of minutes, not '{text}'.");
+            throw CommandLine.Invalid($"--{name} must be a whole number of {unit}, not '{text}'.");
         }
 
-        return TimeSpan.FromMinutes(int.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
+        return of(int.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>

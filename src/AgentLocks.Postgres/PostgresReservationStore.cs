@@ -34,7 +34,7 @@ public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposab
     {
         _connector = connector;
         Persistence = new PostgresReservationPersistence(connector);
-        _engine = new ReservationEngine(Persistence, connector.Options.Policy,
+        _engine = new ReservationEngine(Persistence, connector.Options.Policy, PostgresChangeListener.Feed(connector),
             new StoreTelemetry("postgres", connector.Options.LoggerFactory, connector.Options.MeterFactory));
     }
 

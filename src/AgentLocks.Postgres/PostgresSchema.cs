@@ -102,6 +102,22 @@ internal sealed class PostgresSchema(string name)
                 owner_token  text NOT NULL
             );
             """),
+        new(3, "notify waiters when a lease ends", """
+            -- Waiters LISTEN on this channel (PostgresChangeListener.Channel): a lease that ends (released, swept as
+            -- expired, taken over) announces its scope when its transaction commits.
+            CREATE FUNCTION {schema}.notify_reservation_ended() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify(left('agentlocks.' || TG_TABLE_SCHEMA, 63), OLD.scope);
+                RETURN NULL;
+            END
+            $$;
+            CREATE TRIGGER reservation_ended AFTER UPDATE OF state ON {schema}.reservations
+                FOR EACH ROW WHEN (OLD.state = 'active' AND NEW.state <> 'active')
+                EXECUTE FUNCTION {schema}.notify_reservation_ended();
+            CREATE TRIGGER reservation_deleted AFTER DELETE ON {schema}.reservations
+                FOR EACH ROW WHEN (OLD.state = 'active')
+                EXECUTE FUNCTION {schema}.notify_reservation_ended();
+            """),
     ];
 
     /// <summary>The schema name as given.</summary>

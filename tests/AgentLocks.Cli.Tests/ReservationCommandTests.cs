@@ -141,6 +141,39 @@ public sealed class ReservationCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("10abc")]
+    [InlineData("1.5")]
+    [InlineData("-5")]
+    [InlineData("")]
+    public async Task A_wait_that_is_not_whole_seconds_is_invalid_args(string wait)
+    {
+        await RegisterAsync("agent-a");
+        var error = (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src", "--bead", "bd-1", "--wait=" + wait)).Fails("agent reserve", 2, "INVALID_ARGS");
+        Assert.Contains("seconds", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(ActivePath), "a refused request writes nothing");
+    }
+
+    [Fact]
+    public async Task Reserve_with_wait_is_granted_when_the_holder_releases()
+    {
+        await RegisterAsync("agent-a", "agent-b");
+        var held = (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src/auth/**", "--bead", "bd-1")).Succeeds("agent reserve");
+
+        // The waiter's first try takes and gives back the store mutex; once it has, the waiter is waiting.
+        var tried = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var watcher = new FileSystemWatcher(Path.GetDirectoryName(ActivePath)!, ".lock") { EnableRaisingEvents = true };
+        watcher.Deleted += (_, _) => tried.TrySetResult();
+        var waiting = JsonAsync("reserve", "--agent", "agent-b", "--scope", "src/auth/login.cs", "--bead", "bd-2", "--wait", "600");
+        await tried.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.False(waiting.IsCompleted);
+
+        (await JsonAsync("release", "--agent", "agent-a", "--scope", "src/auth/**")).Succeeds("agent release");
+        var granted = (await waiting.WaitAsync(TimeSpan.FromSeconds(60))).Succeeds("agent reserve");
+        Assert.Equal("agent-b", granted.GetProperty("agent_id").GetString());
+        Assert.True(granted.GetProperty("fencing_token").GetInt64() > held.GetProperty("fencing_token").GetInt64());
+    }
+
+    [Theory]
     [InlineData("../etc/passwd")]
     [InlineData("src/../../etc")]
     [InlineData("src//auth")]

@@ -136,6 +136,49 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task A_wait_that_runs_out_is_logged_and_its_time_recorded()
+    {
+        var time = new FakeTimeProvider(TestHost.Start);
+        using var loggers = new FakeLoggerProvider();
+        using var factory = new Microsoft.Extensions.Logging.LoggerFactory([loggers]);
+        var store = new InMemoryReservationStore(new ReservationStoreOptions { TimeProvider = time, LoggerFactory = factory });
+        var (a, b) = (AgentId.Parse("agent-wait-a"), AgentId.Parse("agent-wait-b"));
+        await store.RegisterAgentAsync(a);
+        await store.RegisterAgentAsync(b);
+        using var listener = new MeterListener();
+        List<(double Seconds, string? Outcome)> waits = [];
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == AgentLocksDiagnostics.MeterName && instrument.Meter.Scope is null && instrument.Name == AgentLocksDiagnostics.WaitDuration)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            var outcome = tags.ToArray().FirstOrDefault(t => t.Key == AgentLocksDiagnostics.OutcomeTag).Value as string;
+            lock (waits)
+            {
+                waits.Add((value, outcome));
+            }
+        });
+        listener.Start();
+        await using var held = await store.ReserveAsync(new ReservationRequest(a, ScopePattern.Parse("w/**"), Bead));
+
+        // The in-memory store decides synchronously: the first try has conflicted when the call returns its task.
+        var waiting = store.TryReserveAsync(new ReservationRequest(b, ScopePattern.Parse("w/x"), Bead) { Wait = TimeSpan.FromMinutes(3) });
+        Assert.Contains(loggers.Collector.GetSnapshot(), r => r.Id.Id == 3);
+        time.Advance(TimeSpan.FromMinutes(3));
+        var result = await waiting;
+
+        Assert.Equal(ErrorCode.ReservationConflict, result.Error?.Code);
+        var wait = Assert.Single(waits);
+        Assert.Equal(180, wait.Seconds);
+        Assert.Equal("reservation_conflict", wait.Outcome);
+        Assert.Equal(2, loggers.Collector.LatestRecord.Id.Id);
+    }
+
+    [Fact]
     public async Task Without_a_container_the_process_wide_meter_is_used()
     {
         var store = new InMemoryReservationStore();

@@ -80,7 +80,7 @@ public sealed class CompileTests
 
         var store = new RecordingStore();
         using var cts = new CancellationTokenSource();
-        var reserve = agent.GetMethod("ReserveScopesAsync")!;
+        var reserve = agent.GetMethod("ReserveScopesAsync", [typeof(IReservationStore), typeof(BeadId), typeof(CancellationToken)])!;
         await (Task)reserve.Invoke(null, [store, BeadId.Parse("bd-42"), cts.Token])!;
 
         Assert.Equal(cts.Token, store.Token);
@@ -93,6 +93,14 @@ public sealed class CompileTests
 
         var thrown = Assert.Throws<TargetInvocationException>(() => reserve.Invoke(null, [null, BeadId.Parse("bd-42"), CancellationToken.None]));
         Assert.Equal("store", Assert.IsType<ArgumentNullException>(thrown.InnerException).ParamName);
+
+        // The overload with a wait passes it on with every request; the one without asks for none.
+        Assert.All(store.Requests, r => Assert.Equal(TimeSpan.Zero, r.Wait));
+        store.Requests.Clear();
+        var reserveWaiting = agent.GetMethod("ReserveScopesAsync", [typeof(IReservationStore), typeof(BeadId), typeof(TimeSpan), typeof(CancellationToken)])!;
+        await (Task)reserveWaiting.Invoke(null, [store, BeadId.Parse("bd-42"), TimeSpan.FromMinutes(3), cts.Token])!;
+        Assert.Equal(2, store.Requests.Count);
+        Assert.All(store.Requests, r => Assert.Equal(TimeSpan.FromMinutes(3), r.Wait));
     }
 
     [Fact]

@@ -22,8 +22,8 @@ partial class AuthRefactorer
     }
 
     /// <summary>
-    /// Reserves every declared scope for <see cref="AgentId"/> all-or-nothing, in canonical order:
-    /// <c>src/auth/**</c> (exclusive, the store's default TTL), <c>docs/auth.md</c> (shared, 30 minutes).
+    /// Reserves every declared scope for <see cref="AgentId"/> all-or-nothing, in canonical order, refusing at once
+    /// while one is held: <c>src/auth/**</c> (exclusive, the store's default TTL), <c>docs/auth.md</c> (shared, 30 minutes).
     /// </summary>
     /// <param name="store">The reservation store; the agent must be registered in it.</param>
     /// <param name="bead">The bead the work is for.</param>
@@ -31,6 +31,19 @@ partial class AuthRefactorer
     /// <returns>One handle; disposing it releases every scope.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("AgentLocks.Generators", "{version}")]
     public static global::System.Threading.Tasks.Task<global::AgentLocks.ReservationSetHandle> ReserveScopesAsync(global::AgentLocks.IReservationStore store, global::AgentLocks.BeadId bead, global::System.Threading.CancellationToken ct = default)
+        => ReserveScopesAsync(store, bead, global::System.TimeSpan.Zero, ct);
+
+    /// <summary>
+    /// Reserves every declared scope for <see cref="AgentId"/> all-or-nothing, in canonical order, waiting up to
+    /// <paramref name="wait"/> while one is held (<see cref="global::AgentLocks.ReservationRequest.Wait"/>): <c>src/auth/**</c> (exclusive, the store's default TTL), <c>docs/auth.md</c> (shared, 30 minutes).
+    /// </summary>
+    /// <param name="store">The reservation store; the agent must be registered in it.</param>
+    /// <param name="bead">The bead the work is for.</param>
+    /// <param name="wait">How long to wait for conflicting reservations to be released or to lapse; <see cref="global::System.Threading.Timeout.InfiniteTimeSpan"/> waits as long as it takes.</param>
+    /// <param name="ct">Cancels the reservation and the wait.</param>
+    /// <returns>One handle; disposing it releases every scope.</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("AgentLocks.Generators", "{version}")]
+    public static global::System.Threading.Tasks.Task<global::AgentLocks.ReservationSetHandle> ReserveScopesAsync(global::AgentLocks.IReservationStore store, global::AgentLocks.BeadId bead, global::System.TimeSpan wait, global::System.Threading.CancellationToken ct = default)
     {
         if (store is null)
         {
@@ -39,8 +52,8 @@ partial class AuthRefactorer
 
         var requests = new global::AgentLocks.ReservationRequest[]
         {
-            new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.SrcAuth, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive },
-            new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.DocsAuthMd, bead, global::System.TimeSpan.FromMinutes(30)) { Mode = global::AgentLocks.ReservationMode.Shared },
+            new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.SrcAuth, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive, Wait = wait },
+            new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.DocsAuthMd, bead, global::System.TimeSpan.FromMinutes(30)) { Mode = global::AgentLocks.ReservationMode.Shared, Wait = wait },
         };
         return store.ReserveAllAsync(requests, ct);
     }

@@ -45,8 +45,8 @@ namespace Naming
         }
 
         /// <summary>
-        /// Reserves every declared scope for <see cref="AgentId"/> all-or-nothing, in canonical order:
-        /// <c>src/*.cs</c> (exclusive, the store's default TTL), <c>src/**/*.cs</c> (exclusive, the store's default TTL), <c>lib/x</c> (exclusive, the store's default TTL), <c>lib/keyword</c> (exclusive, the store's default TTL), <c>lib/not-an-identifier</c> (exclusive, the store's default TTL), <c>**</c> (exclusive, the store's default TTL), <c>2024/notes</c> (exclusive, the store's default TTL), <c>scopes</c> (exclusive, the store's default TTL), <c>docs/&lt;a&amp;b&gt;.md</c> (exclusive, the store's default TTL).
+        /// Reserves every declared scope for <see cref="AgentId"/> all-or-nothing, in canonical order, refusing at once
+        /// while one is held: <c>src/*.cs</c> (exclusive, the store's default TTL), <c>src/**/*.cs</c> (exclusive, the store's default TTL), <c>lib/x</c> (exclusive, the store's default TTL), <c>lib/keyword</c> (exclusive, the store's default TTL), <c>lib/not-an-identifier</c> (exclusive, the store's default TTL), <c>**</c> (exclusive, the store's default TTL), <c>2024/notes</c> (exclusive, the store's default TTL), <c>scopes</c> (exclusive, the store's default TTL), <c>docs/&lt;a&amp;b&gt;.md</c> (exclusive, the store's default TTL).
         /// </summary>
         /// <param name="store">The reservation store; the agent must be registered in it.</param>
         /// <param name="bead">The bead the work is for.</param>
@@ -54,6 +54,19 @@ namespace Naming
         /// <returns>One handle; disposing it releases every scope.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("AgentLocks.Generators", "{version}")]
         public static global::System.Threading.Tasks.Task<global::AgentLocks.ReservationSetHandle> ReserveScopesAsync(global::AgentLocks.IReservationStore store, global::AgentLocks.BeadId bead, global::System.Threading.CancellationToken ct = default)
+            => ReserveScopesAsync(store, bead, global::System.TimeSpan.Zero, ct);
+
+        /// <summary>
+        /// Reserves every declared scope for <see cref="AgentId"/> all-or-nothing, in canonical order, waiting up to
+        /// <paramref name="wait"/> while one is held (<see cref="global::AgentLocks.ReservationRequest.Wait"/>): <c>src/*.cs</c> (exclusive, the store's default TTL), <c>src/**/*.cs</c> (exclusive, the store's default TTL), <c>lib/x</c> (exclusive, the store's default TTL), <c>lib/keyword</c> (exclusive, the store's default TTL), <c>lib/not-an-identifier</c> (exclusive, the store's default TTL), <c>**</c> (exclusive, the store's default TTL), <c>2024/notes</c> (exclusive, the store's default TTL), <c>scopes</c> (exclusive, the store's default TTL), <c>docs/&lt;a&amp;b&gt;.md</c> (exclusive, the store's default TTL).
+        /// </summary>
+        /// <param name="store">The reservation store; the agent must be registered in it.</param>
+        /// <param name="bead">The bead the work is for.</param>
+        /// <param name="wait">How long to wait for conflicting reservations to be released or to lapse; <see cref="global::System.Threading.Timeout.InfiniteTimeSpan"/> waits as long as it takes.</param>
+        /// <param name="ct">Cancels the reservation and the wait.</param>
+        /// <returns>One handle; disposing it releases every scope.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("AgentLocks.Generators", "{version}")]
+        public static global::System.Threading.Tasks.Task<global::AgentLocks.ReservationSetHandle> ReserveScopesAsync(global::AgentLocks.IReservationStore store, global::AgentLocks.BeadId bead, global::System.TimeSpan wait, global::System.Threading.CancellationToken ct = default)
         {
             if (store is null)
             {
@@ -62,15 +75,15 @@ namespace Naming
 
             var requests = new global::AgentLocks.ReservationRequest[]
             {
-                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.SrcCs2, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive },
-                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.SrcCs3, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive },
-                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.SrcCs, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive },
-                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.@class, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive },
-                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.LibNotAnIdentifier, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive },
-                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.Scope, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive },
-                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.Scope2024Notes, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive },
-                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.Scopes2, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive },
-                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.DocsABMd, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive },
+                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.SrcCs2, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive, Wait = wait },
+                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.SrcCs3, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive, Wait = wait },
+                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.SrcCs, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive, Wait = wait },
+                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.@class, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive, Wait = wait },
+                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.LibNotAnIdentifier, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive, Wait = wait },
+                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.Scope, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive, Wait = wait },
+                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.Scope2024Notes, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive, Wait = wait },
+                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.Scopes2, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive, Wait = wait },
+                new global::AgentLocks.ReservationRequest(__agentLocksAgentId, Scopes.DocsABMd, bead, null) { Mode = global::AgentLocks.ReservationMode.Exclusive, Wait = wait },
             };
             return store.ReserveAllAsync(requests, ct);
         }

@@ -4,7 +4,9 @@ namespace AgentLocks.Taker;
 /// The reservation side of the taker. Protocol (one line each way):
 /// <list type="bullet">
 /// <item><c>reserve serve ROOT AGENT SCOPE BEAD</c>: prints <c>ready</c>, then per stdin line <c>try N</c> prints
-/// <c>granted N TOKEN</c> or <c>refused N CODE</c> (keeping the handle), and per <c>release</c> prints <c>released</c>.</item>
+/// <c>granted N TOKEN</c> or <c>refused N CODE</c> (keeping the handle), per <c>wait N</c> the same after waiting as
+/// long as it takes (<see cref="ReservationRequest.Wait"/>; <c>waiting</c> first when it has to wait), and per
+/// <c>release</c> prints <c>released</c>.</item>
 /// <item><c>reserve hold-mutex ROOT</c>: takes <c>reservations/.lock</c>, prints <c>holding</c>, and holds it until killed.</item>
 /// <item><c>reserve loop ROOT AGENT SCOPE BEAD</c>: prints <c>ready</c>, then per stdin line <c>run N</c> does N
 /// reserve+release round trips and prints <c>done N</c> (the benchmarks' contending processes).</item>
@@ -57,6 +59,18 @@ internal static class ReservationTaker
                     var result = await store.TryReserveAsync(request);
                     held = result.Handle ?? held;
                     Console.WriteLine(result.Succeeded ? $"granted {round} {result.Handle.FencingToken}" : $"refused {round} {result.Error.Code.ToWireName()}");
+                    break;
+                case ["wait", var round]:
+                    // The file store tries once before the call returns, so a call still running is a waiter.
+                    var waiting = store.TryReserveAsync(request with { Wait = Timeout.InfiniteTimeSpan });
+                    if (!waiting.IsCompleted)
+                    {
+                        Console.WriteLine("waiting");
+                    }
+
+                    var waited = await waiting;
+                    held = waited.Handle ?? held;
+                    Console.WriteLine(waited.Succeeded ? $"granted {round} {waited.Handle.FencingToken}" : $"refused {round} {waited.Error.Code.ToWireName()}");
                     break;
                 case ["release"]:
                     if (held is not null)

@@ -48,7 +48,7 @@ internal static class AgentProcess
         for (var round = 1; round <= context.Options.Rounds; round++)
         {
             var bead = BeadId.Parse(string.Create(CultureInfo.InvariantCulture, $"bd-{round}"));
-            var (held, waited, tookOver) = await ReserveAsync<TAgent>(context, store.Store, bead, random, cancellationToken);
+            var (held, waited, tookOver) = await ReserveAsync<TAgent>(context, store.Store, bead, cancellationToken);
             await using (held)
             {
                 log.Write(EventKinds.Reserved, e => e with
@@ -70,51 +70,32 @@ internal static class AgentProcess
     }
 
     /// <summary>
-    /// Reserves every declared scope, all or nothing. A conflict means another agent holds an overlapping scope:
-    /// wait and ask again. A stale reservation (its lease ran out, its owner probably died) is taken over on request.
+    /// Reserves every declared scope, all or nothing. A conflict means another agent holds an overlapping scope, a
+    /// stale reservation that its owner probably died: either way say so once and let the store's wait hand the
+    /// scopes over when they are released or their leases lapse (the wait takes lapsed ones over).
     /// </summary>
     private static async Task<(ReservationSetHandle Held, TimeSpan Waited, int TookOver)> ReserveAsync<TAgent>(
-        AgentContext context, IReservationStore store, BeadId bead, Random random, CancellationToken cancellationToken)
+        AgentContext context, IReservationStore store, BeadId bead, CancellationToken cancellationToken)
         where TAgent : ISwarmAgent
     {
         var started = Stopwatch.GetTimestamp();
-        var takeover = false;
-        string? lastRefusal = null;
-        while (true)
+        try
         {
-            try
+            var held = await TAgent.ReserveScopesAsync(store, bead, cancellationToken);
+            return (held, TimeSpan.Zero, 0);
+        }
+        catch (AgentLocksException e) when (e.Code is ErrorCode.ReservationConflict or ErrorCode.ReservationStaleFound)
+        {
+            var stale = e.Code == ErrorCode.ReservationStaleFound;
+            context.Log.Write(EventKinds.Waiting, x => x with
             {
-                var held = takeover
-                    ? await store.ReserveAllAsync(TakeoverRequests<TAgent>(bead), cancellationToken)
-                    : await TAgent.ReserveScopesAsync(store, bead, cancellationToken);
-                return (held, Stopwatch.GetElapsedTime(started), takeover ? 1 : 0);
-            }
-            catch (AgentLocksException e) when (e.Code is ErrorCode.ReservationConflict or ErrorCode.ReservationStaleFound)
-            {
-                takeover = e.Code == ErrorCode.ReservationStaleFound;
-                if (e.Message != lastRefusal)
-                {
-                    // One line per new reason, not per retry.
-                    context.Log.Write(EventKinds.Waiting, x => x with
-                    {
-                        Scopes = [.. AgentCatalog.ScopesOf<TAgent>().Select(s => s.Scope.Value)],
-                        Detail = takeover ? "stale: " + e.Message : e.Message,
-                    });
-                    lastRefusal = e.Message;
-                }
-
-                if (!takeover)
-                {
-                    await Task.Delay(random.Next(10, 40), cancellationToken);
-                }
-            }
+                Scopes = [.. AgentCatalog.ScopesOf<TAgent>().Select(s => s.Scope.Value)],
+                Detail = stale ? "stale: " + e.Message : e.Message,
+            });
+            var held = await TAgent.ReserveScopesAsync(store, bead, Timeout.InfiniteTimeSpan, cancellationToken);
+            return (held, Stopwatch.GetElapsedTime(started), stale ? 1 : 0);
         }
     }
-
-    /// <summary>The same requests as the generated <c>ReserveScopesAsync</c> (from the generated catalogue), asking for takeover.</summary>
-    private static IEnumerable<ReservationRequest> TakeoverRequests<TAgent>(BeadId bead)
-        where TAgent : ISwarmAgent
-        => AgentCatalog.ScopesOf<TAgent>().Select(s => new ReservationRequest(TAgent.AgentId, s.Scope, bead, s.Ttl) { Mode = s.Mode, TakeoverStale = true });
 
     /// <summary>Simulated work: append a line (with the fencing token) to one or two files under each exclusive scope.</summary>
     /// <remarks>The work is cancelled only by <paramref name="cancellationToken"/> (Ctrl+C); a lost lease ends the round's writes.</remarks>

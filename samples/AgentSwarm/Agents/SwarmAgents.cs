@@ -11,6 +11,8 @@ internal interface ISwarmAgent
     static abstract AgentId AgentId { get; }
 
     static abstract Task<ReservationSetHandle> ReserveScopesAsync(IReservationStore store, BeadId bead, CancellationToken ct = default);
+
+    static abstract Task<ReservationSetHandle> ReserveScopesAsync(IReservationStore store, BeadId bead, TimeSpan wait, CancellationToken ct = default);
 }
 
 // The swarm: scopes overlap on purpose (src/auth/** covers src/auth/login.cs, docs/** covers docs/api.md ...).

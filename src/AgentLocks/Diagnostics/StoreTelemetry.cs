@@ -78,7 +78,7 @@ internal sealed class StoreTelemetry
                 _instruments.Takeovers.Add(1, Tag(AgentLocksDiagnostics.BackendTag, Backend), Tag(AgentLocksDiagnostics.ModeTag, ModeName(granted.Mode)));
             }
 
-            Log.TakenOver(Logger, granted.AgentId, granted.Scope, old.AgentId);
+            Log.TakenOver(Logger, granted.AgentId, old.Scope, old.AgentId);
         }
 
         Log.Granted(Logger, granted.AgentId, granted.Scope, granted.Mode, granted.FencingToken, Backend);
@@ -94,16 +94,16 @@ internal sealed class StoreTelemetry
         Log.Conflict(Logger, request.Agent, request.Scope, error.Message);
     }
 
-    /// <summary>A reservation waits for a conflicting holder; call <see cref="Waited"/> when the wait ends.</summary>
+    /// <summary>A reservation starts waiting for a conflicting holder; <see cref="Waited"/> records how the wait ended.</summary>
     public void Waiting(ReservationRequest request) => Log.Waiting(Logger, request.Agent, request.Scope);
 
-    /// <summary>Records how long a reservation waited and how the wait ended (<c>ok</c> or an error code).</summary>
-    public void Waited(ReservationRequest request, TimeSpan waited, ErrorCode? error)
+    /// <summary>Records how long a reservation with a wait took and how it ended (<c>ok</c>, an error code, or <c>error</c> when it threw or was cancelled).</summary>
+    public void Waited(ReservationRequest request, TimeSpan waited, string outcome)
     {
         if (_instruments.WaitDuration.Enabled)
         {
             _instruments.WaitDuration.Record(waited.TotalSeconds,
-                Tag(AgentLocksDiagnostics.BackendTag, Backend), Tag(AgentLocksDiagnostics.ModeTag, ModeName(request.Mode)), Tag(AgentLocksDiagnostics.OutcomeTag, OutcomeName(error)));
+                Tag(AgentLocksDiagnostics.BackendTag, Backend), Tag(AgentLocksDiagnostics.ModeTag, ModeName(request.Mode)), Tag(AgentLocksDiagnostics.OutcomeTag, outcome));
         }
     }
 

@@ -14,7 +14,8 @@ public sealed class InMemoryReservationStore : IReservationStore
     public InMemoryReservationStore(ReservationStoreOptions? options = null)
     {
         options ??= new ReservationStoreOptions();
-        _engine = new ReservationEngine(new InMemoryReservationPersistence(options.TimeProvider), options.Policy,
+        var changes = new ChangeFeed();
+        _engine = new ReservationEngine(new InMemoryReservationPersistence(options.TimeProvider, changes), options.Policy, changes,
             new StoreTelemetry("memory", options.LoggerFactory, options.MeterFactory));
     }
 
@@ -47,8 +48,8 @@ public sealed class InMemoryReservationStore : IReservationStore
         => _engine.GetStatusAsync(query, cancellationToken);
 }
 
-/// <summary>The in-memory state; one lock makes each read-decide-write atomic.</summary>
-internal sealed class InMemoryReservationPersistence(TimeProvider timeProvider) : IReservationPersistence
+/// <summary>The in-memory state; one lock makes each read-decide-write atomic. Each ended reservation is announced to <paramref name="changes"/>.</summary>
+internal sealed class InMemoryReservationPersistence(TimeProvider timeProvider, ChangeFeed changes) : IReservationPersistence
 {
     private readonly object _gate = new();
     private readonly Dictionary<AgentId, AgentRecord> _agents = [];
@@ -70,6 +71,10 @@ internal sealed class InMemoryReservationPersistence(TimeProvider timeProvider) 
                 _active = [.. ledger.Active];
                 _history.AddRange(ledger.Appended);
                 _lastFencingToken = ledger.LastFencingToken;
+                if (ledger.Appended.Where(e => e.Reservation.State != ReservationState.Active).Select(e => e.Reservation.Scope).ToList() is [_, ..] ended)
+                {
+                    changes.Publish(ended);
+                }
             }
 
             return Task.FromResult(result);

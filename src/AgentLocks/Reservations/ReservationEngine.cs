@@ -3,10 +3,18 @@ namespace AgentLocks;
 /// <summary>
 /// <see cref="IReservationStore"/> written once over a persistence seam: refusals come from the core as data,
 /// handles renew and release by reservation id, so a holder that lost its lease cannot touch the next holder's.
+/// A request with a <see cref="ReservationRequest.Wait"/> waits here, for every store alike: it queues behind this
+/// instance's earlier waiters, tries, and on a conflict sleeps until <paramref name="changes"/> reports a change to an
+/// overlapping scope or the first conflicting lease lapses, never on a poll.
+/// Each operation reports to <see cref="Telemetry"/> at its decision points (logs, metrics, a span).
 /// </summary>
-/// <remarks>Each operation reports to <see cref="Telemetry"/> at its decision points (logs, metrics, a span).</remarks>
-internal sealed class ReservationEngine(IReservationPersistence persistence, ReservationPolicy policy, StoreTelemetry telemetry) : IReservationStore, IReservationLeaseOwner
+internal sealed class ReservationEngine(IReservationPersistence persistence, ReservationPolicy policy, ChangeFeed changes, StoreTelemetry telemetry) : IReservationStore, IReservationLeaseOwner
 {
+    /// <summary>A timer's longest sleep (a longer wait wakes once a day to look again): what <see cref="Task.Delay(TimeSpan)"/> accepts, with margin.</summary>
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(1);
+
+    private readonly WaitQueue _queue = new();
+
     public ReservationPolicy Policy { get; } = policy;
 
     public StoreTelemetry Telemetry { get; } = telemetry;
@@ -38,38 +46,21 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     public async Task<ReserveResult> TryReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-
-        // Read before the grant, so a connection lost while granting is reported by the handle too.
-        var connectionLost = persistence.ConnectionLost;
-        var op = Telemetry.Start(StoreTelemetry.Reserve, request.Agent, request.Scope);
-        (Outcome<Reservation> Decision, IReadOnlyList<Reservation> TakenOver) outcome;
-        try
-        {
-            outcome = await persistence.UpdateAsync(false, ledger => (ledger.Reserve(request, Policy), ledger.TakenOver()), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            op.Fail(e);
-            throw;
-        }
-
-        op.End(outcome.Decision.Error);
-        if (outcome.Decision.Error is { } error)
+        var outcome = await ReserveWaitingAsync([request], cancellationToken).ConfigureAwait(false);
+        if (outcome.Error is { } error)
         {
             Telemetry.Refused(request, error);
             return ReserveResult.Refused(error);
         }
 
-        Telemetry.Granted(outcome.Decision.Value!, outcome.TakenOver);
-        Policy.Validate(request.Ttl, out var ttl);
-        return ReserveResult.Granted(new ReservationHandle(this, outcome.Decision.Value!, ttl, request.AutoRenew, persistence.TimeProvider, connectionLost, Telemetry));
+        return ReserveResult.Granted(outcome.Value![0]);
     }
 
     public async Task<ReservationSetHandle> ReserveAllAsync(IEnumerable<ReservationRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
 
-        // One canonical order for every caller, so two agents taking overlapping sets cannot each hold half.
+        // One canonical order for every caller, so the same set is always decided the same way.
         var ordered = requests.OrderBy(r => r.Scope).ThenBy(r => r.Agent).ToList();
         for (var i = 1; i < ordered.Count; i++)
         {
@@ -79,25 +70,13 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
             }
         }
 
-        List<ReservationHandle> taken = [];
-        try
+        var outcome = await ReserveWaitingAsync(ordered, cancellationToken).ConfigureAwait(false);
+        if (outcome.Error is { } error && ordered.Count > 0)
         {
-            foreach (var request in ordered)
-            {
-                taken.Add(await ReserveAsync(request, cancellationToken).ConfigureAwait(false));
-            }
-
-            return new ReservationSetHandle(taken);
+            Telemetry.Refused(ordered[0], error);
         }
-        catch
-        {
-            for (var i = taken.Count - 1; i >= 0; i--)
-            {
-                await taken[i].DisposeAsync().ConfigureAwait(false);
-            }
 
-            throw;
-        }
+        return new ReservationSetHandle(outcome.GetOrThrow());
     }
 
     public Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
@@ -202,4 +181,165 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
 
         return done;
     }
+
+    /// <summary>
+    /// Grants every request or none in one decision; with a wait (the longest of the requests'), tries again on each
+    /// change that concerns them and when the first conflicting lease lapses, until granted, refused for another
+    /// reason, out of time (the last conflict is returned) or cancelled.
+    /// </summary>
+    private async Task<Outcome<IReadOnlyList<ReservationHandle>>> ReserveWaitingAsync(List<ReservationRequest> requests, CancellationToken cancellationToken)
+    {
+        if (requests.FirstOrDefault(r => r.Wait < TimeSpan.Zero && r.Wait != Timeout.InfiniteTimeSpan) is { } invalid)
+        {
+            return Refused(new AgentLocksError(ErrorCode.InvalidArgs, $"The wait {invalid.Wait} is negative; give zero, a positive time or Timeout.InfiniteTimeSpan."));
+        }
+
+        var time = persistence.TimeProvider;
+        var wait = requests.Any(r => r.Wait == Timeout.InfiniteTimeSpan) ? Timeout.InfiniteTimeSpan : requests.Max(r => r.Wait);
+        if (wait == TimeSpan.Zero)
+        {
+            return (await TryOnceAsync(requests, null, cancellationToken).ConfigureAwait(false)).Outcome;
+        }
+
+        // Read first, so a test's clock moved while this call is under way still counts against the wait.
+        DateTimeOffset? deadline = wait == Timeout.InfiniteTimeSpan ? null : time.GetUtcNow() + wait;
+
+        // A waiter takes over what lapsed while it waited: waiting for a lease to lapse is asking for it.
+        IReadOnlyList<ReservationRequest> waiting = [.. requests.Select(r => r with { TakeoverStale = true })];
+        // Queued at the call, before any await: arrival order is call order.
+        var waiter = _queue.Enter(waiting);
+        IAsyncDisposable? watch = null;
+        var granted = false;
+        var waitStarted = time.GetUtcNow();
+        var waitOutcome = "error";
+        var announced = false;
+        try
+        {
+            watch = await changes.WatchAsync(cancellationToken).ConfigureAwait(false);
+            while (true)
+            {
+                var link = changes.Current;
+                var started = time.GetUtcNow();
+                var attempt = await TryOnceAsync(waiting, waiter, cancellationToken).ConfigureAwait(false);
+                granted = attempt.Outcome.Error is null;
+                if (attempt.Outcome.Error is not { Code: ErrorCode.ReservationConflict } || time.GetUtcNow() >= deadline)
+                {
+                    waitOutcome = StoreTelemetry.OutcomeName(attempt.Outcome.Error?.Code);
+                    return attempt.Outcome;
+                }
+
+                if (!announced)
+                {
+                    announced = true;
+                    Telemetry.Waiting(requests[0]);
+                }
+
+                var wake = attempt.UntilLapse is { } lapse ? started + lapse : (DateTimeOffset?)null;
+                await WaitForChangeAsync(link, waiting, deadline is { } d && (wake is null || d < wake) ? d : wake, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (AgentLocksException e) when (cancellationToken.IsCancellationRequested)
+        {
+            // A cancelled wait is a cancellation, also when it cut a try short at the store (a connect, a statement).
+            throw new OperationCanceledException("The wait for the reservation was cancelled.", e, cancellationToken);
+        }
+        finally
+        {
+            Telemetry.Waited(requests[0], time.GetUtcNow() - waitStarted, waitOutcome);
+            _queue.Leave(waiter);
+            if (watch is not null)
+            {
+                await watch.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (!granted)
+            {
+                // Leaving without the scopes: the waiters queued behind this one look again.
+                changes.Publish([.. waiting.Select(r => r.Scope)]);
+            }
+        }
+    }
+
+    /// <summary>One all-or-nothing decision; a waiter first lets earlier waiters for its scopes go.</summary>
+    private async Task<Attempt> TryOnceAsync(IReadOnlyList<ReservationRequest> requests, LinkedListNode<IReadOnlyList<ReservationRequest>>? waiter, CancellationToken cancellationToken)
+    {
+        // Read before the grant, so a connection lost while granting is reported by the handle too.
+        var connectionLost = persistence.ConnectionLost;
+        var op = Telemetry.Start(StoreTelemetry.Reserve, requests[0].Agent, requests[0].Scope);
+        (Outcome<IReadOnlyList<Reservation>> Decided, TimeSpan? UntilLapse, IReadOnlyList<Reservation> TakenOver) result;
+        try
+        {
+            result = await persistence.UpdateAsync(false, ledger =>
+            {
+                var ahead = waiter is null ? null : requests.Where(r => !ledger.HoldsOverlapping(r.Agent, r.Scope)).Select(r => _queue.Ahead(waiter, r)).FirstOrDefault(a => a is not null);
+                var decided = ahead is not null
+                    ? new(null, new AgentLocksError(ErrorCode.ReservationConflict, $"Agent {ahead.Agent} has been waiting longer for the overlapping scope '{ahead.Scope}'."))
+                    : ledger.ReserveAll(requests, Policy);
+                return (decided, decided.Error is null ? null : ledger.UntilFirstLapse(requests), ledger.TakenOver());
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
+            throw;
+        }
+
+        var (outcome, untilLapse, takenOver) = result;
+        op.End(outcome.Error);
+        if (outcome.Error is { } error)
+        {
+            return new Attempt(Refused(error), untilLapse);
+        }
+
+        List<ReservationHandle> handles = [];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            Telemetry.Granted(outcome.Value![i], i == 0 ? takenOver : []);
+            Policy.Validate(requests[i].Ttl, out var ttl);
+            handles.Add(new ReservationHandle(this, outcome.Value![i], ttl, requests[i].AutoRenew, persistence.TimeProvider, connectionLost, Telemetry));
+        }
+
+        return new Attempt(new(handles, null), null);
+    }
+
+    /// <summary>
+    /// Sleeps from <paramref name="link"/> on until a change concerns <paramref name="requests"/> or the clock reaches
+    /// <paramref name="wake"/> (null: no timer); changes to other scopes are passed over without a look at the store.
+    /// </summary>
+    private async Task WaitForChangeAsync(ChangeLink link, IReadOnlyList<ReservationRequest> requests, DateTimeOffset? wake, CancellationToken cancellationToken)
+    {
+        var time = persistence.TimeProvider;
+        using var stopTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timer = wake is { } at
+            ? Task.Delay(TimeSpan.FromTicks(Math.Clamp((at - time.GetUtcNow()).Ticks, 0, LongestTimer.Ticks)), time, stopTimer.Token)
+            : Task.Delay(Timeout.InfiniteTimeSpan, stopTimer.Token);
+        try
+        {
+            while (true)
+            {
+                if (await Task.WhenAny(link.Changed, timer).ConfigureAwait(false) == timer)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    return;
+                }
+
+                var change = await link.Changed.ConfigureAwait(false);
+                if (change.Concerns(requests.Select(r => r.Scope)))
+                {
+                    return;
+                }
+
+                link = change.Next;
+            }
+        }
+        finally
+        {
+            await stopTimer.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static Outcome<IReadOnlyList<ReservationHandle>> Refused(AgentLocksError error) => new(null, error);
+
+    /// <summary>A decision and, when refused, how long until the first conflicting lease lapses.</summary>
+    private readonly record struct Attempt(Outcome<IReadOnlyList<ReservationHandle>> Outcome, TimeSpan? UntilLapse);
 }

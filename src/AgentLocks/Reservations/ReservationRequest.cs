@@ -16,6 +16,18 @@ public sealed record ReservationRequest(AgentId Agent, ScopePattern Scope, BeadI
     /// <remarks>Usage: <c>request with { TakeoverStale = true }</c></remarks>
     public bool TakeoverStale { get; init; }
 
+    /// <summary>
+    /// How long to wait while an overlapping reservation of another agent is in the way: zero (the default) refuses
+    /// at once with <c>RESERVATION_CONFLICT</c>; a positive time or <see cref="Timeout.InfiniteTimeSpan"/> waits for
+    /// it to be released or to lapse (a lapsed one is then taken over, as with <see cref="TakeoverStale"/>) and
+    /// grants, or refuses with the conflict when the time is up. The waiter wakes on the store's change (a signal in
+    /// memory, inotify on the files, <c>LISTEN/NOTIFY</c> on PostgreSQL) and when the first conflicting lease lapses,
+    /// never on a poll; waiters of one store instance are served in arrival order. Cancelling the token ends the
+    /// wait with <see cref="OperationCanceledException"/> and nothing held. A negative time is <c>INVALID_ARGS</c>.
+    /// </summary>
+    /// <remarks>Usage: <c>await using var held = await store.ReserveAsync(request with { Wait = TimeSpan.FromMinutes(5) }, cancellationToken);</c></remarks>
+    public TimeSpan Wait { get; init; }
+
     /// <summary>Renew the lease automatically at a third of its TTL while the handle is held.</summary>
     /// <remarks>Usage: <c>request with { AutoRenew = true }</c></remarks>
     public bool AutoRenew { get; init; }

@@ -86,7 +86,7 @@ internal sealed class ReservationLedger
                 continue;
             }
 
-            if (held.Mode == ReservationMode.Shared && request.Mode == ReservationMode.Shared)
+            if (!Conflicts(held.AgentId, held.Scope, held.Mode, request))
             {
                 continue;
             }
@@ -137,6 +137,53 @@ internal sealed class ReservationLedger
         _appended.Add(new ReservationHistoryEntry(ReservationEvent.Reserved, granted, Now));
         return granted;
     }
+
+    /// <summary>
+    /// All of <paramref name="requests"/> or none: each is decided as by <see cref="Reserve"/>, in order, and the first
+    /// refusal undoes the grants before it, so nothing is written.
+    /// </summary>
+    public Outcome<IReadOnlyList<Reservation>> ReserveAll(IReadOnlyList<ReservationRequest> requests, ReservationPolicy policy)
+    {
+        List<Reservation> before = [.. _active];
+        var (token, appended) = (LastFencingToken, _appended.Count);
+        List<Reservation> granted = [];
+        foreach (var request in requests)
+        {
+            var outcome = Reserve(request, policy);
+            if (outcome.Error is { } error)
+            {
+                _active.Clear();
+                _active.AddRange(before);
+                LastFencingToken = token;
+                _appended.RemoveRange(appended, _appended.Count - appended);
+                return new(null, error);
+            }
+
+            granted.Add(outcome.Value!);
+        }
+
+        return new(granted, null);
+    }
+
+    /// <summary>
+    /// How long until the first live reservation that keeps any of <paramref name="requests"/> out lapses (null: none
+    /// does); a waiter sets its timer by it, since nobody announces a lapse.
+    /// </summary>
+    public TimeSpan? UntilFirstLapse(IEnumerable<ReservationRequest> requests)
+        => _active
+            .Where(held => held.IsLiveAt(Now) && requests.Any(r => Conflicts(held.AgentId, held.Scope, held.Mode, r)))
+            .Select(held => (TimeSpan?)(held.ExpiresAt - Now))
+            .Min();
+
+    /// <summary>Whether the agent holds a live reservation overlapping <paramref name="scope"/> (then it does not queue behind waiters for it).</summary>
+    public bool HoldsOverlapping(AgentId agent, ScopePattern scope)
+        => _active.Exists(r => r.AgentId == agent && r.IsLiveAt(Now) && r.Scope.Overlaps(scope));
+
+    /// <summary>The conflict rule: another agent's overlapping scope, unless both are shared.</summary>
+    public static bool Conflicts(AgentId agent, ScopePattern scope, ReservationMode mode, ReservationRequest request)
+        => agent != request.Agent
+            && scope.Overlaps(request.Scope)
+            && !(mode == ReservationMode.Shared && request.Mode == ReservationMode.Shared);
 
     /// <summary>Extends the agent's live reservation of exactly <paramref name="scope"/>; only its owner may.</summary>
     public Outcome<Reservation> Renew(AgentId agent, ScopePattern scope, TimeSpan? ttl, ReservationPolicy policy)

@@ -1,0 +1,116 @@
+using Npgsql;
+
+namespace AgentLocks.Postgres;
+
+/// <summary>
+/// The PostgreSQL store's change source for waiters: one connection per store, open only while someone waits, that
+/// <c>LISTEN</c>s on the schema's channel. A trigger (schema version 3) sends the scope of every lease that ends
+/// (released, swept as expired, taken over) when its transaction commits, so a waiter looks again only when an
+/// overlapping scope was freed. If the connection is lost, every waiter looks once and it listens again.
+/// </summary>
+internal sealed class PostgresChangeListener : IAsyncDisposable
+{
+    /// <summary>The longest single wait on the socket: how late a stop is seen (a wait sends nothing to the server).</summary>
+    private static readonly TimeSpan Slice = TimeSpan.FromMilliseconds(100);
+
+    private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(1);
+
+    private readonly PostgresConnector _connector;
+    private readonly ChangeFeed _feed;
+    private readonly CancellationTokenSource _stop = new();
+
+    private PostgresChangeListener(PostgresConnector connector, ChangeFeed feed)
+    {
+        _connector = connector;
+        _feed = feed;
+    }
+
+    /// <summary>The channel of <paramref name="schema"/>; the trigger computes the same name (identifiers end at 63 bytes, names are ASCII).</summary>
+    public static string Channel(PostgresSchema schema)
+    {
+        var channel = "agentlocks." + schema.Name;
+        return channel[..Math.Min(channel.Length, 63)];
+    }
+
+    /// <summary>A feed for the store on <paramref name="connector"/>; the first waiter opens the connection and is told if that fails.</summary>
+    public static ChangeFeed Feed(PostgresConnector connector) => new(async (feed, cancellationToken) =>
+    {
+        var listener = new PostgresChangeListener(connector, feed);
+        var connection = await listener.ListenAsync(cancellationToken).ConfigureAwait(false);
+        _ = Task.Run(() => listener.RunAsync(connection), CancellationToken.None);
+        return listener;
+    });
+
+    /// <summary>Stops listening; the connection is closed by the loop within a slice, so the last waiter does not wait for it.</summary>
+    public async ValueTask DisposeAsync() => await _stop.CancelAsync().ConfigureAwait(false);
+
+    private async Task<NpgsqlConnection> ListenAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            connection.Notification += (_, e) => _feed.Publish(ScopePattern.TryParse(e.Payload, out var scope) ? [scope] : null);
+            using var listen = new NpgsqlCommand($"LISTEN \"{Channel(_connector.Schema)}\"", connection);
+            await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception e) when (PostgresConnector.IsDriverFailure(e, cancellationToken))
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw _connector.Translate(e, " (while listening for released reservations)");
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task RunAsync(NpgsqlConnection connection)
+    {
+        var slice = (int)Slice.TotalMilliseconds;
+        while (true)
+        {
+            try
+            {
+                // Notifications are raised by the driver while it waits on the socket.
+                while (!_stop.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(slice, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+                await unlisten.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                await connection.DisposeAsync().ConfigureAwait(false);
+                _stop.Dispose();
+                return;
+            }
+            catch (Exception e) when (PostgresConnector.IsDriverFailure(e, CancellationToken.None) || e is InvalidOperationException)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            // Lost: what ended meanwhile was not heard, so every waiter looks once; then listen again.
+            _feed.Publish(null);
+            while (true)
+            {
+                try
+                {
+                    await Task.Delay(Reconnect, _stop.Token).ConfigureAwait(false);
+                    connection = await ListenAsync(_stop.Token).ConfigureAwait(false);
+                    _feed.Publish(null);
+                    break;
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    _stop.Dispose();
+                    return;
+                }
+                catch (AgentLocksException)
+                {
+                    // The server is still away; the waiters learn that from their own tries.
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace AgentLocks.Postgres.Tests;
+
+/// <summary>
+/// Waiting on PostgreSQL: woken by <c>LISTEN/NOTIFY</c> when an overlapping lease ends, and silent while other scopes
+/// change. The clocks never move, so no timer can be what woke a waiter; every statement the waiter's store sends is
+/// counted through Npgsql's tracing filters on its own data source.
+/// </summary>
+public sealed class WaitTests
+{
+    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30);
+    private static readonly AgentId Holder = AgentId.Parse("holder");
+    private static readonly AgentId Waiter = AgentId.Parse("waiter");
+    private static readonly BeadId Bead = BeadId.Parse("bd-1");
+
+    [Fact]
+    public async Task A_waiter_is_woken_by_notify_and_sends_nothing_while_other_scopes_change()
+    {
+        const int Churn = 30;
+        await using var schema = new TestSchema();
+        var statements = 0;
+        var listened = false;
+        var triedAfterListen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool Count(string sql)
+        {
+            Interlocked.Increment(ref statements);
+            if (Volatile.Read(ref listened))
+            {
+                triedAfterListen.TrySetResult();
+            }
+
+            Volatile.Write(ref listened, listened || sql.StartsWith("LISTEN", StringComparison.Ordinal));
+            return true;
+        }
+
+        var builder = new NpgsqlDataSourceBuilder(PostgresTestServer.ConnectionString);
+        builder.ConfigureTracing(o => o.ConfigureCommandFilter(c => Count(c.CommandText)).ConfigureBatchFilter(b => Count(b.BatchCommands[0].CommandText)));
+        await using var waiterSource = builder.Build();
+        using var tracing = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+        };
+        ActivitySource.AddActivityListener(tracing);
+
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name, time));
+        await using var waiters = new PostgresReservationStore(waiterSource, PostgresTestServer.Options(schema.Name, time));
+        await holders.RegisterAgentAsync(Holder);
+        await holders.RegisterAgentAsync(Waiter);
+        var held = await holders.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("src/auth/**"), Bead));
+
+        var waiting = waiters.TryReserveAsync(new ReservationRequest(Waiter, ScopePattern.Parse("src/auth/login.cs"), Bead) { Wait = Timeout.InfiniteTimeSpan });
+        await triedAfterListen.Task.WaitAsync(Hang);
+        var atStart = Volatile.Read(ref statements);
+
+        // Other agents' work on other scopes: every release is a notification the waiter hears and passes over.
+        for (var i = 0; i < Churn; i++)
+        {
+            await (await holders.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse($"docs/{i}"), Bead))).DisposeAsync();
+        }
+
+        Assert.False(waiting.IsCompleted);
+        await held.DisposeAsync();
+        var result = await waiting.WaitAsync(Hang);
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        await using var granted = result.Handle;
+
+        // Left for the whole wait: the rest of the first try (an agent look-up), the heartbeat, the try that won.
+        var whileWaiting = Volatile.Read(ref statements) - atStart;
+        Assert.InRange(whileWaiting, 1, 6);
+    }
+
+    [Fact]
+    public async Task A_lease_that_is_swept_as_expired_wakes_its_waiter()
+    {
+        await using var schema = new TestSchema();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name, time));
+        await using var waiters = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name, time));
+        await holders.RegisterAgentAsync(Holder);
+        await holders.RegisterAgentAsync(Waiter);
+        await holders.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("deploy:prod"), Bead, TimeSpan.FromMinutes(5)));
+
+        var waiting = waiters.ReserveAsync(new ReservationRequest(Waiter, ScopePattern.Parse("deploy:prod"), Bead) { Wait = Timeout.InfiniteTimeSpan });
+
+        // The server's clock moves on for the holder's store only, and its sweep (a status) ends the lease; the
+        // waiter's own clock stands still, so only the notification can wake it.
+        holders.Persistence.Clock.Offset = TimeSpan.FromMinutes(6);
+        await holders.GetStatusAsync();
+        waiters.Persistence.Clock.Offset = TimeSpan.FromMinutes(6);
+
+        await using var granted = await waiting.WaitAsync(Hang);
+        Assert.Equal(Waiter, granted.Reservation.AgentId);
+    }
+}
