@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using AgentLocks.Cli.Commands;
+using AgentLocks.Cli.Mcp;
 
 namespace AgentLocks.Cli;
 
@@ -10,12 +12,12 @@ internal static class CliApp
     internal static readonly string[] GlobalOptions = ["root", "postgres"];
 
     /// <summary>Every command of cli.md. Each area lists its own commands.</summary>
-    internal static readonly CommandSpec[] Commands = [.. LockCommands.All, .. ReservationCommands.All, .. DoctorCommand.All];
+    internal static readonly CommandSpec[] Commands = [.. LockCommands.All, .. ReservationCommands.All, .. DoctorCommand.All, .. McpCommand.All];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         // Only before "--": what follows is the command of `lock exec` and its own options.
-        var json = args.TakeWhile(a => a != "--").Contains("--json");
+        var json = args.TakeWhile(a => a != "--").Any(a => a == "--json" || a.StartsWith("--json=", StringComparison.Ordinal));
         var jsonName = "unknown";
         try
         {
@@ -23,20 +25,22 @@ internal static class CliApp
             var spec = Find(line.Words);
             if (spec is null)
             {
-                if (line.Words.Count == 0 || line.Flags.Contains("help"))
+                if (line.Words.Count > 0)
                 {
-                    await stdout.WriteLineAsync(Help()).ConfigureAwait(false);
-                    return line.Words.Count == 0 && !line.Flags.Contains("help") ? ExitCodes.For(ErrorCode.InvalidArgs) : ExitCodes.Done;
+                    throw CommandLine.Invalid($"Unknown command '{string.Join(' ', line.Words)}'.{Environment.NewLine}{Help()}");
                 }
 
-                throw CommandLine.Invalid($"Unknown command '{string.Join(' ', line.Words)}'.{Environment.NewLine}{Help()}");
+                // No command is a usage error; --help alone asks for the usage.
+                return line.Flags.Contains("help")
+                    ? await AnswerAsync(stdout, json, "help", new JsonObject { ["usage"] = Help() }, Help()).ConfigureAwait(false)
+                    : throw CommandLine.Invalid($"No command given.{Environment.NewLine}{Help()}");
             }
 
             jsonName = spec.JsonName;
             if (line.Flags.Contains("help"))
             {
-                await stdout.WriteLineAsync("usage: agentlocks " + spec.Usage).ConfigureAwait(false);
-                return ExitCodes.Done;
+                var usage = "usage: agentlocks " + spec.Usage;
+                return await AnswerAsync(stdout, json, jsonName, new JsonObject { ["usage"] = usage }, usage).ConfigureAwait(false);
             }
 
             Validate(spec, line);
@@ -46,15 +50,7 @@ internal static class CliApp
                 line.Options.GetValueOrDefault("postgres") ?? NullIfEmpty(Environment.GetEnvironmentVariable("AGENTLOCKS_POSTGRES")),
                 json);
             var result = await Backends.RunnerFor(spec, context)(context, cancellationToken).ConfigureAwait(false);
-            if (json)
-            {
-                await stdout.WriteLineAsync(Envelope(jsonName, result.Data, null)).ConfigureAwait(false);
-            }
-            else if (result.Human.Length > 0)
-            {
-                await stdout.WriteLineAsync(result.Human).ConfigureAwait(false);
-            }
-
+            await AnswerAsync(stdout, json, jsonName, result.Data, result.Human).ConfigureAwait(false);
             return result.ExitCode;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -76,6 +72,21 @@ internal static class CliApp
 
             return ExitCodes.For(error.Code);
         }
+    }
+
+    /// <summary>Prints a success: the envelope with <paramref name="data"/>, or <paramref name="human"/>; returns exit code 0.</summary>
+    private static async Task<int> AnswerAsync(TextWriter stdout, bool json, string command, JsonNode? data, string human)
+    {
+        if (json)
+        {
+            await stdout.WriteLineAsync(Envelope(command, data, null)).ConfigureAwait(false);
+        }
+        else if (human.Length > 0)
+        {
+            await stdout.WriteLineAsync(human).ConfigureAwait(false);
+        }
+
+        return ExitCodes.Done;
     }
 
     /// <summary>The command whose words the invocation starts with; the longest match wins.</summary>
@@ -109,18 +120,21 @@ internal static class CliApp
         }
     }
 
+    /// <summary>The coordination root: a directory, or a path where one may be created; anything else (<c>/dev/null</c>, a file) is <c>INVALID_ARGS</c>.</summary>
     internal static string ResolveRoot(string? option)
     {
-        var root = option
+        var root = Path.GetFullPath(option
             ?? NullIfEmpty(Environment.GetEnvironmentVariable("AGENTLOCKS_ROOT"))
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".agentlocks");
-        return Path.GetFullPath(root);
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".agentlocks"));
+        return Path.Exists(root) && !Directory.Exists(root)
+            ? throw CommandLine.Invalid($"The root {root} is not a directory.")
+            : root;
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>The envelope of cli.md: exactly one object, <c>ok</c> true only with no error.</summary>
-    private static string Envelope(string command, System.Text.Json.Nodes.JsonNode? data, AgentLocksError? error)
+    private static string Envelope(string command, JsonNode? data, AgentLocksError? error)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))

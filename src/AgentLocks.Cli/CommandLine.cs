@@ -3,6 +3,7 @@ namespace AgentLocks.Cli;
 /// <summary>
 /// The words, options and flags of one invocation. Options may stand anywhere (before or after the command
 /// name); <c>--name value</c> and <c>--name=value</c> both work; everything after <c>--</c> is passed through.
+/// An option or flag given twice, and an option with an empty value (an unset <c>$VAR</c>), are <c>INVALID_ARGS</c>.
 /// </summary>
 internal sealed class CommandLine
 {
@@ -63,7 +64,11 @@ internal sealed class CommandLine
                     throw Invalid($"--{name} takes no value.");
                 }
 
-                flags.Add(name);
+                if (!flags.Add(name))
+                {
+                    throw Invalid($"--{name} is given twice.");
+                }
+
                 continue;
             }
 
@@ -75,6 +80,11 @@ internal sealed class CommandLine
                 }
 
                 value = args[++i];
+            }
+
+            if (value.Length == 0)
+            {
+                throw Invalid($"--{name} needs a value, not an empty one.");
             }
 
             if (!options.TryAdd(name, value))

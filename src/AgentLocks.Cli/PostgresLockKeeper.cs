@@ -20,6 +20,9 @@ internal static class PostgresLockKeeper
     /// <summary>The first argument that makes the program a keeper; not a command of cli.md.</summary>
     public const string Verb = "__postgres-lock-keeper";
 
+    /// <summary>Set only by <see cref="StartAsync"/>: without it the verb is an unknown command, so it is not reached by accident.</summary>
+    private const string Marker = "AGENTLOCKS_LOCK_KEEPER";
+
     private static readonly TimeSpan HolderCheck = TimeSpan.FromSeconds(1);
 
     /// <summary>Starts a keeper for <paramref name="holderPid"/> and returns its answer: the status as data, and the keeper's PID.</summary>
@@ -45,6 +48,7 @@ internal static class PostgresLockKeeper
 
         // In the environment, not the arguments: ps shows arguments to every user, passwords included.
         start.Environment["AGENTLOCKS_POSTGRES"] = connectionString;
+        start.Environment[Marker] = Verb;
         using var keeper = Process.Start(start)!;
         keeper.StandardInput.Close();
         var line = await keeper.StandardOutput.ReadLineAsync(cancellationToken).ConfigureAwait(false);
@@ -64,30 +68,39 @@ internal static class PostgresLockKeeper
         return (answer["data"]!.DeepClone().AsObject(), keeper.Id);
     }
 
-    /// <summary>The keeper itself: <c>Verb WORKER HOLDER_PID SESSION</c>, the connection string in <c>$AGENTLOCKS_POSTGRES</c>.</summary>
+    /// <summary>True when this invocation was started by <see cref="StartAsync"/>: the verb, its three arguments and the marker.</summary>
+    public static bool IsKeeper(IReadOnlyList<string> args)
+        => args is [Verb, _, _, _] && Environment.GetEnvironmentVariable(Marker) == Verb;
+
+    /// <summary>The keeper itself: <c>Verb WORKER HOLDER_PID SESSION</c>, the connection string in <c>$AGENTLOCKS_POSTGRES</c>. Every failure is one JSON line, never a stack trace.</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter answer)
     {
-        PostgresWorkerLockHandle held;
-        long? holderStart;
-        var worker = WorkerId.Parse(args[1]);
-        var holderPid = int.Parse(args[2], CultureInfo.InvariantCulture);
-        await using var locks = new PostgresWorkerIdentityLock(Environment.GetEnvironmentVariable("AGENTLOCKS_POSTGRES")!);
         try
         {
-            holderStart = LinuxProcessProbe.Instance.StartTime(holderPid);
-            if (!LinuxProcessProbe.Instance.IsAlive(holderPid))
-            {
-                throw CommandLine.Invalid($"Process {holderPid} is not running, so it cannot hold the lock.");
-            }
-
-            held = await locks.AcquireAsync(worker, args[3].Length > 0 ? SessionId.Parse(args[3]) : null, holderPid, CancellationToken.None).ConfigureAwait(false);
+            return await KeepAsync(args, answer).ConfigureAwait(false);
         }
-        catch (AgentLocksException e)
+        catch (Exception e)
         {
-            var failed = new JsonObject { ["error"] = new JsonObject { ["code"] = e.Code.ToWireName(), ["message"] = e.Message } };
+            var error = e as AgentLocksException ?? new AgentLocksException(ErrorCode.InternalError, $"{e.GetType().Name}: {e.Message}");
+            var failed = new JsonObject { ["error"] = new JsonObject { ["code"] = error.Code.ToWireName(), ["message"] = error.Message } };
             await answer.WriteLineAsync(failed.ToJsonString()).ConfigureAwait(false);
-            return ExitCodes.For(e.Code);
+            return ExitCodes.For(error.Code);
         }
+    }
+
+    private static async Task<int> KeepAsync(IReadOnlyList<string> args, TextWriter answer)
+    {
+        var worker = WorkerId.TryParse(args[1], out var parsed) ? parsed : throw CommandLine.Invalid($"Not a worker id: '{args[1]}'.");
+        var holderPid = int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : throw CommandLine.Invalid($"Not a process id: '{args[2]}'.");
+        SessionId? session = args[3].Length == 0 ? null : SessionId.TryParse(args[3], out var id) ? id : throw CommandLine.Invalid($"Not a session id: '{args[3]}'.");
+        await using var locks = new PostgresWorkerIdentityLock(Environment.GetEnvironmentVariable("AGENTLOCKS_POSTGRES") ?? throw CommandLine.Invalid("$AGENTLOCKS_POSTGRES is not set."));
+        var holderStart = LinuxProcessProbe.Instance.StartTime(holderPid);
+        if (!LinuxProcessProbe.Instance.IsAlive(holderPid))
+        {
+            throw CommandLine.Invalid($"Process {holderPid} is not running, so it cannot hold the lock.");
+        }
+
+        var held = await locks.AcquireAsync(worker, session, holderPid, CancellationToken.None).ConfigureAwait(false);
 
         await using (held.ConfigureAwait(false))
         {

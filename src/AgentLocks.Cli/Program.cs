@@ -1,8 +1,12 @@
 using AgentLocks.Cli;
 
+if (PostgresLockKeeper.IsKeeper(args))
+{
+    return await PostgresLockKeeper.RunAsync(args, Console.Out);
+}
+
 return args switch
 {
-    [PostgresLockKeeper.Verb, ..] => await PostgresLockKeeper.RunAsync(args, Console.Out),
     [ShellCompletion.Verb, ..] => ShellCompletion.Run(args, CliApp.Commands, Console.Out, Console.Error),
     ["--version"] => Version(),
     _ => await CliApp.RunAsync(args, Console.Out, Console.Error, CancellationToken.None),

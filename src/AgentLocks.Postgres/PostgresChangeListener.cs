@@ -4,8 +4,8 @@ namespace AgentLocks.Postgres;
 
 /// <summary>
 /// The PostgreSQL store's change source for waiters: one connection per store, open only while someone waits, that
-/// <c>LISTEN</c>s on the schema's channel. A trigger (schema version 3) sends the scope of every lease that ends
-/// (released, swept as expired, taken over) when its transaction commits, so a waiter looks again only when an
+/// <c>LISTEN</c>s on the schema's channel. The deciding client sends the scope of every lease that ends (released,
+/// swept as expired, taken over) just after its transaction commits, so a waiter looks again only when an
 /// overlapping scope was freed. If the connection is lost, every waiter looks once and it listens again.
 /// </summary>
 internal sealed class PostgresChangeListener : IAsyncDisposable
@@ -25,7 +25,7 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
         _feed = feed;
     }
 
-    /// <summary>The channel of <paramref name="schema"/>; the trigger computes the same name (identifiers end at 63 bytes, names are ASCII).</summary>
+    /// <summary>The channel of <paramref name="schema"/>; the persistence notifies on it (identifiers end at 63 bytes, names are ASCII).</summary>
     public static string Channel(PostgresSchema schema)
     {
         var channel = "agentlocks." + schema.Name;

@@ -9,12 +9,13 @@ namespace AgentLocks.Postgres;
 /// </summary>
 internal sealed class PostgresConnector : IAsyncDisposable
 {
+    private const int MaxSerializationRetries = 100;
     private readonly bool _ownsDataSource;
     private readonly SemaphoreSlim _migrating = new(1, 1);
     private bool _schemaReady;
 
-    public PostgresConnector(string connectionString, PostgresStoreOptions? options)
-        : this(Build(connectionString), options, ownsDataSource: true)
+    public PostgresConnector(string connectionString, PostgresStoreOptions? options, bool reuseSessions = false)
+        : this(Build(connectionString, reuseSessions), options, ownsDataSource: true)
     {
     }
 
@@ -38,8 +39,13 @@ internal sealed class PostgresConnector : IAsyncDisposable
     /// <summary>host:port/database, for messages; never the password.</summary>
     public string Where { get; }
 
-    /// <summary>Parses the connection string; a malformed one is the caller's mistake, so <c>INVALID_ARGS</c>.</summary>
-    public static NpgsqlDataSource Build(string connectionString)
+    /// <summary>
+    /// Parses the connection string; a malformed one is the caller's mistake, so <c>INVALID_ARGS</c>. With
+    /// <paramref name="reuseSessions"/> (for users that leave no state in a session), a connection goes back to the
+    /// pool without <c>DISCARD ALL</c>, so the statements it prepared stay prepared, and the most used statements
+    /// are prepared automatically, unless the connection string says otherwise.
+    /// </summary>
+    public static NpgsqlDataSource Build(string connectionString, bool reuseSessions = false)
     {
         ArgumentNullException.ThrowIfNull(connectionString);
         try
@@ -48,6 +54,20 @@ internal sealed class PostgresConnector : IAsyncDisposable
             if (string.IsNullOrEmpty(builder.ConnectionStringBuilder.ApplicationName))
             {
                 builder.ConnectionStringBuilder.ApplicationName = "agentlocks";
+            }
+
+            if (reuseSessions)
+            {
+                var given = new NpgsqlConnectionStringBuilder(connectionString);
+                if (!given.ContainsKey("No Reset On Close"))
+                {
+                    builder.ConnectionStringBuilder.NoResetOnClose = true;
+                }
+
+                if (!given.ContainsKey("Max Auto Prepare"))
+                {
+                    builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+                }
             }
 
             if (string.IsNullOrEmpty(builder.ConnectionStringBuilder.Host))
@@ -109,30 +129,50 @@ internal sealed class PostgresConnector : IAsyncDisposable
     /// dead (the server restarted) before COMMIT was sent, nothing was written, so the work is retried once on a
     /// fresh connection; a failure at or after COMMIT is reported, never retried, because it may have committed.
     /// </summary>
-    public async Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
+    public Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+        => WithRetryAsync(async (connection, attempt, ct) =>
         {
-            var committing = false;
+            var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+            await using var transactionScope = transaction.ConfigureAwait(false);
+            var result = await work(connection, ct).ConfigureAwait(false);
+            attempt.Committing = true;
+            await transaction.CommitAsync(ct).ConfigureAwait(false);
+            return result;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="work"/>, which begins and commits its own transaction (with <c>BEGIN</c> in its first
+    /// batch and <c>COMMIT</c> in its last, to save round trips), on a connection of the pool. It sets
+    /// <see cref="Attempt.Committing"/> before it sends <c>COMMIT</c>: a dead pooled connection found before that
+    /// is retried once on a fresh one, and a transaction the server aborts as a serialization failure (40001:
+    /// a row it read changed under it) is run again; nothing was written either way.
+    /// </summary>
+    public async Task<T> WithRetryAsync<T>(Func<NpgsqlConnection, Attempt, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var reconnected = false;
+        var serializationFailures = 0;
+        while (true)
+        {
+            var attempt = new Attempt();
             try
             {
                 var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
                 await using var connectionScope = connection.ConfigureAwait(false);
-                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using var transactionScope = transaction.ConfigureAwait(false);
-                var result = await work(connection, cancellationToken).ConfigureAwait(false);
-                committing = true;
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return result;
+                return await work(connection, attempt, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (!committing && attempt == 1 && IsBrokenConnection(e) && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!attempt.Committing && !reconnected && IsBrokenConnection(e) && !cancellationToken.IsCancellationRequested)
             {
                 // Every idle pooled connection died with the old server process; drop them all.
+                reconnected = true;
                 DataSource.Clear();
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.SerializationFailure && ++serializationFailures < MaxSerializationRetries)
+            {
+                // Rolled back as a whole (the failing statement came before COMMIT in its batch): decide again.
             }
             catch (Exception e) when (IsDriverFailure(e, cancellationToken))
             {
-                throw Translate(e, committing ? " The outcome is unknown: the server may have applied it." : "");
+                throw Translate(e, attempt.Committing ? " The outcome is unknown: the server may have applied it." : "");
             }
         }
     }
@@ -220,6 +260,13 @@ internal sealed class PostgresConnector : IAsyncDisposable
         {
             _migrating.Release();
         }
+    }
+
+    /// <summary>One try of <see cref="WithRetryAsync{T}"/>.</summary>
+    public sealed class Attempt
+    {
+        /// <summary>Set just before <c>COMMIT</c> is sent: from then on a failure may hide a commit.</summary>
+        public bool Committing { get; set; }
     }
 
     private static string Reason(Exception e)

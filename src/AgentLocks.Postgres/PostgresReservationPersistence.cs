@@ -5,10 +5,11 @@ using NpgsqlTypes;
 namespace AgentLocks.Postgres;
 
 /// <summary>
-/// The PostgreSQL side of the persistence seam. Each operation is one short READ COMMITTED transaction:
-/// take the store's advisory lock (so decisions are serialised: two clients can never both be granted overlapping
-/// exclusive scopes), read the server's time, the fencing sequence and the active leases, let the core decide,
-/// write the rows it changed. Every statement after the lock sees every commit before it, which is why
+/// The PostgreSQL side of the persistence seam. Each decision is one short READ COMMITTED transaction in two
+/// round trips: the first takes the advisory locks of what the decision concerns (<see cref="PrefixLocking"/>:
+/// decisions about overlapping scopes wait for each other, disjoint ones never do), reads the server's time, a
+/// fencing token when it may grant, and the active leases that can overlap; the core decides; the second writes
+/// the rows it changed and commits. Every statement after the locks sees every commit before them, which is why
 /// READ COMMITTED (a fresh snapshot per statement) is the right level here, not a stricter one.
 /// </summary>
 internal sealed class PostgresReservationPersistence(PostgresConnector connector) : IReservationPersistence
@@ -30,16 +31,19 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
     private PostgresSchema Schema => connector.Schema;
 
     public Task<T> UpdateAsync<T>(bool withHistory, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
-        => connector.InTransactionAsync(async (connection, ct) =>
+        => UpdateAsync(withHistory ? LedgerFocus.WithHistory : LedgerFocus.Everything, decide, cancellationToken);
+
+    public Task<T> UpdateAsync<T>(LedgerFocus focus, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
+        => connector.WithRetryAsync(async (connection, attempt, ct) =>
         {
-            var state = await ReadStateAsync(connection, withHistory, ct).ConfigureAwait(false);
+            var state = await ReadStateAsync(connection, focus, ct).ConfigureAwait(false);
             HashSet<AgentId> asked = [];
             HashSet<AgentId> unknown = [];
             while (true)
             {
                 // The core asks about agents synchronously; an agent not yet seen is looked up and the decision re-run
                 // (the ledger has no side effects, so a discarded run costs nothing).
-                var ledger = new ReservationLedger(state.Active, state.LastFencingToken, agent =>
+                var ledger = new ReservationLedger(state.Active, 0, agent =>
                 {
                     if (_knownAgents.ContainsKey(agent))
                     {
@@ -52,7 +56,7 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
                     }
 
                     return false;
-                }, state.Now, state.History);
+                }, state.Now, state.History, state.DrawnTokens);
                 var result = decide(ledger);
                 if (asked.Count > 0)
                 {
@@ -61,11 +65,13 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
                     continue;
                 }
 
-                if (ledger.Changed)
+                if (ledger.Changed && focus.Id is not null)
                 {
-                    await WriteAsync(connection, ledger, state.LastFencingToken, ct).ConfigureAwait(false);
+                    throw new InvalidOperationException("A lookup, which takes no locks, changed a reservation.");
                 }
 
+                attempt.Committing = true;
+                await WriteAndCommitAsync(connection, ledger, ct).ConfigureAwait(false);
                 return result;
             }
         }, cancellationToken);
@@ -165,7 +171,7 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
             return messages;
         }, cancellationToken);
 
-    private NpgsqlBatchCommand NowCommand() => new($"SELECT {ServerClock.Now}")
+    private NpgsqlBatchCommand NowCommand(string sql = $"SELECT {ServerClock.Now}") => new(sql)
     {
         Parameters =
         {
@@ -174,19 +180,38 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
         },
     };
 
-    private async Task<LedgerState> ReadStateAsync(NpgsqlConnection connection, bool withHistory, CancellationToken cancellationToken)
+    private async Task<LedgerState> ReadStateAsync(NpgsqlConnection connection, LedgerFocus focus, CancellationToken cancellationToken)
     {
-        var batch = new NpgsqlBatch(connection)
+        var batch = new NpgsqlBatch(connection) { BatchCommands = { new("BEGIN") } };
+        var locks = 0;
+        foreach (var lockCommand in PrefixLocking.Locks(Schema, focus))
         {
-            BatchCommands =
+            batch.BatchCommands.Add(lockCommand);
+            locks++;
+        }
+
+        // Tokens are drawn after the locks, one per possible grant: a later grant of an overlapping scope draws a
+        // later, higher one. A decision that may not grant draws none (and the ledger cannot grant without one).
+        var now = NowCommand($"SELECT {ServerClock.Now}, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, $3))");
+        now.Parameters.Add(new() { Value = focus.Grants ? focus.Scopes!.Count : 0 });
+        batch.BatchCommands.Add(now);
+        var active = new NpgsqlBatchCommand($"SELECT {Columns} FROM {Schema.Table("reservations")} WHERE state = 'active'");
+        if (focus.Id is { } id)
+        {
+            active.CommandText += " AND reservation_id = $1";
+            active.Parameters.Add(new() { Value = id.Value });
+        }
+        else if (focus.Scopes is { } scopes && PrefixLocking.Filter(scopes) is var (condition, values))
+        {
+            active.CommandText += " AND " + condition;
+            foreach (var value in values)
             {
-                new($"SELECT pg_advisory_xact_lock({Schema.LockKey("reservations")})"),
-                NowCommand(),
-                new($"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {Schema.Table("fencing_tokens")}"),
-                new($"SELECT {Columns} FROM {Schema.Table("reservations")} WHERE state = 'active'"),
-            },
-        };
-        if (withHistory)
+                active.Parameters.Add(new() { Value = value });
+            }
+        }
+
+        batch.BatchCommands.Add(active);
+        if (focus.History)
         {
             // The core counts only ended reservations from the history; the renewals and grants stay on the server.
             batch.BatchCommands.Add(new(
@@ -196,21 +221,25 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
         await using var batchScope = batch.ConfigureAwait(false);
         var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < locks; i++)
+        {
+            // Each lock's result is one void value (BEGIN has no result set).
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var now = reader.GetFieldValue<DateTimeOffset>(0);
+        var time = reader.GetFieldValue<DateTimeOffset>(0);
+        var drawnTokens = reader.GetFieldValue<long[]>(1);
+        Array.Sort(drawnTokens);
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var lastToken = reader.GetInt64(0);
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        var active = new List<Reservation>();
+        var rows = new List<Reservation>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            active.Add(ReadReservation(reader));
+            rows.Add(ReadReservation(reader));
         }
 
         List<ReservationHistoryEntry>? history = null;
-        if (withHistory)
+        if (focus.History)
         {
             history = [];
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -225,7 +254,7 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
             }
         }
 
-        return new LedgerState(now, lastToken, active, history);
+        return new LedgerState(time, drawnTokens, rows, history);
     }
 
     private async Task LookUpAgentsAsync(NpgsqlConnection connection, HashSet<AgentId> asked, HashSet<AgentId> unknown, CancellationToken cancellationToken)
@@ -255,8 +284,13 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
         }
     }
 
-    /// <summary>Turns the core's history entries into row changes: Reserved inserts, Renewed updates, the rest end the row.</summary>
-    private async Task WriteAsync(NpgsqlConnection connection, ReservationLedger ledger, long lastToken, CancellationToken cancellationToken)
+    /// <summary>
+    /// Turns the core's history entries into row changes (Reserved inserts, Renewed updates, the rest end the row)
+    /// and commits, in one round trip. An update must find its row still active: a row read under another's shared
+    /// prefix lock (an expired lease above two disjoint scopes) can be ended by a concurrent decision, and then
+    /// this one fails as a serialization failure, rolls back and decides again.
+    /// </summary>
+    private async Task WriteAndCommitAsync(NpgsqlConnection connection, ReservationLedger ledger, CancellationToken cancellationToken)
     {
         var batch = new NpgsqlBatch(connection);
         await using var batchScope = batch.ConfigureAwait(false);
@@ -267,13 +301,24 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
             var change = entry.Event switch
             {
                 ReservationEvent.Reserved => new NpgsqlBatchCommand(
-                    $"INSERT INTO {reservations} ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
-                ReservationEvent.Renewed => new NpgsqlBatchCommand(
-                    $"UPDATE {reservations} SET bead_id = $4, mode = $5, expires_at = $8 WHERE reservation_id = $1 AND state = 'active'"),
-                _ => new NpgsqlBatchCommand(
-                    $"UPDATE {reservations} SET state = $6, released_at = $9 WHERE reservation_id = $1 AND state = 'active'"),
+                    $"INSERT INTO {reservations} ({Columns}, scope_prefix) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
+                ReservationEvent.Renewed => new NpgsqlBatchCommand($"""
+                    WITH changed AS (UPDATE {reservations} SET bead_id = $4, mode = $5, expires_at = $8
+                                     WHERE reservation_id = $1 AND state = 'active' RETURNING 1)
+                    SELECT {Schema.Quoted}.expect_one(count(*)) FROM changed
+                    """),
+                _ => new NpgsqlBatchCommand($"""
+                    WITH changed AS (UPDATE {reservations} SET state = $6, released_at = $9
+                                     WHERE reservation_id = $1 AND state = 'active' RETURNING 1)
+                    SELECT {Schema.Quoted}.expect_one(count(*)) FROM changed
+                    """),
             };
             AddReservation(change.Parameters, r);
+            if (entry.Event == ReservationEvent.Reserved)
+            {
+                change.Parameters.Add(new() { Value = ScopeGlob.LiteralPrefix(r.Scope.Value) });
+            }
+
             batch.BatchCommands.Add(change);
 
             var history = new NpgsqlBatchCommand($"""
@@ -288,10 +333,16 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
             batch.BatchCommands.Add(history);
         }
 
-        if (ledger.LastFencingToken > lastToken)
+        batch.BatchCommands.Add(new("COMMIT"));
+        var ended = ledger.Appended.Where(e => e.Reservation.State != ReservationState.Active).Select(e => e.Reservation.Scope.Value).Distinct().ToArray();
+        if (ended.Length > 0)
         {
-            // Not transactional: a rolled-back grant leaves a gap, never a repeat, which is all fencing needs.
-            batch.BatchCommands.Add(new($"SELECT setval('{Schema.Quoted}.fencing_tokens', $1)") { Parameters = { new() { Value = ledger.LastFencingToken } } });
+            // Waiters hear of ended leases after the commit, in the same round trip, in a transaction of their own:
+            // it writes no WAL, so it holds the server's notification lock only for an instant.
+            batch.BatchCommands.Add(new("SELECT pg_notify($1, scope) FROM unnest($2::text[]) AS ended(scope)")
+            {
+                Parameters = { new() { Value = PostgresChangeListener.Channel(Schema) }, new() { Value = ended } },
+            });
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -342,5 +393,6 @@ internal sealed class PostgresReservationPersistence(PostgresConnector connector
     private static DateTimeOffset? Instant(NpgsqlDataReader reader, int ordinal)
         => reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
 
-    private sealed record LedgerState(DateTimeOffset Now, long LastFencingToken, List<Reservation> Active, List<ReservationHistoryEntry>? History);
+    /// <summary>What a decision reads: the server's time, the fencing tokens drawn for its grants, the rows it may see.</summary>
+    private sealed record LedgerState(DateTimeOffset Now, long[] DrawnTokens, List<Reservation> Active, List<ReservationHistoryEntry>? History);
 }

@@ -5,8 +5,9 @@ namespace AgentLocks.Postgres;
 /// <summary>
 /// Scope reservations in PostgreSQL, for a swarm that spans machines. The same rules as the file store (the same
 /// core decides); leases are rows, their times come from the server's clock, every grant gets a fencing token from
-/// a sequence, and each operation is one short transaction serialised per schema, so two clients can never both
-/// be granted overlapping exclusive scopes. The schema is created on first use. The store keeps one connection of
+/// a sequence, and each operation is one short transaction serialised with every other that concerns an overlapping
+/// scope (locks by literal scope prefix), so two clients can never both be granted overlapping exclusive scopes,
+/// and clients on disjoint scopes never wait for each other. The schema is created on first use. The store keeps one connection of
 /// its own open and watched; when it is lost, every handle the store granted reports <c>HandleLost</c>.
 /// </summary>
 /// <remarks>Usage: <c>await using var store = new PostgresReservationStore("Host=db;Username=agents;Database=swarm"); await using var held = await store.ReserveAsync(request);</c></remarks>
@@ -19,7 +20,7 @@ public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposab
     /// <remarks>Usage: <c>new PostgresReservationStore("Host=db;Username=agents;Password=...;Database=swarm")</c></remarks>
     /// <exception cref="AgentLocksException"><c>INVALID_ARGS</c> when the connection string is malformed.</exception>
     public PostgresReservationStore(string connectionString, PostgresStoreOptions? options = null)
-        : this(new PostgresConnector(connectionString, options))
+        : this(new PostgresConnector(connectionString, options, reuseSessions: true))
     {
     }
 

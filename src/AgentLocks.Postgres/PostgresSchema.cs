@@ -118,6 +118,26 @@ internal sealed class PostgresSchema(string name)
                 FOR EACH ROW WHEN (OLD.state = 'active')
                 EXECUTE FUNCTION {schema}.notify_reservation_ended();
             """),
+        new(4, "literal scope prefixes, so decisions read and lock only what can overlap", """
+            -- The scope's literal prefix (ScopeGlob.LiteralPrefix), compared bytewise. Rows written by versions 1
+            -- to 3 have none and are read by every decision until they end.
+            ALTER TABLE {schema}.reservations ADD COLUMN scope_prefix text COLLATE "C";
+            CREATE INDEX reservations_active_prefix ON {schema}.reservations (scope_prefix) WHERE state = 'active';
+            -- The lease-ended notification moves from the trigger to the deciding client, sent just after COMMIT:
+            -- a transaction that notifies holds the server's one notification lock through its commit's WAL flush,
+            -- so notifying from the releasing transaction made every release of the database wait for every other.
+            DROP TRIGGER reservation_ended ON {schema}.reservations;
+            DROP TRIGGER reservation_deleted ON {schema}.reservations;
+            DROP FUNCTION {schema}.notify_reservation_ended();
+            -- A write that must find its row still active fails as a serialization failure (retried) when it does not.
+            CREATE FUNCTION {schema}.expect_one(changed bigint) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                IF changed <> 1 THEN
+                    RAISE EXCEPTION 'the row changed since it was read' USING ERRCODE = 'serialization_failure';
+                END IF;
+            END
+            $$;
+            """),
     ];
 
     /// <summary>The schema name as given.</summary>

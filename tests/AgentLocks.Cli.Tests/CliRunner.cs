@@ -11,6 +11,16 @@ internal static class CliRunner
     /// <param name="launcher">A command that runs the tool, such as <c>setpriv --reuid=65534 ...</c>; "dotnet" and the tool follow it.</param>
     public static async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null, IReadOnlyList<string>? launcher = null)
     {
+        using var process = Start(args, environment, workingDirectory, launcher);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts the tool without waiting for it; the process is the <c>agentlocks</c> process itself (with no launcher).</summary>
+    public static Process Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null, IReadOnlyList<string>? launcher = null)
+    {
         string[] command = [.. launcher ?? [], "dotnet", ToolPath];
         var start = new ProcessStartInfo(command[0])
         {
@@ -32,11 +42,7 @@ internal static class CliRunner
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return new CliResult(process.ExitCode, await stdout, await stderr);
+        return Process.Start(start)!;
     }
 }
 

@@ -221,8 +221,8 @@ public sealed class LockCommandTests : IAsyncLifetime
     [Fact]
     public async Task Exec_holds_the_lock_while_the_command_runs_and_exits_with_its_code()
     {
-        // The child prints its parent (agentlocks) and the lock file it sees, then fails with 7.
-        var result = await CliRunner.RunAsync(["lock", "exec", "--worker", Worker, "--session", "gt-exec", "--", "sh", "-c", "echo \"$PPID\"; cat \"$1\"; exit 7", "sh", LockPath]);
+        // The child prints its own PID (the lock's holder) and the lock file it sees, then fails with 7.
+        var result = await CliRunner.RunAsync(["lock", "exec", "--worker", Worker, "--session", "gt-exec", "--", "sh", "-c", "echo \"$$\"; cat \"$1\"; exit 7", "sh", LockPath]);
 
         Assert.Equal(7, result.ExitCode);
         var lines = result.Stdout.Split('\n', 2);
@@ -279,7 +279,7 @@ public sealed class LockCommandTests : IAsyncLifetime
     [InlineData("acquire", "--pid", "abc")]
     [InlineData("acquire", "--pid", "0")]
     [InlineData("acquire", "--pid", "-5")]
-    [InlineData("acquire", "--session", "bad:session")]
+    [InlineData("acquire", "--session", "bad\u0001session")]
     [InlineData("exec", "--session", " padded")]
     [InlineData("release", "--pid", "12x")]
     public async Task Bad_options_are_invalid_args_and_change_nothing(string command, string option, string value)
@@ -316,12 +316,19 @@ public sealed class LockCommandTests : IAsyncLifetime
         Directory.CreateDirectory(Path.GetDirectoryName(LockPath)!);
         File.WriteAllText(LockPath, """{"pid": 12, "acquired_at": """);
 
-        foreach (var args in DamagingCommands())
+        foreach (var args in DamagingCommands().Where(a => !a.Contains("--force")))
         {
-            Assert.Contains(LockPath, Error(await LockAsync(args), 5, "INVALID_LOCK", "lock " + args[0]), StringComparison.Ordinal);
+            var message = Error(await LockAsync(args), 5, "INVALID_LOCK", "lock " + args[0]);
+            Assert.Contains(LockPath, message, StringComparison.Ordinal);
+            Assert.Contains("a force release removes it", message, StringComparison.Ordinal);
         }
 
         Assert.Equal("""{"pid": 12, "acquired_at": """, File.ReadAllText(LockPath));
+
+        // As the message says.
+        var removed = Ok(await LockAsync("release", "--worker", Worker, "--force"), "lock release").GetProperty("removed");
+        Assert.Equal("stale", removed.GetProperty("state").GetString());
+        Assert.False(File.Exists(LockPath));
     }
 
     [Fact]

@@ -136,7 +136,7 @@ public sealed class ReservationCommandTests : IDisposable
     {
         await RegisterAsync("agent-a");
         var error = (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src", "--bead", "bd-1", "--ttl=" + ttl)).Fails("agent reserve", 2, "INVALID_ARGS");
-        Assert.Contains("minutes", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains(ttl.Length == 0 ? "--ttl" : "minutes", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.False(File.Exists(ActivePath), "a refused request writes nothing");
     }
 

@@ -70,20 +70,33 @@ internal static class DoctorCommand
         }
     }
 
-    /// <summary>Under the worker's flock, and only if the lock's own reader still refuses it, renames it aside.</summary>
+    /// <summary>
+    /// Under the worker's flock, and only if the lock's own reader still refuses it, renames it aside (a directory or
+    /// symlink too). What cannot be done is reported for that lock; the rest of the run goes on.
+    /// </summary>
     private static async Task<string> MoveAsideDamagedLockAsync(string lockPath, CancellationToken cancellationToken)
     {
-        var worker = Path.GetDirectoryName(Path.GetDirectoryName(lockPath))!;
-        var file = new LockFile(worker);
-        using var guard = await file.LockAsync(create: false, cancellationToken).ConfigureAwait(false);
         try
         {
-            file.Read();
-            return "left: it is readable now";
+            using var guard = await new LockFile(Path.GetDirectoryName(Path.GetDirectoryName(lockPath))!).LockAsync(create: false, cancellationToken).ConfigureAwait(false);
+            if (guard is null)
+            {
+                return "left: it is gone now";
+            }
+
+            try
+            {
+                guard.Runtime.Read();
+                return "left: it is readable now";
+            }
+            catch (AgentLocksException e) when (e.Code == ErrorCode.InvalidLock)
+            {
+                return "moved aside to " + guard.Runtime.MoveAside(DateTimeOffset.UtcNow);
+            }
         }
-        catch (AgentLocksException e) when (e.Code == ErrorCode.InvalidLock)
+        catch (Exception e) when (e is AgentLocksException or IOException or UnauthorizedAccessException)
         {
-            return "moved aside to " + DamagedFile.MoveAside(file.LockPath, DateTimeOffset.UtcNow);
+            return "left: " + e.Message;
         }
     }
 

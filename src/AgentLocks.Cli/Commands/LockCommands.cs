@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -54,14 +53,18 @@ internal static class LockCommands
         return new CommandResult(data, human);
     }
 
+    /// <summary>
+    /// The lock names the command's own process as its holder (see <see cref="GatedCommand"/>), so killing this
+    /// process, even with SIGKILL, never frees the worker while the command runs.
+    /// </summary>
     private static async Task<CommandResult> ExecAsync(CommandContext context, CancellationToken cancellationToken)
     {
         var command = ExecCommand(context);
         var workerLock = OpenLock(context);
-
-        // This process is the holder: it lives exactly as long as CMD runs (and dies with it under kill -9).
-        await using var held = await workerLock.AcquireAsync(new WorkerLockRequest { Session = context.Optional<SessionId>("session") }, cancellationToken).ConfigureAwait(false);
-        return await RunWhileHeldAsync(context, command, workerLock.WorkerDirectory, held.Info.Pid, cancellationToken).ConfigureAwait(false);
+        var session = context.Optional<SessionId>("session");
+        using var gated = GatedCommand.Start(command, context.Json);
+        await using var held = await workerLock.AcquireAsync(new WorkerLockRequest { HolderPid = gated.Pid, Session = session }, cancellationToken).ConfigureAwait(false);
+        return await gated.RunAsync(workerLock.WorkerDirectory, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The command of <c>lock exec</c>: what follows <c>--</c>.</summary>
@@ -69,42 +72,6 @@ internal static class LockCommands
         => context.Line.Rest.Count > 0
             ? context.Line.Rest
             : throw CommandLine.Invalid("lock exec needs a command after '--'. Usage: agentlocks lock exec --worker DIR [--session ID] -- CMD [ARG...]");
-
-    /// <summary>Runs <paramref name="command"/> while the caller holds <paramref name="worker"/>'s lock; the result carries its exit code.</summary>
-    internal static async Task<CommandResult> RunWhileHeldAsync(CommandContext context, IReadOnlyList<string> command, string worker, int pid, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = context.Json };
-        foreach (var arg in command.Skip(1))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        Process child;
-        try
-        {
-            child = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw CommandLine.Invalid($"Cannot run '{command[0]}': {e.Message}");
-        }
-
-        using (child)
-        {
-            // With --json, stdout carries only the envelope, so CMD's output goes to stderr.
-            var pump = context.Json ? child.StandardOutput.BaseStream.CopyToAsync(Console.OpenStandardError(), cancellationToken) : Task.CompletedTask;
-            await child.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            await pump.ConfigureAwait(false);
-            var data = new JsonObject
-            {
-                ["worker"] = worker,
-                ["pid"] = pid,
-                ["command"] = new JsonArray([.. command.Select(a => (JsonNode?)JsonValue.Create(a))]),
-                ["exit_code"] = child.ExitCode,
-            };
-            return new CommandResult(data, string.Empty, child.ExitCode);
-        }
-    }
 
     private static async Task<CommandResult> ReleaseAsync(CommandContext context, CancellationToken cancellationToken)
     {
@@ -129,9 +96,12 @@ internal static class LockCommands
             ["forced"] = force,
             ["removed"] = removed is null ? null : StatusJson(removed),
         };
-        var human = removed is null
-            ? $"{workerLock.WorkerDirectory} was not locked"
-            : $"released {workerLock.WorkerDirectory} (was {removed.State.ToWireName()}, process {removed.Holder!.Pid}, host {removed.Holder.HostName ?? "unknown"})";
+        var human = removed switch
+        {
+            null => $"{workerLock.WorkerDirectory} was not locked",
+            { Holder: null } => $"released {workerLock.WorkerDirectory} (removed a damaged lock file)",
+            _ => $"released {workerLock.WorkerDirectory} (was {removed.State.ToWireName()}, process {removed.Holder.Pid}, host {removed.Holder.HostName ?? "unknown"})",
+        };
         return new CommandResult(data, human);
     }
 

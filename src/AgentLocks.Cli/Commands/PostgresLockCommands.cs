@@ -76,14 +76,33 @@ internal static class PostgresLockCommands
         return new CommandResult(data, $"locked {worker} for process {pid} (process {keeper} holds the server connection until process {pid} exits)");
     }
 
+    /// <summary>
+    /// A keeper holds the lock for the command's own process (see <see cref="GatedCommand"/>), as for <c>lock acquire</c>,
+    /// so killing this process, even with SIGKILL, never frees the worker while the command runs.
+    /// </summary>
     private static async Task<CommandResult> ExecAsync(CommandContext context, CancellationToken cancellationToken)
     {
         var command = LockCommands.ExecCommand(context);
         var worker = Worker(context);
-
-        // This process is the holder; its connection holds the lock while CMD runs.
-        await using var held = await Backends.OpenPostgresLocks(context).AcquireAsync(worker, context.Optional<SessionId>("session"), cancellationToken).ConfigureAwait(false);
-        return await LockCommands.RunWhileHeldAsync(context, command, worker.Value, Environment.ProcessId, cancellationToken).ConfigureAwait(false);
+        var session = context.Optional<SessionId>("session");
+        using var gated = GatedCommand.Start(command, context.Json);
+        await PostgresLockKeeper.StartAsync(context.Postgres!, worker, session, gated.Pid, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await gated.RunAsync(worker.Value, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The keeper would notice the exit within a second; ending it now frees the worker before we return.
+            try
+            {
+                await Backends.OpenPostgresLocks(context).ReleaseHeldByAsync(worker, gated.Pid, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (AgentLocksException e) when (e.Code == ErrorCode.NotLocked)
+            {
+                // The keeper was first.
+            }
+        }
     }
 
     private static async Task<CommandResult> ReleaseAsync(CommandContext context, CancellationToken cancellationToken)

@@ -121,7 +121,8 @@ internal static class ReservationCommands
         };
     }
 
-    private static JsonNode? Json(Reservation reservation)
+    /// <summary>A reservation in the JSON shape of cli.md (beadboard's fields and ours).</summary>
+    internal static JsonNode? Json(Reservation reservation)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))

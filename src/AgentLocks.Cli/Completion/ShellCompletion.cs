@@ -135,7 +135,7 @@ internal static class ShellCompletion
                 ? [.. Directory.EnumerateFiles(agents, "*.json").Select(Path.GetFileNameWithoutExtension).OfType<string>()]
                 : [];
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or AgentLocksException)
         {
             return [];
         }

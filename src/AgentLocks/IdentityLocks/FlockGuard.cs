@@ -5,18 +5,27 @@ namespace AgentLocks;
 /// <summary>
 /// An exclusive <c>flock(2)</c> on <c>agent.lock.flock</c>, the file current gastown flocks around its
 /// acquire: holding it serialises every read-decide-write of the lock file, ours and gastown's alike.
-/// It is held for one operation only, never for the lifetime of the identity lock.
+/// It is held for one operation only, never for the lifetime of the identity lock, and owns the handle on
+/// <c>.runtime</c> that operation works through.
 /// </summary>
 internal sealed class FlockGuard : IDisposable
 {
     private readonly SafeFileHandle _handle;
 
-    private FlockGuard(SafeFileHandle handle) => _handle = handle;
+    private FlockGuard(RuntimeDirectory runtime, SafeFileHandle handle)
+    {
+        Runtime = runtime;
+        _handle = handle;
+    }
 
-    public static async Task<FlockGuard> AcquireAsync(string path, CancellationToken cancellationToken)
+    /// <summary>The worker's <c>.runtime</c>, through which the lock file is read and written while the flock is held.</summary>
+    public RuntimeDirectory Runtime { get; }
+
+    /// <summary>Flocks <c>agent.lock.flock</c> in <paramref name="runtime"/>; the guard then owns <paramref name="runtime"/>.</summary>
+    public static async Task<FlockGuard> AcquireAsync(RuntimeDirectory runtime, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var handle = Native.OpenLockFile(path);
+        var handle = runtime.OpenFlockFile();
         try
         {
             if (!Native.TryLockExclusive(handle))
@@ -35,7 +44,7 @@ internal sealed class FlockGuard : IDisposable
                 }
             }
 
-            return new FlockGuard(handle);
+            return new FlockGuard(runtime, handle);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -45,5 +54,9 @@ internal sealed class FlockGuard : IDisposable
     }
 
     /// <summary>Closing the descriptor releases the flock.</summary>
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        _handle.Dispose();
+        Runtime.Dispose();
+    }
 }

@@ -1,19 +1,17 @@
-using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace AgentLocks;
 
 /// <summary>
-/// The files of one worker: <c>.runtime/agent.lock</c> and <c>.runtime/agent.lock.flock</c>. Reads never follow
-/// a symlink; writes go through a fresh temp file, fsync, rename and fsync of the directory, so a crash leaves
-/// either the old file or the new one. A damaged file is reported (<c>INVALID_LOCK</c>) and left untouched.
+/// The files of one worker: <c>.runtime/agent.lock</c> and <c>.runtime/agent.lock.flock</c>, reached through
+/// <see cref="OpenRuntime"/> (one handle on <c>.runtime</c>, never through a symlink). Validates what it reads: a
+/// damaged file is reported (<c>INVALID_LOCK</c>) and left untouched.
 /// </summary>
 internal sealed class LockFile
 {
     public const string RuntimeDirectoryName = ".runtime";
     public const string LockFileName = "agent.lock";
-    private const int MaxLength = 64 * 1024;
+    private const string RemovableKey = "agentlocks.removable";
 
     public LockFile(string workerDirectory)
     {
@@ -45,74 +43,74 @@ internal sealed class LockFile
         }
     }
 
-    /// <summary>True when <c>.runtime</c> exists (creating it when asked); <c>INVALID_LOCK</c> when it is a symlink or a file.</summary>
-    public bool EnsureRuntimeDirectory(bool create)
+    /// <summary>
+    /// Opens <c>.runtime</c> once, without following a symlink, creating it when asked; null when there is none and
+    /// <paramref name="create"/> is false; <c>INVALID_LOCK</c> when it is a symlink or a file. Every later create,
+    /// rename and unlink goes through this handle, so <c>.runtime</c> swapped for a symlink meanwhile changes nothing
+    /// outside the worker.
+    /// </summary>
+    public RuntimeDirectory? OpenRuntime(bool create)
     {
-        RequireWorkerDirectory();
-        var info = new DirectoryInfo(RuntimeDirectory);
-        if (info.LinkTarget is not null)
+        using var worker = Native.OpenDirectory(WorkerDirectory, out var errno)
+            ?? throw (errno is Native.ENOENT or Native.ENOTDIR
+                ? new AgentLocksException(ErrorCode.InvalidArgs, $"The worker directory {WorkerDirectory} does not exist.")
+                : new IOException($"Cannot open {WorkerDirectory}: {Native.Describe(errno)}."));
+        var created = false;
+        while (true)
         {
-            throw new AgentLocksException(ErrorCode.InvalidLock, $"{RuntimeDirectory} is a symbolic link; AgentLocks never follows one. Remove it by hand.");
-        }
+            if (Native.OpenDirectoryAt(worker, RuntimeDirectoryName, out errno) is { } handle)
+            {
+                if (created)
+                {
+                    Native.Fsync(worker, WorkerDirectory);
+                }
 
-        if (info.Exists)
-        {
-            return true;
-        }
+                return new RuntimeDirectory(this, handle);
+            }
 
-        if (File.Exists(RuntimeDirectory))
-        {
-            throw new AgentLocksException(ErrorCode.InvalidLock, $"{RuntimeDirectory} is a file, not a directory; it was left as it is.");
+            switch (errno)
+            {
+                case Native.ELOOP:
+                case Native.ENOTDIR when Native.IsSymlinkAt(worker, RuntimeDirectoryName):
+                    throw new AgentLocksException(ErrorCode.InvalidLock, $"{RuntimeDirectory} is a symbolic link; AgentLocks never follows one. Remove it by hand.");
+                case Native.ENOTDIR:
+                    throw new AgentLocksException(ErrorCode.InvalidLock, $"{RuntimeDirectory} is not a directory; it was left as it is. Remove it by hand.");
+                case Native.ENOENT when !create:
+                    return null;
+                case Native.ENOENT when !created:
+                    var made = Native.MakeDirectoryAt(worker, RuntimeDirectoryName);
+                    created = made is 0 or Native.EEXIST ? true : throw new IOException($"Cannot create {RuntimeDirectory}: {Native.Describe(made)}.");
+                    break;
+                default:
+                    throw new IOException($"Cannot open {RuntimeDirectory}: {Native.Describe(errno)}.");
+            }
         }
-
-        if (!create)
-        {
-            return false;
-        }
-
-        Directory.CreateDirectory(RuntimeDirectory);
-        return true;
     }
 
     /// <summary>Takes the exclusive flock that gastown takes too; creates <c>.runtime</c> when <paramref name="create"/>, else returns null when there is none.</summary>
     public async Task<FlockGuard?> LockAsync(bool create, CancellationToken cancellationToken)
-        => EnsureRuntimeDirectory(create) ? await FlockGuard.AcquireAsync(FlockPath, cancellationToken).ConfigureAwait(false) : null;
-
-    /// <summary>The lock file's contents, or null when there is none.</summary>
-    public WorkerLockInfo? Read()
     {
-        byte[] bytes;
-        using (var handle = Native.OpenNoFollowForRead(LockPath, out var errno))
+        if (OpenRuntime(create) is not { } runtime)
         {
-            if (handle is null)
-            {
-                return errno switch
-                {
-                    Native.ENOENT => null,
-                    Native.ELOOP => throw Invalid("is a symbolic link; AgentLocks never follows or overwrites one. Remove it by hand"),
-                    _ => throw new IOException($"Cannot open {LockPath}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})."),
-                };
-            }
-
-            try
-            {
-                var length = RandomAccess.GetLength(handle);
-                if (length > MaxLength)
-                {
-                    throw Invalid($"is {length} bytes long, too long for a lock file");
-                }
-
-                bytes = new byte[length];
-                var read = RandomAccess.Read(handle, bytes, 0);
-                Array.Resize(ref bytes, read);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
-            {
-                throw Invalid($"is not a readable regular file ({e.Message})");
-            }
+            return null;
         }
 
-        return Parse(bytes);
+        try
+        {
+            return await FlockGuard.AcquireAsync(runtime, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            runtime.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The lock file's contents, or null when there is none (nor a <c>.runtime</c>).</summary>
+    public WorkerLockInfo? Read()
+    {
+        using var runtime = OpenRuntime(create: false);
+        return runtime?.Read();
     }
 
     /// <summary>Validates the raw record: gastown's fields must be there and well-formed; ours are optional.</summary>
@@ -161,61 +159,33 @@ internal sealed class LockFile
             string.IsNullOrEmpty(record.OwnerToken) ? null : record.OwnerToken);
     }
 
-    /// <summary>Replaces the lock file atomically and durably. The caller holds the flock.</summary>
-    public void Write(WorkerLockInfo info)
-    {
-        var record = new LockFileRecord
-        {
-            Pid = info.Pid,
-            AcquiredAt = UtcTimestampJsonConverter.Text(info.AcquiredAt),
-            SessionId = info.Session?.Value,
-            Hostname = info.HostName,
-            ProcessStartTime = info.ProcessStartTime,
-            BootId = info.BootId,
-            OwnerToken = info.OwnerToken,
-        };
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(record, LockFileJsonContext.Default.LockFileRecord);
-
-        // A fresh name created with O_EXCL: a file or symlink planted at a fixed temp name is never followed.
-        var temp = $"{LockPath}.tmp.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.{Convert.ToHexString(RandomNumberGenerator.GetBytes(6))}";
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
+    /// <summary>The record of <paramref name="info"/> as gastown reads it.</summary>
+    internal static byte[] Serialize(WorkerLockInfo info)
+        => JsonSerializer.SerializeToUtf8Bytes(
+            new LockFileRecord
             {
-                // 0644, as gastown writes it: other users' tools may read who holds a worker.
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-            }
+                Pid = info.Pid,
+                AcquiredAt = UtcTimestampJsonConverter.Text(info.AcquiredAt),
+                SessionId = info.Session?.Value,
+                Hostname = info.HostName,
+                ProcessStartTime = info.ProcessStartTime,
+                BootId = info.BootId,
+                OwnerToken = info.OwnerToken,
+            },
+            LockFileJsonContext.Default.LockFileRecord);
 
-            using (var stream = new FileStream(temp, options))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
+    /// <summary>True for a damaged lock file that a force release removes: a regular file, not a symlink, directory or FIFO.</summary>
+    internal static bool IsRemovable(AgentLocksException e) => e.Data.Contains(RemovableKey);
 
-            File.Move(temp, LockPath, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-
-        Native.FsyncDirectory(RuntimeDirectory);
-    }
-
-    /// <summary>Removes the lock file. The caller holds the flock. A symlink or directory in its place is refused, not removed.</summary>
-    public void Delete()
+    /// <summary>A damaged lock file; <paramref name="removable"/> when a force release removes it (see <see cref="IsRemovable"/>).</summary>
+    internal AgentLocksException Invalid(string what, bool removable = true)
     {
-        if (new FileInfo(LockPath).LinkTarget is not null || Directory.Exists(LockPath))
+        var e = new AgentLocksException(ErrorCode.InvalidLock, $"The lock file {LockPath} {what}; it was left as it is ({(removable ? "a force release removes it" : "remove it by hand")}).");
+        if (removable)
         {
-            throw Invalid("is a symbolic link or a directory; AgentLocks never removes one. Remove it by hand");
+            e.Data[RemovableKey] = true;
         }
 
-        File.Delete(LockPath);
-        Native.FsyncDirectory(RuntimeDirectory);
+        return e;
     }
-
-    private AgentLocksException Invalid(string what)
-        => new(ErrorCode.InvalidLock, $"The lock file {LockPath} {what}; it was left as it is (a force release removes it).");
 }

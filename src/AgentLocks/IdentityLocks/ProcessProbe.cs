@@ -11,7 +11,10 @@ internal interface IProcessProbe
     /// <summary>The Linux boot id, or null where there is none.</summary>
     string? BootId { get; }
 
-    /// <summary>True when <paramref name="pid"/> exists. <c>EPERM</c> means it exists but belongs to another user: alive.</summary>
+    /// <summary>
+    /// True when <paramref name="pid"/> runs. <c>EPERM</c> means it exists but belongs to another user: alive. A zombie
+    /// (killed, not yet reaped by its parent, perhaps never under a PID 1 that does not reap) is dead.
+    /// </summary>
     bool IsAlive(int pid);
 
     /// <summary>The start time of <paramref name="pid"/> in clock ticks since boot, or null when it cannot be read.</summary>
@@ -37,21 +40,17 @@ internal sealed class LinuxProcessProbe : IProcessProbe
 
     public string? BootId { get; }
 
-    public bool IsAlive(int pid) => pid > 0 && _probeSignal(pid) is 0 or Native.EPERM;
+    public bool IsAlive(int pid) => pid > 0 && (_probeSignal(pid) is 0 or Native.EPERM) && !IsZombie(pid);
 
-    public long? StartTime(int pid)
+    private static bool IsZombie(int pid) => ReadStat(pid) is { } stat && ParseState(stat) == 'Z';
+
+    public long? StartTime(int pid) => ReadStat(pid) is { } stat ? ParseStartTime(stat) : null;
+
+    /// <summary>Field 3 of <c>/proc/PID/stat</c>, the state (<c>R</c>, <c>S</c>, <c>Z</c>...), after the last ')'.</summary>
+    internal static char? ParseState(string stat)
     {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-
-        return ParseStartTime(stat);
+        var close = stat.LastIndexOf(')');
+        return close >= 0 && stat.Length > close + 2 ? stat[close + 2] : null;
     }
 
     /// <summary>Field 22 of <c>/proc/PID/stat</c>. The command name (field 2) may hold spaces and parentheses, so count from the last ')'.</summary>
@@ -66,6 +65,19 @@ internal sealed class LinuxProcessProbe : IProcessProbe
         // After ')' come field 3 (state) onwards; start time is field 22, the 20th of those.
         var fields = stat[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return fields.Length >= 20 && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
+    }
+
+    /// <summary><c>/proc/PID/stat</c>, or null when it cannot be read (the process is gone, or /proc is not mounted).</summary>
+    private static string? ReadStat(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static string? ReadTrimmed(string path)

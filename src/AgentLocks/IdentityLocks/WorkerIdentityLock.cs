@@ -58,7 +58,7 @@ public sealed class WorkerIdentityLock
     {
         var pid = holderPid ?? Environment.ProcessId;
         using var guard = await _file.LockAsync(create: false, cancellationToken).ConfigureAwait(false);
-        var info = guard is null ? null : _file.Read();
+        var info = guard?.Runtime.Read();
         if (info is null)
         {
             throw new AgentLocksException(ErrorCode.NotLocked, $"The worker {WorkerDirectory} is not locked.");
@@ -70,23 +70,41 @@ public sealed class WorkerIdentityLock
             throw new AgentLocksException(ErrorCode.NotLocked, $"The worker {WorkerDirectory} is not locked by process {pid}: {Describe(status)}. A force release removes anyone's lock.");
         }
 
-        _file.Delete();
+        guard!.Runtime.Delete();
         return info;
     }
 
-    /// <summary>Removes the lock whoever holds it (also another host's); returns its status just before, or null when there was none.</summary>
+    /// <summary>
+    /// Removes the lock whoever holds it (also another host's), and a lock file too damaged to read; returns its
+    /// status just before (<see cref="WorkerLockState.Stale"/> with no holder for a damaged file), or null when there
+    /// was none. A symlink, directory or FIFO in the lock file's place is never removed (<c>INVALID_LOCK</c>).
+    /// </summary>
     /// <remarks>Usage: <c>var removed = await workerLock.ForceReleaseAsync(ct); Console.WriteLine(removed?.Holder?.Pid);</c></remarks>
     public async Task<WorkerLockStatus?> ForceReleaseAsync(CancellationToken cancellationToken = default)
     {
         using var guard = await _file.LockAsync(create: false, cancellationToken).ConfigureAwait(false);
-        var info = guard is null ? null : _file.Read();
-        if (info is null)
+        if (guard is null)
         {
             return null;
         }
 
-        var status = LockJudge.Judge(WorkerDirectory, info, _environment);
-        _file.Delete();
+        WorkerLockStatus status;
+        try
+        {
+            if (guard.Runtime.Read() is not { } info)
+            {
+                return null;
+            }
+
+            status = LockJudge.Judge(WorkerDirectory, info, _environment);
+        }
+        catch (AgentLocksException e) when (LockFile.IsRemovable(e))
+        {
+            // A damaged regular file goes; a symlink, directory or FIFO is for people to look at.
+            status = new WorkerLockStatus(WorkerDirectory, WorkerLockState.Stale, null, null, $"damaged: {e.Message}");
+        }
+
+        guard.Runtime.Delete();
         return status;
     }
 
@@ -95,7 +113,7 @@ public sealed class WorkerIdentityLock
     public Task<WorkerLockInfo?> ReadAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(_file.EnsureRuntimeDirectory(create: false) ? _file.Read() : null);
+        return Task.FromResult(_file.Read());
     }
 
     /// <summary>The lock's state, holder and age, as data. Changes nothing.</summary>
@@ -239,10 +257,23 @@ public sealed class WorkerIdentityLock
 
         using (guard)
         {
-            if (guard is not null && await IsOwnedAsync(info, cancellationToken).ConfigureAwait(false))
+            if (guard is not null && Carries(guard.Runtime, info))
             {
-                _file.Delete();
+                guard.Runtime.Delete();
             }
+        }
+    }
+
+    /// <summary>True when the lock file in <paramref name="runtime"/> carries <paramref name="info"/>'s token; a damaged one does not.</summary>
+    private static bool Carries(RuntimeDirectory runtime, WorkerLockInfo info)
+    {
+        try
+        {
+            return runtime.Read()?.OwnerToken == info.OwnerToken;
+        }
+        catch (AgentLocksException e) when (e.Code == ErrorCode.InvalidLock)
+        {
+            return false;
         }
     }
 
@@ -269,14 +300,14 @@ public sealed class WorkerIdentityLock
 
         _file.RequireWorkerDirectory();
         using var guard = await _file.LockAsync(create: true, cancellationToken).ConfigureAwait(false);
-        var current = LockJudge.Judge(WorkerDirectory, _file.Read(), _environment);
+        var current = LockJudge.Judge(WorkerDirectory, guard!.Runtime.Read(), _environment);
         if (current.State is WorkerLockState.Locked or WorkerLockState.ForeignHost)
         {
             return (null, current);
         }
 
         var info = new WorkerLockInfo(pid, _environment.Time.GetUtcNow(), request?.Session, host, startTime, processes.BootId, Guid.NewGuid().ToString("N"));
-        _file.Write(info);
+        guard.Runtime.Write(info);
         return (new WorkerLockHandle(this, info, current.State == WorkerLockState.Stale ? current : null, _environment.Time, monitorInterval), current);
     }
 
@@ -288,13 +319,13 @@ public sealed class WorkerIdentityLock
             return null;
         }
 
-        var status = LockJudge.Judge(WorkerDirectory, _file.Read(), _environment);
+        var status = LockJudge.Judge(WorkerDirectory, guard.Runtime.Read(), _environment);
         if (status.State != WorkerLockState.Stale)
         {
             return null;
         }
 
-        _file.Delete();
+        guard.Runtime.Delete();
         return status;
     }
 

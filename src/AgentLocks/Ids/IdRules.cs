@@ -31,7 +31,7 @@ internal static class IdRules
     public static string? BeadOrReservationId(string text) =>
         Word(text, 128, "._:-", "must start with a letter or digit and contain only letters, digits, '.', '_', ':' and '-'");
 
-    /// <summary>A tmux session, window or pane: 1 to 256 characters, no control characters or ':', no white space at the ends.</summary>
+    /// <summary>A tmux session, window or pane: 1 to 256 characters, no control characters, no white space at the ends (gastown's own ids hold ':', as in myrig:polecat/nux).</summary>
     public static string? SessionId(string text)
     {
         if (text.Length is < 1 or > 256)
@@ -39,8 +39,8 @@ internal static class IdRules
             return "must be 1 to 256 characters long";
         }
 
-        return text.Any(char.IsControl) || char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1]) || text.Contains(':', StringComparison.Ordinal)
-            ? "must not contain control characters or ':', nor start or end with white space"
+        return text.Any(char.IsControl) || char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1])
+            ? "must not contain control characters, nor start or end with white space"
             : null;
     }
 

@@ -92,7 +92,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         try
         {
             var messages = await persistence.ReadMessagesAsync(cancellationToken).ConfigureAwait(false);
-            outcome = await persistence.UpdateAsync(true, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
+            outcome = await persistence.UpdateAsync(LedgerFocus.WithHistory, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -109,7 +109,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     /// exactly those into the history as expired in the same step (what <c>doctor --fix</c> does).
     /// </summary>
     public Task<IReadOnlyList<Reservation>> ExpiredAsync(bool sweep, CancellationToken cancellationToken)
-        => persistence.UpdateAsync<IReadOnlyList<Reservation>>(false, ledger => sweep ? ledger.Sweep() : ledger.Expired(), cancellationToken);
+        => persistence.UpdateAsync<IReadOnlyList<Reservation>>(LedgerFocus.Everything, ledger => sweep ? ledger.Sweep() : ledger.Expired(), cancellationToken);
 
     Task<Reservation> IReservationLeaseOwner.RenewAsync(Reservation reservation, TimeSpan? ttl, CancellationToken cancellationToken)
         => ObserveAsync(StoreTelemetry.Renew, reservation.AgentId, reservation.Scope, ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken);
@@ -120,7 +120,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         Reservation? released;
         try
         {
-            released = await persistence.UpdateAsync(false, ledger => ledger.ReleaseById(reservation.Id), cancellationToken).ConfigureAwait(false);
+            released = await persistence.UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.ReleaseById(reservation.Id), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -141,7 +141,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         Reservation? live;
         try
         {
-            live = await persistence.UpdateAsync(false, ledger => ledger.FindLive(id), cancellationToken).ConfigureAwait(false);
+            live = await persistence.UpdateAsync(LedgerFocus.Lookup(id), ledger => ledger.FindLive(id), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -160,7 +160,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         Outcome<Reservation> outcome;
         try
         {
-            outcome = await persistence.UpdateAsync(false, decide, cancellationToken).ConfigureAwait(false);
+            outcome = await persistence.UpdateAsync(LedgerFocus.Changing(scope), decide, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -269,7 +269,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         (Outcome<IReadOnlyList<Reservation>> Decided, TimeSpan? UntilLapse, IReadOnlyList<Reservation> TakenOver) result;
         try
         {
-            result = await persistence.UpdateAsync(false, ledger =>
+            result = await persistence.UpdateAsync(LedgerFocus.Reserving(requests.Select(r => r.Scope)), ledger =>
             {
                 var ahead = waiter is null ? null : requests.Where(r => !ledger.HoldsOverlapping(r.Agent, r.Scope)).Select(r => _queue.Ahead(waiter, r)).FirstOrDefault(a => a is not null);
                 var decided = ahead is not null

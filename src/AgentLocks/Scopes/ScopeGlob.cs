@@ -92,6 +92,30 @@ internal static class ScopeGlob
         return char.IsAsciiLetter(prefix[0]) && IdRules.IsAsciiWord(prefix, "+.-") && prefix.Length > 1;
     }
 
+    /// <summary>
+    /// The literal directory prefix of a (normalised) scope: its segments before the first that holds a wildcard,
+    /// each followed by '/', with the leading '/' of an absolute path (<c>src/auth/**</c> gives <c>src/auth/</c>,
+    /// <c>src/a.cs</c> gives <c>src/a.cs/</c>, <c>/repo/*.md</c> gives <c>/repo/</c>, <c>**</c> gives an empty
+    /// prefix); a non-path scope is its own prefix. Every path a scope covers starts with its prefix, so two
+    /// overlapping path scopes have prefixes one of which starts the other, and non-path scopes overlap only
+    /// an equal one: a store can find, and lock, what may overlap by prefix alone.
+    /// </summary>
+    public static string LiteralPrefix(string scope)
+    {
+        if (IsNonPath(scope))
+        {
+            return scope;
+        }
+
+        var prefix = new System.Text.StringBuilder(scope.StartsWith('/') ? "/" : string.Empty);
+        foreach (var segment in scope.TrimStart('/').Split('/').TakeWhile(s => !HasWildcard(s)))
+        {
+            prefix.Append(segment).Append('/');
+        }
+
+        return prefix.ToString();
+    }
+
     public static bool HasWildcard(string pattern) => pattern.AsSpan().IndexOfAny('*', '?') >= 0;
 
     /// <summary>True when some path is covered by both (normalised) scopes.</summary>

@@ -15,7 +15,7 @@ public sealed class BadInputTests : IDisposable
         """{"pid": 0, "acquired_at": "2026-11-23T18:00:00Z"}""",
         """{"pid": "12", "acquired_at": "2026-11-23T18:00:00Z"}""",
         """{"pid": 12, "acquired_at": "yesterday"}""",
-        """{"pid": 12, "acquired_at": "2026-11-23T18:00:00Z", "session_id": "bad:session"}""",
+        """{"pid": 12, "acquired_at": "2026-11-23T18:00:00Z", "session_id": "bad\u0001session"}""",
     };
 
     [Theory]
@@ -25,7 +25,8 @@ public sealed class BadInputTests : IDisposable
         TempWorker.WriteLock(_temp.Worker, content);
         var workerLock = new WorkerIdentityLock(_temp.Worker);
 
-        foreach (var operation in Operations(workerLock))
+        // Not a force release: that removes a damaged regular file, as the error says (HostileTreeTests).
+        foreach (var operation in Operations(workerLock).SkipLast(1))
         {
             var error = await Assert.ThrowsAsync<AgentLocksException>(operation);
             Assert.Equal(ErrorCode.InvalidLock, error.Code);
@@ -141,7 +142,7 @@ public sealed class BadInputTests : IDisposable
         () => workerLock.GetStatusAsync(),
         () => workerLock.ReadAsync(),
         () => workerLock.ReleaseAsync(),
-        () => workerLock.ForceReleaseAsync(),
         () => workerLock.CheckAsync(),
+        () => workerLock.ForceReleaseAsync(),
     ];
 }

@@ -21,14 +21,14 @@ public sealed class UnderTheFlockTests : IDisposable
     public async Task The_holder_is_judged_while_the_flock_is_held(string operation)
     {
         TempWorker.WriteLock(_temp.Worker, $$"""{"pid": {{StalePid}}, "acquired_at": "2026-11-23T18:00:00Z", "hostname": "{{_probe.HostName}}"}""");
-        var flockPath = Path.Combine(_temp.RuntimeDirectory, "agent.lock.flock");
         var flockFreeAtJudgement = new List<bool>();
         _probe.BeforeProbe = pid =>
         {
             if (pid == StalePid)
             {
                 // A second open file description, as another process (or gastown) would have.
-                using var other = Native.OpenLockFile(flockPath);
+                using var runtime = new LockFile(_temp.Worker).OpenRuntime(create: false)!;
+                using var other = runtime.OpenFlockFile();
                 flockFreeAtJudgement.Add(Native.TryLockExclusive(other));
             }
         };

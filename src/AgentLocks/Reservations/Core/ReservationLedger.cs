@@ -12,20 +12,27 @@ internal sealed class ReservationLedger
     private readonly List<Reservation> _active;
     private readonly Func<AgentId, bool> _isKnownAgent;
     private readonly List<ReservationHistoryEntry> _appended = [];
+    private readonly Queue<long>? _drawnTokens;
 
     /// <param name="active">The reservations of the active file or table, expired ones included.</param>
     /// <param name="lastFencingToken">The highest token the store has handed out (0 for none).</param>
     /// <param name="isKnownAgent">Whether an agent is registered.</param>
     /// <param name="now">The store's time: its clock, or the database server's.</param>
     /// <param name="history">The past history, loaded only for status summaries.</param>
+    /// <param name="drawnTokens">
+    /// Tokens the store drew for this decision from a sequence shared by concurrent decisions (PostgreSQL), used in
+    /// order instead of counting on from <paramref name="lastFencingToken"/>; one per grant the decision may make.
+    /// </param>
     public ReservationLedger(
         IEnumerable<Reservation> active,
         long lastFencingToken,
         Func<AgentId, bool> isKnownAgent,
         DateTimeOffset now,
-        IReadOnlyList<ReservationHistoryEntry>? history = null)
+        IReadOnlyList<ReservationHistoryEntry>? history = null,
+        IEnumerable<long>? drawnTokens = null)
     {
         _active = [.. active];
+        _drawnTokens = drawnTokens is null ? null : new(drawnTokens);
         _isKnownAgent = isKnownAgent;
         Now = now;
         History = history;
@@ -120,7 +127,7 @@ internal sealed class ReservationLedger
             _appended.Add(new ReservationHistoryEntry(ReservationEvent.TakenOver, old with { State = ReservationState.Expired }, Now, request.Agent, id));
         }
 
-        LastFencingToken = checked(LastFencingToken + 1);
+        LastFencingToken = _drawnTokens is null ? checked(LastFencingToken + 1) : _drawnTokens.Dequeue();
         var granted = new Reservation
         {
             Id = id,

@@ -1,0 +1,96 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+
+namespace AgentLocks.Postgres;
+
+/// <summary>
+/// Multi-granularity locking by literal scope prefix (docs/postgres.md, "Why two overlapping exclusive grants
+/// cannot both commit"). A decision about some scopes takes, transaction-scoped, the schema's lock shared, the
+/// lock of each shorter prefix of each scope's literal prefix shared and the lock of each scope's own prefix
+/// exclusive; a decision about everything, or about a scope with an empty prefix (<c>**</c>), takes the schema's
+/// lock exclusive. So two decisions wait for each other when one's prefix starts the other's, which two
+/// overlapping scopes' prefixes always do, and decisions about disjoint scopes never wait. Every decision takes
+/// the schema's lock first and the others in ascending key order: one global order, so no deadlock. The schema's
+/// lock is the one every decision of schema versions 1 to 3 took exclusive, so an older store still excludes
+/// every newer decision during a rolling upgrade.
+/// </summary>
+internal static class PrefixLocking
+{
+    /// <summary>The lock statements of a decision about <paramref name="focus"/>, in the order to take them.</summary>
+    public static IEnumerable<NpgsqlBatchCommand> Locks(PostgresSchema schema, LedgerFocus focus)
+    {
+        if (focus.Id is not null)
+        {
+            yield break; // a read-only lookup of one row waits for nobody
+        }
+
+        var root = schema.LockKey("reservations");
+        var prefixes = focus.Scopes?.Select(scope => (Scope: scope, Prefix: ScopeGlob.LiteralPrefix(scope.Value))).ToList();
+        if (prefixes is null || prefixes.Any(p => p.Prefix.Length == 0))
+        {
+            yield return new($"SELECT pg_advisory_xact_lock({root})");
+            yield break;
+        }
+
+        yield return new($"SELECT pg_advisory_xact_lock_shared({root})");
+        var keys = prefixes
+            .SelectMany(p => Ancestors(p.Scope, p.Prefix).Select(a => (Key: Key(schema, a), Exclusive: false)).Append((Key: Key(schema, p.Prefix), Exclusive: true)))
+            .GroupBy(k => k.Key, (key, modes) => (Key: key, Exclusive: modes.Any(m => m.Exclusive))) // the strongest mode per key, once
+            .OrderBy(k => k.Key);
+        foreach (var (key, exclusive) in keys)
+        {
+            yield return new(exclusive ? "SELECT pg_advisory_xact_lock($1)" : "SELECT pg_advisory_xact_lock_shared($1)")
+            {
+                Parameters = { new() { Value = key } },
+            };
+        }
+    }
+
+    /// <summary>
+    /// The condition (on <c>scope_prefix</c>, which compares bytewise: <c>COLLATE "C"</c>) of the active rows a
+    /// decision about <paramref name="scopes"/> must see, with its parameter values: rows whose prefix starts a
+    /// scope's (its ancestors and itself) or starts with it (below it), and rows of older versions, which have
+    /// none. Null when a scope's prefix is empty: every row can overlap it.
+    /// </summary>
+    public static (string Condition, List<object> Values)? Filter(IReadOnlyList<ScopePattern> scopes)
+    {
+        var prefixes = scopes.Select(scope => (Scope: scope, Prefix: ScopeGlob.LiteralPrefix(scope.Value))).ToList();
+        if (prefixes.Any(p => p.Prefix.Length == 0))
+        {
+            return null;
+        }
+
+        var exact = prefixes.SelectMany(p => p.Scope.IsPath ? Ancestors(p.Scope, p.Prefix).Prepend(string.Empty) : [p.Prefix]).Distinct().ToArray();
+        List<object> values = [exact];
+        var condition = "(scope_prefix IS NULL OR scope_prefix = ANY($1)";
+        foreach (var (_, prefix) in prefixes.Where(p => p.Scope.IsPath))
+        {
+            // Every text that starts with "a/b/" lies in ["a/b/", "a/b0"): '0' follows '/'.
+            values.Add(prefix);
+            values.Add(prefix[..^1] + "0");
+            condition += $" OR (scope_prefix >= ${values.Count - 1} AND scope_prefix < ${values.Count})";
+        }
+
+        return (condition + ")", values);
+    }
+
+    /// <summary>A prefix's lock key: 64 bits of a hash of the schema and the prefix (a collision only makes two prefixes wait for each other).</summary>
+    internal static long Key(PostgresSchema schema, string prefix)
+        => BinaryPrimitives.ReadInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"agentlocks:{schema.Name}:prefix:{prefix}")));
+
+    /// <summary>The non-empty prefixes shorter than a path scope's own: <c>a/</c> and <c>a/b/</c> for <c>a/b/c/</c>; <c>/</c> too for an absolute one.</summary>
+    private static IEnumerable<string> Ancestors(ScopePattern scope, string prefix)
+    {
+        if (!scope.IsPath)
+        {
+            yield break;
+        }
+
+        for (var end = prefix.IndexOf('/', StringComparison.Ordinal); end >= 0 && end < prefix.Length - 1; end = prefix.IndexOf('/', end + 1))
+        {
+            yield return prefix[..(end + 1)];
+        }
+    }
+}

@@ -1,0 +1,36 @@
+namespace AgentLocks;
+
+/// <summary>
+/// What one decision reads and may change, so a store can load less than everything: the reservations that
+/// overlap some scopes (all the ledger looks at to reserve them, or to renew or release one), one reservation
+/// by id (a read-only lookup), or everything (status, sweep). A store may always load more.
+/// </summary>
+internal sealed record LedgerFocus
+{
+    /// <summary>Every active reservation; with the history when <see cref="History"/>.</summary>
+    public static LedgerFocus Everything { get; } = new();
+
+    /// <summary>Everything and the history, for a status.</summary>
+    public static LedgerFocus WithHistory { get; } = new() { History = true };
+
+    /// <summary>Null for everything; otherwise the decision concerns only reservations that overlap one of these scopes.</summary>
+    public IReadOnlyList<ScopePattern>? Scopes { get; private init; }
+
+    /// <summary>A read-only lookup of this reservation; the decision must change nothing.</summary>
+    public ReservationId? Id { get; private init; }
+
+    /// <summary>Whether the decision may grant, one reservation per scope, and so needs that many fencing tokens.</summary>
+    public bool Grants { get; private init; }
+
+    /// <summary>Whether the decision needs the past history.</summary>
+    public bool History { get; private init; }
+
+    /// <summary>A reserve of <paramref name="scopes"/>, all or none: it may grant.</summary>
+    public static LedgerFocus Reserving(IEnumerable<ScopePattern> scopes) => new() { Scopes = [.. scopes], Grants = true };
+
+    /// <summary>A renewal or release of <paramref name="scope"/> (by scope or by the id of a reservation of it).</summary>
+    public static LedgerFocus Changing(ScopePattern scope) => new() { Scopes = [scope] };
+
+    /// <summary>A read-only lookup of one reservation.</summary>
+    public static LedgerFocus Lookup(ReservationId id) => new() { Id = id };
+}
