@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.CodeAnalysis;
 
 namespace AgentLocks.Analyzers;
@@ -5,10 +6,14 @@ namespace AgentLocks.Analyzers;
 /// <summary>Every diagnostic AgentLocks reports; each has a page under <c>analyzers/docs/</c>.</summary>
 internal static class Descriptors
 {
-    /// <summary>The one place the repository address lives; help links are built from it.</summary>
-    public const string RepositoryUrl = "https://github.com/agentlocks/agentlocks";
+    /// <summary>
+    /// The repository's address: MSBuild's <c>RepositoryUrl</c> (Directory.Build.props), the one the packages carry,
+    /// compiled into this assembly by the SDK as its <c>RepositoryUrl</c> metadata. Help links are built from it.
+    /// </summary>
+    public static readonly string RepositoryUrl = typeof(Descriptors).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(attribute => attribute.Key == "RepositoryUrl").Value!.TrimEnd('/');
 
-    public const string HelpLinkBase = RepositoryUrl + "/blob/main/analyzers/docs/";
+    public static readonly string HelpLinkBase = RepositoryUrl + "/blob/main/analyzers/docs/";
 
     public static readonly DiagnosticDescriptor HandleNotReleased = Create(
         "AGL001",

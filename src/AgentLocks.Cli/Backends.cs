@@ -11,11 +11,38 @@ internal static class Backends
 {
     /// <summary>The reservation store of this invocation.</summary>
     public static IReservationStore OpenReservationStore(CommandContext context)
-        => context.Postgres is not null ? OpenPostgresReservations(context) : new FileReservationStore(context.Root);
+        => OpenReservationStore(context, Repository(context, Environment.CurrentDirectory));
+
+    /// <summary>The reservation store of this invocation, comparing scopes under <paramref name="repository"/>.</summary>
+    public static IReservationStore OpenReservationStore(CommandContext context, RepositoryRoot repository)
+    {
+        return context.Postgres is not null
+            ? context.Own(new PostgresReservationStore(ConnectionString(context), Options with { Repository = repository }))
+            : new FileReservationStore(context.Root, new ReservationStoreOptions { Repository = repository });
+    }
 
     /// <summary>The PostgreSQL reservation store of this invocation; only for commands run with <c>--postgres</c>.</summary>
     public static PostgresReservationStore OpenPostgresReservations(CommandContext context)
-        => context.Own(new PostgresReservationStore(ConnectionString(context), Options));
+        => context.Own(new PostgresReservationStore(ConnectionString(context), Options with { Repository = Repository(context, Environment.CurrentDirectory) }));
+
+    /// <summary>
+    /// The repository scopes are relative to: <c>--repo</c>, else <c>$AGENTLOCKS_REPO</c>, else the git repository of
+    /// <paramref name="workingDirectory"/> (with all its worktrees, so agents in any worktree agree), else none.
+    /// git is asked only once an absolute scope or path needs it.
+    /// </summary>
+    public static RepositoryRoot Repository(CommandContext context, string workingDirectory)
+    {
+        var given = context.Optional("repo") ?? (Environment.GetEnvironmentVariable("AGENTLOCKS_REPO") is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
+        if (given is null)
+        {
+            return RepositoryRoot.DiscoverOnUse(workingDirectory, null);
+        }
+
+        var directory = Path.GetFullPath(given);
+        return Directory.Exists(directory)
+            ? RepositoryRoot.DiscoverOnUse(directory, directory)
+            : throw CommandLine.Invalid($"--repo: the directory '{directory}' does not exist.");
+    }
 
     /// <summary>The PostgreSQL worker locks of this invocation; only for commands run with <c>--postgres</c>.</summary>
     public static PostgresWorkerIdentityLock OpenPostgresLocks(CommandContext context)

@@ -9,10 +9,10 @@ namespace AgentLocks.Cli;
 /// <summary>Parses an invocation, runs its command, and prints the answer: the JSON envelope or a human text.</summary>
 internal static class CliApp
 {
-    internal static readonly string[] GlobalOptions = ["root", "postgres"];
+    internal static readonly string[] GlobalOptions = ["root", "postgres", "repo"];
 
     /// <summary>Every command of cli.md. Each area lists its own commands.</summary>
-    internal static readonly CommandSpec[] Commands = [.. LockCommands.All, .. ReservationCommands.All, .. DoctorCommand.All, .. McpCommand.All];
+    internal static readonly CommandSpec[] Commands = [.. LockCommands.All, .. ReservationCommands.All, .. DoctorCommand.All, .. McpCommand.All, .. PathCheckCommands.All, .. GuardCommands.All];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -25,6 +25,11 @@ internal static class CliApp
             var spec = Find(line.Words);
             if (spec is null)
             {
+                if (line.Error is { } unnamed)
+                {
+                    throw unnamed;
+                }
+
                 if (line.Words.Count > 0)
                 {
                     throw CommandLine.Invalid($"Unknown command '{string.Join(' ', line.Words)}'.{Environment.NewLine}{Help()}");
@@ -37,6 +42,11 @@ internal static class CliApp
             }
 
             jsonName = spec.JsonName;
+            if (line.Error is { } invalid)
+            {
+                throw invalid;
+            }
+
             if (line.Flags.Contains("help"))
             {
                 var usage = "usage: agentlocks " + spec.Usage;
@@ -51,6 +61,11 @@ internal static class CliApp
                 json);
             var result = await Backends.RunnerFor(spec, context)(context, cancellationToken).ConfigureAwait(false);
             await AnswerAsync(stdout, json, jsonName, result.Data, result.Human).ConfigureAwait(false);
+            if (result.Stderr.Length > 0)
+            {
+                await stderr.WriteLineAsync(result.Stderr).ConfigureAwait(false);
+            }
+
             return result.ExitCode;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -173,7 +188,7 @@ internal static class CliApp
 
     private static string Help()
     {
-        var text = new StringBuilder("usage: agentlocks [--root DIR] [--postgres CONN] [--json] <command> [options]").AppendLine().AppendLine();
+        var text = new StringBuilder("usage: agentlocks [--root DIR] [--postgres CONN] [--repo DIR] [--json] <command> [options]").AppendLine().AppendLine();
         foreach (var spec in Commands)
         {
             text.Append("  ").AppendLine(spec.Usage);

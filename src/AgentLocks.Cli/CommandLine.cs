@@ -8,7 +8,12 @@ namespace AgentLocks.Cli;
 internal sealed class CommandLine
 {
     /// <summary>Options that take no value. Every other <c>--name</c> takes one.</summary>
-    private static readonly HashSet<string> FlagNames = ["json", "shared", "takeover-stale", "force", "fix", "help"];
+    private static readonly HashSet<string> FlagNames = ["json", "shared", "takeover-stale", "force", "fix", "help", "pre-push", "warn-only"];
+
+    /// <summary>Options that may be given more than once (<c>check --path A --path B</c>).</summary>
+    private static readonly HashSet<string> RepeatableNames = ["path"];
+
+    private readonly Dictionary<string, List<string>> _repeated = new(StringComparer.Ordinal);
 
     private CommandLine(List<string> words, Dictionary<string, string> options, HashSet<string> flags, List<string> rest)
     {
@@ -27,12 +32,23 @@ internal sealed class CommandLine
     /// <summary>What followed <c>--</c>, such as the command of <c>lock exec</c>.</summary>
     public IReadOnlyList<string> Rest { get; }
 
+    /// <summary>
+    /// The first thing wrong with the invocation, or null. Parsing goes on past it, so the command is still known
+    /// and the error's envelope names it.
+    /// </summary>
+    public AgentLocksException? Error { get; private set; }
+
+    /// <summary>Every value of a repeatable option, in order; <see cref="Options"/> holds the first.</summary>
+    public IReadOnlyList<string> All(string name) => _repeated.TryGetValue(name, out var values) ? values : [];
+
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
         var words = new List<string>();
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         var flags = new HashSet<string>(StringComparer.Ordinal);
         var rest = new List<string>();
+        var repeated = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        AgentLocksException? error = null;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -61,12 +77,11 @@ internal sealed class CommandLine
             {
                 if (value is not null)
                 {
-                    throw Invalid($"--{name} takes no value.");
+                    error ??= Invalid($"--{name} takes no value.");
                 }
-
-                if (!flags.Add(name))
+                else if (!flags.Add(name))
                 {
-                    throw Invalid($"--{name} is given twice.");
+                    error ??= Invalid($"--{name} is given twice.");
                 }
 
                 continue;
@@ -76,7 +91,8 @@ internal sealed class CommandLine
             {
                 if (i + 1 >= args.Count)
                 {
-                    throw Invalid($"--{name} needs a value.");
+                    error ??= Invalid($"--{name} needs a value.");
+                    break;
                 }
 
                 value = args[++i];
@@ -84,16 +100,26 @@ internal sealed class CommandLine
 
             if (value.Length == 0)
             {
-                throw Invalid($"--{name} needs a value, not an empty one.");
+                error ??= Invalid($"--{name} needs a value, not an empty one.");
             }
-
-            if (!options.TryAdd(name, value))
+            else if (RepeatableNames.Contains(name))
             {
-                throw Invalid($"--{name} is given twice.");
+                options.TryAdd(name, value);
+                (repeated.TryGetValue(name, out var values) ? values : repeated[name] = []).Add(value);
+            }
+            else if (!options.TryAdd(name, value))
+            {
+                error ??= Invalid($"--{name} is given twice.");
             }
         }
 
-        return new CommandLine(words, options, flags, rest);
+        var line = new CommandLine(words, options, flags, rest) { Error = error };
+        foreach (var (name, values) in repeated)
+        {
+            line._repeated[name] = values;
+        }
+
+        return line;
     }
 
     public static AgentLocksException Invalid(string message) => new(ErrorCode.InvalidArgs, message);

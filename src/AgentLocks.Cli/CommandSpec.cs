@@ -17,5 +17,8 @@ internal sealed record CommandSpec(
     string[] Flags,
     Func<CommandContext, CancellationToken, Task<CommandResult>> Run);
 
-/// <summary>What a command produced: the envelope's <c>data</c>, the human answer, and an exit code when it is not 0.</summary>
-internal sealed record CommandResult(JsonNode? Data, string Human, int ExitCode = 0);
+/// <summary>
+/// What a command produced: the envelope's <c>data</c>, the human answer, an exit code when it is not 0, and text
+/// for stderr (warnings, or a hook's reason, which is what its caller reads).
+/// </summary>
+internal sealed record CommandResult(JsonNode? Data, string Human, int ExitCode = 0, string Stderr = "");

@@ -10,7 +10,7 @@ internal static class ExitCodes
         ErrorCode.InternalError => 1,
         ErrorCode.InvalidArgs => 2,
         ErrorCode.ReservationConflict or ErrorCode.ReservationStaleFound or ErrorCode.Locked => 3,
-        ErrorCode.AgentNotFound or ErrorCode.ReservationNotFound or ErrorCode.ReleaseForbidden or ErrorCode.NotLocked => 4,
+        ErrorCode.AgentNotFound or ErrorCode.ReservationNotFound or ErrorCode.ReleaseForbidden or ErrorCode.NotLocked or ErrorCode.MessageNotFound => 4,
         ErrorCode.StoreCorrupt or ErrorCode.InvalidLock => 5,
         _ => 1,
     };

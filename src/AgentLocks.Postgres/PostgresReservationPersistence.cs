@@ -12,7 +12,7 @@ namespace AgentLocks.Postgres;
 /// the rows it changed and commits. Every statement after the locks sees every commit before them, which is why
 /// READ COMMITTED (a fresh snapshot per statement) is the right level here, not a stricter one.
 /// </summary>
-internal sealed class PostgresReservationPersistence(PostgresConnector connector) : IReservationPersistence
+internal sealed partial class PostgresReservationPersistence(PostgresConnector connector) : IReservationPersistence
 {
     private const string Columns = "reservation_id, scope, agent_id, bead_id, mode, state, created_at, expires_at, released_at, fencing_token";
 

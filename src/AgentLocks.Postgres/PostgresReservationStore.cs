@@ -36,7 +36,7 @@ public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposab
         _connector = connector;
         Persistence = new PostgresReservationPersistence(connector);
         _engine = new ReservationEngine(Persistence, connector.Options.Policy, PostgresChangeListener.Feed(connector),
-            new StoreTelemetry("postgres", connector.Options.LoggerFactory, connector.Options.MeterFactory));
+            new StoreTelemetry("postgres", connector.Options.LoggerFactory, connector.Options.MeterFactory), connector.Options.Repository);
     }
 
     /// <summary>The persistence, for tests that pin and move the server clock.</summary>
@@ -69,6 +69,10 @@ public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposab
     /// <inheritdoc/>
     public Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
         => _engine.GetStatusAsync(query, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken = default)
+        => _engine.AcknowledgeMessageAsync(agent, messageId, cancellationToken);
 
     /// <summary>
     /// The reservations whose lease ran out and that no status has swept yet; with <paramref name="sweep"/>, exactly

@@ -60,6 +60,13 @@ public sealed partial record PostgresStoreOptions
     /// Whether a reservation store keeps a watched connection for its handles' <c>HandleLost</c>. The CLI turns it
     /// off: its handles end with the command, so nothing would listen.
     /// </summary>
+    /// <summary>
+    /// The repository scopes are relative to: under it, an absolute scope overlaps its relative form. Null: absolute
+    /// and relative scopes never overlap. Every agent of one database should give the same repository.
+    /// </summary>
+    /// <remarks>Usage: <c>new PostgresStoreOptions { Repository = RepositoryRoot.Discover(Environment.CurrentDirectory) }</c></remarks>
+    public RepositoryRoot? Repository { get; init; }
+
     internal bool WatchConnection { get; init; } = true;
 
     /// <summary>Returns <paramref name="name"/> when it is a schema name this package accepts, else throws <c>INVALID_ARGS</c> naming <paramref name="what"/>.</summary>

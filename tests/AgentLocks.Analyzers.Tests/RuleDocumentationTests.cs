@@ -39,6 +39,22 @@ public sealed class RuleDocumentationTests
     }
 
     [Fact]
+    public void The_help_links_use_the_repository_url_the_packages_carry()
+    {
+        // Directory.Build.props is the one place: the SDK puts RepositoryUrl in the package metadata and in the
+        // analyzer assembly, where the help links are read from.
+        var props = System.Xml.Linq.XDocument.Load(Path.Combine(RepositoryRoot, "Directory.Build.props"));
+        var declared = Assert.Single(props.Descendants("RepositoryUrl")).Value;
+        Assert.StartsWith("https://", declared, StringComparison.Ordinal);
+        Assert.Equal(declared.TrimEnd('/'), Descriptors.RepositoryUrl);
+        Assert.All(AllDescriptors(), d => Assert.StartsWith(declared.TrimEnd('/') + "/", d.HelpLinkUri, StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            Directory.GetFiles(Path.Combine(RepositoryRoot, "analyzers"), "*.cs", SearchOption.AllDirectories)
+                .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)),
+            path => File.ReadAllText(path).Contains(declared, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Every_analyzer_reports_only_documented_rules_and_every_rule_has_an_analyzer()
     {
         var documented = AllDescriptors().Select(d => d.Id).ToHashSet();

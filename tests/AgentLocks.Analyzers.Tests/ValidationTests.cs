@@ -132,13 +132,13 @@ public sealed class ValidationTests
                 _ = BeadId.Parse("bd-42");
                 _ = ScopePattern.Parse({|#0:"src//auth"|});
                 _ = AgentId.Parse({|#1:Agent|});
-                _ = BeadId.Parse({|#2:"-42"|});
+                _ = BeadId.Parse({|#2:" bd-42"|});
                 _ = WorkerId.Parse({|#3:""|});
             }
         }
         """,
         Diagnostic("AGL016").WithLocation(0).WithArguments("src//auth", "scope", "must not contain empty path segments ('//')"),
         Diagnostic("AGL016").WithLocation(1).WithArguments("Bad Agent", "agent id", "must match ^[a-z0-9]+(?:-[a-z0-9]+)*$ (lowercase letters and digits, single dashes between words)"),
-        Diagnostic("AGL016").WithLocation(2).WithArguments("-42", "bead id", "must start with a letter or digit and contain only letters, digits, '.', '_', ':' and '-'"),
+        Diagnostic("AGL016").WithLocation(2).WithArguments(" bd-42", "bead id", "must not be empty, nor start or end with white space"),
         Diagnostic("AGL016").WithLocation(3).WithArguments("", "worker id", "must be 1 to 64 characters long"));
 }

@@ -54,6 +54,76 @@ public class AnalyzerBenchmarks
     public async Task<int> CompilerAndAnalyzers() =>
         (await _compilation.Clone().WithAnalyzers(Analyzers).GetAllDiagnosticsAsync().ConfigureAwait(false)).Length;
 
+    /// <summary>
+    /// The AgentLocks analyzers' cost on the synthetic project in CPU time of this process, which the load of other
+    /// processes on the machine hardly moves (a build's wall-clock times do move with it): per round, back to back,
+    /// the compiler alone (bind and emit), the floor (an analyzer that only asks for the operation trees), this tree's
+    /// analyzers and, when <paramref name="baselineDll"/> is given, another build of them (say, from main). Prints
+    /// each round and the medians; the cost of a set of analyzers is its CPU time above the floor, over the compiler's.
+    /// </summary>
+    public static void CompareCpu(string? baselineDll, int rounds)
+    {
+        var benchmarks = new AnalyzerBenchmarks();
+        benchmarks.Setup();
+        var sets = new List<(string Name, ImmutableArray<DiagnosticAnalyzer> Analyzers)> { ("floor", [new EmptyOperationAnalyzer()]), ("current", Analyzers) };
+        if (baselineDll is not null)
+        {
+            var reference = new AnalyzerFileReference(Path.GetFullPath(baselineDll), new IsolatedLoader());
+            sets.Add(("baseline", reference.GetAnalyzers(LanguageNames.CSharp)));
+        }
+
+        var samples = new Dictionary<string, List<double>>();
+        Console.WriteLine("round  " + string.Join("  ", sets.Select(s => s.Name).Prepend("compiler").Select(n => $"{n + "_cpu_s",14}")));
+        for (var round = 1; round <= rounds; round++)
+        {
+            var line = new List<double> { Cpu(() => benchmarks._compilation.Clone().Emit(Stream.Null)) };
+            foreach (var (_, analyzers) in sets)
+            {
+                var compilation = benchmarks._compilation.Clone();
+                line.Add(Cpu(() => compilation.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult()));
+            }
+
+            foreach (var (name, value) in sets.Select(s => s.Name).Prepend("compiler").Zip(line))
+            {
+                (samples.TryGetValue(name, out var list) ? list : samples[name] = []).Add(value);
+            }
+
+            Console.WriteLine($"{round,5}  " + string.Join("  ", line.Select(v => $"{v,14:F3}")));
+        }
+
+        double Median(string name) => samples[name].Order().ElementAt(samples[name].Count / 2);
+        var compiler = Median("compiler");
+        var floor = Median("floor");
+        Console.WriteLine($"median: compiler {compiler:F3} s CPU, floor {floor:F3} s");
+        foreach (var name in sets.Select(s => s.Name).Skip(1))
+        {
+            var cost = Median(name) - floor;
+            Console.WriteLine($"median: {name} analyzers {Median(name):F3} s CPU, {cost:F3} s above the floor = {100 * cost / compiler:F1}% of the compiler's");
+        }
+    }
+
+    private static double Cpu(Action action)
+    {
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        process.Refresh();
+        var before = process.TotalProcessorTime;
+        action();
+        process.Refresh();
+        return (process.TotalProcessorTime - before).TotalSeconds;
+    }
+
+    /// <summary>Loads another build of the analyzers beside this one (same assembly name, its own load context).</summary>
+    private sealed class IsolatedLoader : IAnalyzerAssemblyLoader
+    {
+        private readonly System.Runtime.Loader.AssemblyLoadContext _context = new("baseline-analyzers");
+
+        public void AddDependencyLocation(string fullPath)
+        {
+        }
+
+        public System.Reflection.Assembly LoadFromPath(string fullPath) => _context.LoadFromAssemblyPath(fullPath);
+    }
+
     /// <summary>Writes <see cref="SyntheticProject"/> to <paramref name="directory"/> for a real <c>dotnet build</c>.</summary>
     public static void WriteProject(string directory) =>
         SyntheticProject.Write(

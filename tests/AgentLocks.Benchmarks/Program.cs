@@ -8,6 +8,13 @@ if (args is ["write-synthetic-project", var directory])
     return;
 }
 
+// `analyzer-cpu [BASELINE_DLL] [ROUNDS]`: the analyzers' CPU cost on the synthetic project, beside another build of them.
+if (args is ["analyzer-cpu", .. var rest])
+{
+    AnalyzerBenchmarks.CompareCpu(rest.Length > 0 && rest[0] != "-" ? rest[0] : null, rest.Length > 1 ? int.Parse(rest[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+    return;
+}
+
 // `mcp-interleaved ROUNDS` alternates MCP and library calls, so both meet the same load (McpBenchmarks).
 if (args is ["mcp-interleaved", var rounds])
 {

@@ -120,11 +120,13 @@ internal static class SyntheticProject
                 <ImplicitUsings>enable</ImplicitUsings>
                 <Nullable>enable</Nullable>
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <!-- analyzer-cost.sh points this at another build of the analyzers to compare before and after. -->
+                <AgentLocksAnalyzers Condition="'$(AgentLocksAnalyzers)' == ''">{analyzers}</AgentLocksAnalyzers>
               </PropertyGroup>
               <ItemGroup>
                 <Reference Include="{runtime}" />
                 <Analyzer Include="{generator}" />
-                <Analyzer Include="{analyzers}" />
+                <Analyzer Include="$(AgentLocksAnalyzers)" />
               </ItemGroup>
             </Project>
             """);

@@ -9,9 +9,16 @@ internal static class CliRunner
     private static readonly string ToolPath = Path.Combine(AppContext.BaseDirectory, "AgentLocks.Cli.dll");
 
     /// <param name="launcher">A command that runs the tool, such as <c>setpriv --reuid=65534 ...</c>; "dotnet" and the tool follow it.</param>
-    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null, IReadOnlyList<string>? launcher = null)
+    /// <param name="stdin">What the tool reads on stdin (a hook's payload); null leaves stdin alone.</param>
+    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null, IReadOnlyList<string>? launcher = null, string? stdin = null)
     {
-        using var process = Start(args, environment, workingDirectory, launcher);
+        using var process = Start(args, environment, workingDirectory, launcher, redirectStdin: stdin is not null);
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
+
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
@@ -19,13 +26,15 @@ internal static class CliRunner
     }
 
     /// <summary>Starts the tool without waiting for it; the process is the <c>agentlocks</c> process itself (with no launcher).</summary>
-    public static Process Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null, IReadOnlyList<string>? launcher = null)
+    /// <param name="redirectStdin">Whether the caller writes the tool's stdin.</param>
+    public static Process Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null, IReadOnlyList<string>? launcher = null, bool redirectStdin = false)
     {
         string[] command = [.. launcher ?? [], "dotnet", ToolPath];
         var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = redirectStdin,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
@@ -37,6 +46,8 @@ internal static class CliRunner
         // Never touch the real ~/.agentlocks or a developer's database from a test.
         start.Environment.Remove("AGENTLOCKS_ROOT");
         start.Environment.Remove("AGENTLOCKS_POSTGRES");
+        start.Environment.Remove("AGENTLOCKS_REPO");
+        start.Environment.Remove("AGENTLOCKS_AGENT");
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             start.Environment[key] = value;

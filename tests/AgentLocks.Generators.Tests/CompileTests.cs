@@ -171,5 +171,7 @@ public sealed class CompileTests
         public Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }

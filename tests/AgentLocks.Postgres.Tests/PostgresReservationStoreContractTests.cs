@@ -23,7 +23,7 @@ public sealed class PostgresReservationStoreContractTests : ReservationStoreCont
         }
 
         var schema = PostgresTestServer.NewSchemaName();
-        var store = new PostgresReservationStore(PostgresTestServer.DataSource, new PostgresStoreOptions { Schema = schema, TimeProvider = _time, Policy = policy });
+        var store = new PostgresReservationStore(PostgresTestServer.DataSource, new PostgresStoreOptions { Schema = schema, TimeProvider = _time, Policy = policy, Repository = Repository });
         store.Persistence.Clock.Pinned = _pinned;
         store.Persistence.Clock.Offset = _offset;
         _stores.Add((schema, store));

@@ -10,6 +10,11 @@ namespace AgentLocks.Taker;
 /// <item><c>reserve hold-mutex ROOT</c>: takes <c>reservations/.lock</c>, prints <c>holding</c>, and holds it until killed.</item>
 /// <item><c>reserve loop ROOT AGENT SCOPE BEAD</c>: prints <c>ready</c>, then per stdin line <c>run N</c> does N
 /// reserve+release round trips and prints <c>done N</c> (the benchmarks' contending processes).</item>
+/// <item><c>reserve timed ROOT AGENT SCOPE BEAD ROUNDS</c>: with the default mutex timeout, ROUNDS reserve+release
+/// round trips, each timed; prints <c>timed ok=N locked=L lost=X p50=MS p99=MS max=MS</c> (lost: a release that found its
+/// reservation gone).</item>
+/// <item><c>reserve crash-after-history ROOT AGENT SCOPE BEAD</c>: reserves, stopping once the history line is written and
+/// before active.json is; prints <c>paused</c> there and waits to be killed.</item>
 /// </list>
 /// </summary>
 internal static class ReservationTaker
@@ -28,6 +33,17 @@ internal static class ReservationTaker
                     new FileReservationStore(root, new ReservationStoreOptions { LockTimeout = TimeSpan.FromSeconds(60) }),
                     new ReservationRequest(AgentId.Parse(agent), ScopePattern.Parse(scope), BeadId.Parse(bead), TimeSpan.FromMinutes(5)));
                 return 0;
+            case ["timed", var root, var agent, var scope, var bead, var rounds]:
+                await TimedAsync(new FileReservationStore(root), new ReservationRequest(AgentId.Parse(agent), ScopePattern.Parse(scope), BeadId.Parse(bead), TimeSpan.FromMinutes(5)), int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture));
+                return 0;
+            case ["crash-after-history", var root, var agent, var scope, var bead]:
+                FileReservationPersistence.FaultPoint = point =>
+                {
+                    Console.WriteLine("paused");
+                    Thread.Sleep(Timeout.Infinite);
+                };
+                await new FileReservationStore(root).ReserveAsync(new ReservationRequest(AgentId.Parse(agent), ScopePattern.Parse(scope), BeadId.Parse(bead)));
+                return 0;
             case ["hold-mutex", var root]:
                 var directory = Path.Combine(root, "reservations");
                 Directory.CreateDirectory(directory);
@@ -39,7 +55,7 @@ internal static class ReservationTaker
 
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: reserve serve|loop ROOT AGENT SCOPE BEAD | reserve hold-mutex ROOT");
+                await Console.Error.WriteLineAsync("usage: reserve serve|loop|crash-after-history ROOT AGENT SCOPE BEAD | reserve timed ROOT AGENT SCOPE BEAD ROUNDS | reserve hold-mutex ROOT");
                 return 2;
         }
     }
@@ -83,6 +99,39 @@ internal static class ReservationTaker
                     break;
             }
         }
+    }
+
+    private static async Task TimedAsync(FileReservationStore store, ReservationRequest request, int rounds)
+    {
+        List<double> times = [];
+        int locked = 0, lost = 0;
+
+        // Round -1 warms up (JIT, first file reads): counted, not timed.
+        for (var i = -1; i < rounds; i++)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                await store.ReserveAsync(request);
+                await store.ReleaseAsync(request.Agent, request.Scope);
+                if (i >= 0)
+                {
+                    times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }
+            catch (AgentLocksException e) when (e.Code == ErrorCode.Locked)
+            {
+                locked++;
+            }
+            catch (AgentLocksException e) when (e.Code == ErrorCode.ReservationNotFound)
+            {
+                lost++;
+            }
+        }
+
+        times.Sort();
+        double At(double q) => times.Count == 0 ? 0 : times[Math.Min(times.Count - 1, (int)(q * times.Count))];
+        Console.WriteLine(System.FormattableString.Invariant($"timed ok={times.Count} locked={locked} lost={lost} p50={At(0.5):0.0} p99={At(0.99):0.0} max={At(1):0.0}"));
     }
 
     private static async Task LoopAsync(FileReservationStore store, ReservationRequest request)

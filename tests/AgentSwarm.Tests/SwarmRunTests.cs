@@ -15,6 +15,9 @@ public sealed class SwarmRunTests
         var output = await RunSwarmAsync("--agents", "3", "--rounds", "6", "--lease-seconds", "4", "--dir", run);
 
         Assert.Contains("invariant: OK", output, StringComparison.Ordinal);
+        // The agents committed through the guard, and the deliberate violation was refused.
+        Assert.Matches(@"total(\s+\d+){3}\s+[1-9]\d*\s", output);
+        Assert.Contains("commit guard: OK: the deliberate violation", output, StringComparison.Ordinal);
         // The kill happened, and the restarted agent took over its predecessor's identity lock as stale.
         Assert.Contains("!! kill -9", output, StringComparison.Ordinal);
         Assert.Matches(@"took its worker identity lock \(took over the stale lock of pid \d+", output);

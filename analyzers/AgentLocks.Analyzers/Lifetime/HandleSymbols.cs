@@ -1,17 +1,25 @@
+using System.Collections.Concurrent;
 using Microsoft.CodeAnalysis;
 
 namespace AgentLocks.Analyzers.Lifetime;
 
-/// <summary>The AgentLocks and BCL types the lifetime rules look for in one compilation.</summary>
+/// <summary>
+/// The AgentLocks and BCL types the lifetime rules look for in one compilation, and what the rules learn about the
+/// compilation's types (which are handles, what a constructor does with a handle), cached for its lifetime.
+/// </summary>
 internal sealed class HandleSymbols
 {
+    private readonly ConcurrentDictionary<ITypeSymbol, bool> _handleTypes = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IParameterSymbol, Transfer> _transfers = new(SymbolEqualityComparer.Default);
+
     private HandleSymbols(
         INamedTypeSymbol lockHandle,
         INamedTypeSymbol? reserveResult,
         INamedTypeSymbol? takesOwnership,
         INamedTypeSymbol? task,
         INamedTypeSymbol? valueTask,
-        INamedTypeSymbol? disposable)
+        INamedTypeSymbol? disposable,
+        INamedTypeSymbol? asyncDisposable)
     {
         LockHandle = lockHandle;
         ReserveResult = reserveResult;
@@ -20,6 +28,7 @@ internal sealed class HandleSymbols
         Task = task;
         ValueTask = valueTask;
         Disposable = disposable;
+        AsyncDisposable = asyncDisposable;
     }
 
     public INamedTypeSymbol LockHandle { get; }
@@ -37,6 +46,8 @@ internal sealed class HandleSymbols
 
     public INamedTypeSymbol? Disposable { get; }
 
+    public INamedTypeSymbol? AsyncDisposable { get; }
+
     /// <summary>Null when the compilation does not reference AgentLocks: the rules then stay silent.</summary>
     public static HandleSymbols? TryCreate(Compilation compilation)
     {
@@ -49,17 +60,15 @@ internal sealed class HandleSymbols
                 compilation.GetTypeByMetadataName("AgentLocks.TakesOwnershipAttribute"),
                 compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1"),
                 compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1"),
-                compilation.GetTypeByMetadataName("System.IDisposable"));
+                compilation.GetTypeByMetadataName("System.IDisposable"),
+                compilation.GetTypeByMetadataName("System.IAsyncDisposable"));
     }
 
     /// <summary>True for <c>ILockHandle</c> and every type implementing it.</summary>
-    public bool IsHandle(ITypeSymbol? type)
-    {
-        if (type is null)
-        {
-            return false;
-        }
+    public bool IsHandle(ITypeSymbol? type) => type is not null && _handleTypes.GetOrAdd(type, ImplementsHandle);
 
+    private bool ImplementsHandle(ITypeSymbol type)
+    {
         if (SymbolEqualityComparer.Default.Equals(type, LockHandle))
         {
             return true;
@@ -86,6 +95,19 @@ internal sealed class HandleSymbols
     /// <summary>A handle that can also be released synchronously (it implements <c>IDisposable</c>).</summary>
     public bool IsSynchronouslyDisposable(ITypeSymbol type) =>
         Disposable is not null && type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i, Disposable));
+
+    /// <summary>An array of handles, or a collection type whose elements (or dictionary values) are handles.</summary>
+    public bool IsHandleCollection(ITypeSymbol? type) => type switch
+    {
+        IArrayTypeSymbol array => IsHandle(array.ElementType),
+        INamedTypeSymbol { IsGenericType: true } named => named.TypeArguments.Any(IsHandle)
+            && named.AllInterfaces.Any(i => i.MetadataName == "IEnumerable`1"),
+        _ => false,
+    };
+
+    /// <summary>What the constructor owning <paramref name="parameter"/> does with the handle passed to it.</summary>
+    public Transfer TransferOf(IParameterSymbol parameter, CancellationToken cancellationToken) =>
+        _transfers.GetOrAdd(parameter, p => ConstructorTransfer.Of(p, this, cancellationToken));
 
     public bool IsReserveResultHandle(IPropertySymbol property) =>
         SymbolEqualityComparer.Default.Equals(property.OriginalDefinition, ReserveResultHandle);

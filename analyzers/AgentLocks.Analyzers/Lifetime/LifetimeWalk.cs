@@ -10,7 +10,9 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
 {
     private readonly Dictionary<ILocalSymbol, List<ILocalReferenceOperation>> _references = new(SymbolEqualityComparer.Default);
     private readonly HashSet<ILocalSymbol> _reportedAfterRelease = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<ILocalSymbol, List<(IOperation Fill, IOperation ReportAt)>> _fills = new(SymbolEqualityComparer.Default);
     private FlowIndex? _index;
+    private bool _hasGoto;
     private IOperation _root = null!;
 
     public void Run()
@@ -36,15 +38,22 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
         _root = root;
         _index = null;
         _references.Clear();
+        _fills.Clear();
+        _hasGoto = false;
         var operations = root.DescendantsAndSelf().ToList();
-        foreach (var reference in operations.OfType<ILocalReferenceOperation>())
+        foreach (var operation in operations)
         {
-            if (!_references.TryGetValue(reference.Local, out var list))
+            if (operation is ILocalReferenceOperation reference)
             {
-                _references[reference.Local] = list = [];
+                if (!_references.TryGetValue(reference.Local, out var list))
+                {
+                    _references[reference.Local] = list = [];
+                }
+
+                list.Add(reference);
             }
 
-            list.Add(reference);
+            _hasGoto |= operation is IBranchOperation { BranchKind: BranchKind.GoTo };
         }
 
         foreach (var operation in operations)
@@ -56,6 +65,14 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                     break;
                 case IAwaitOperation awaitOperation when IsReserveResult(awaitOperation.Type):
                     CheckReserveResult(awaitOperation);
+                    break;
+                case IAwaitOperation awaitOperation when symbols.IsHandleCollection(awaitOperation.Type) && AwaitsWhenAll(awaitOperation):
+                    CheckAcquiredCollection(awaitOperation);
+                    break;
+                case ILocalReferenceOperation reference when symbols.IsHandle(reference.Type)
+                    && OperationShapes.Consumer(reference, out var referenceTop) is { } referenceConsumer
+                    && FilledCollection(referenceConsumer, referenceTop, out var fill) is { } filled:
+                    AddFill(filled, fill, reference);
                     break;
                 case IInvocationOperation invocation when symbols.IsHandle(invocation.Type):
                     CheckAcquisition(operation, storedOnly: false);
@@ -73,6 +90,11 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             }
 
             CheckSynchronousRelease(operation);
+        }
+
+        foreach (var pair in _fills)
+        {
+            CheckCollection(pair.Key, pair.Value);
         }
 
         foreach (var pair in _references)
@@ -115,8 +137,12 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 {
                     Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
                 }
+                else if (FilledCollection(consumer, top, out var fill) is { } collection)
+                {
+                    AddFill(collection, fill, acquisition);
+                }
 
-                return; // a field, property, array element or out parameter now owns it
+                return; // a field, property, element of a collection that is not a local, or out parameter now owns it
             case IIsPatternOperation or ISwitchOperation or ISwitchExpressionOperation
                 when OperationShapes.PatternBoundLocals(consumer, top) is { Count: > 0 } bound:
                 // is { } h, case T h when ...:, x switch { { } h => ... }: the patterns store the handle in their locals;
@@ -127,7 +153,16 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
                 return;
             case IArgumentOperation argument when HandsOn(argument):
-                return;
+            case ITupleOperation when GoesOn(top): // return (new WorkerLockHandle(...), status);
+            case IInvocationOperation release when ReferenceEquals(release.Instance, top) && OperationShapes.IsDisposeMethod(release.TargetMethod):
+                return; // await queue.Dequeue().DisposeAsync(): released as soon as it is taken
+            case IArgumentOperation argument when OperationShapes.IsCollectionFill(argument, symbols):
+                if (FilledCollection(argument, top, out var added) is { } addedTo)
+                {
+                    AddFill(addedTo, added, acquisition);
+                }
+
+                return; // in a collection that is not a local: its owner's business
             default:
                 if (!storedOnly && !OperationShapes.FlowsIntoUsing(consumer, top))
                 {
@@ -170,9 +205,125 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
         {
             Report(Descriptors.HandleDiscarded, acquisition, Describe(acquisition));
         }
-        else if (local is not null && !References(local).Any(r => r.Parent is IPropertyReferenceOperation { Property.Name: "Handle" } || IsHandedOn(r)))
+        else if (local is not null)
         {
-            Report(Descriptors.HandleNotReleased, acquisition, local.Name + ".Handle");
+            var read = false;
+            foreach (var reference in References(local))
+            {
+                var tested = OperationShapes.Consumer(reference, out var testedTop);
+                if (tested is IIsPatternOperation or ISwitchOperation or ISwitchExpressionOperation
+                    && OperationShapes.PatternBoundLocals(tested, testedTop, symbols.ReserveResultHandle) is { Count: > 0 } bound)
+                {
+                    // if (result is { Handle: { } h }): followed from the test, as if the result were awaited there.
+                    CheckLocals(bound, reference, testedTop, boundByPatterns: true, symbols.ReserveResultHandle);
+                    read = true;
+                }
+                else
+                {
+                    read |= reference.Parent is IPropertyReferenceOperation { Property.Name: "Handle" } || IsHandedOn(reference);
+                }
+            }
+
+            if (!read)
+            {
+                Report(Descriptors.HandleNotReleased, acquisition, local.Name + ".Handle");
+            }
+        }
+    }
+
+    private void AddFill(ILocalSymbol collection, IOperation fill, IOperation reportAt)
+    {
+        if (!_fills.TryGetValue(collection, out var list))
+        {
+            _fills[collection] = list = [];
+        }
+
+        list.Add((fill, reportAt));
+    }
+
+    private static bool AwaitsWhenAll(IAwaitOperation awaitOperation) =>
+        awaitOperation.Operation is IInvocationOperation { TargetMethod.Name: "WhenAll" }
+            or IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: IInvocationOperation { TargetMethod.Name: "WhenAll" } };
+
+    /// <summary>
+    /// <c>var handles = await Task.WhenAll(acquisitions)</c>: the array owns every handle, so it must be drained (or
+    /// handed on) like a collection the handles were added to.
+    /// </summary>
+    private void CheckAcquiredCollection(IAwaitOperation acquisition)
+    {
+        var consumer = OperationShapes.Consumer(acquisition, out var top);
+        var local = consumer switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when ReferenceEquals(assignment.Value, top) => target.Local,
+            _ => null,
+        };
+        if (local is not null)
+        {
+            AddFill(local, acquisition, acquisition);
+        }
+    }
+
+    /// <summary>
+    /// The local collection a value goes into (<c>list.Add(v)</c>, <c>stack.Push(v)</c>, <c>array[i] = v</c>,
+    /// <c>dictionary[k] = v</c>), and the operation that puts it there; null when it goes elsewhere.
+    /// </summary>
+    private ILocalSymbol? FilledCollection(IOperation consumer, IOperation top, out IOperation fill)
+    {
+        fill = consumer;
+        var collection = consumer switch
+        {
+            IArgumentOperation argument when OperationShapes.IsCollectionFill(argument, symbols) => ((IInvocationOperation)argument.Parent!).Instance,
+            ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Value, top) => assignment.Target switch
+            {
+                IArrayElementReferenceOperation element => element.ArrayReference,
+                IPropertyReferenceOperation { Property.IsIndexer: true } indexer when symbols.IsHandleCollection(indexer.Instance?.Type) => indexer.Instance,
+                _ => null,
+            },
+            _ => null,
+        };
+
+        return collection is null ? null : (OperationShapes.WithoutConversions(collection) as ILocalReferenceOperation)?.Local;
+    }
+
+    /// <summary>
+    /// A local collection that handles were put into is drained (a loop over it, or a statement on it, that releases
+    /// what it takes), in a <c>finally</c> that covers every fill, or is handed on (also element by element).
+    /// </summary>
+    private void CheckCollection(ILocalSymbol collection, List<(IOperation Fill, IOperation ReportAt)> fills)
+    {
+        var function = OperationShapes.EnclosingFunction(fills[0].Fill);
+        var drains = new List<IOperation>();
+        var uses = new List<ILocalReferenceOperation>();
+        foreach (var reference in References(collection))
+        {
+            if (!ReferenceEquals(OperationShapes.EnclosingFunction(reference), function))
+            {
+                continue;
+            }
+
+            var taking = OperationShapes.ElementsTakenBy(reference);
+            if (taking is not null && OperationShapes.Releases(taking))
+            {
+                drains.Add(reference);
+            }
+            else if (IsHandedOn(reference) || (taking is not null && OperationShapes.HandsOn(taking, symbols)))
+            {
+                return; // handed on (or each element is): the new owner's business, as for a handle in a local
+            }
+            else if (reference.Parent is not ISimpleAssignmentOperation assignment || !ReferenceEquals(assignment.Target, reference))
+            {
+                uses.Add(reference);
+            }
+        }
+
+        foreach (var (fill, reportAt) in fills)
+        {
+            if (!ReleasedOnEveryPath(new TrackedHandle(fill, fill, [collection], null), drains, [], uses))
+            {
+                Report(Descriptors.HandleNotReleased, reportAt, collection.Name);
+                return;
+            }
         }
     }
 
@@ -259,13 +410,15 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             {
                 releases.Add(release);
             }
-            else if (reference.Parent is not ISimpleAssignmentOperation assignment || !ReferenceEquals(assignment.Target, reference))
+            else if (reference.Parent is not ISimpleAssignmentOperation assignment || !ReferenceEquals(assignment.Target, reference)
+                || !ReferenceEquals(assignment.Value, value))
             {
-                uses.Add(reference);
+                uses.Add(reference); // read, or overwritten by another value: the handle must be settled before either
             }
         }
 
-        if (!ReleasedOnEveryPath(new TrackedHandle(acquisition, value, locals, carrier), releases, handOffs, uses))
+        if (!(locals.Count == 1 && handOffs.Count == 0 && SyntaxShortcuts.ReleasedByTheNextTry(value.Syntax, locals[0], releases))
+            && !ReleasedOnEveryPath(new TrackedHandle(acquisition, value, locals, carrier), releases, handOffs, uses))
         {
             Report(Descriptors.HandleNotReleased, acquisition, string.Join(", ", (owners.Count > 0 ? owners : locals).Select(local => local.Name)));
         }
@@ -288,10 +441,42 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
 
     /// <summary>
     /// An argument to a <c>[TakesOwnership]</c> parameter, or to what wraps it in a task (<c>Task.FromResult(h)</c>,
-    /// <c>new ValueTask&lt;H&gt;(h)</c>): the task carries the handle on, and AGL003 follows the task.
+    /// <c>new ValueTask&lt;H&gt;(h)</c>): the task carries the handle on, and AGL003 follows the task. Also an argument
+    /// to a constructor that keeps it (see <see cref="ConstructorTransfer"/>), or to what makes a <c>ReserveResult</c>
+    /// of it, when the object goes on.
     /// </summary>
     private bool HandsOn(IArgumentOperation argument) =>
-        symbols.TakesOwnershipOf(argument.Parameter) || symbols.IsHandleTask(argument.Parent?.Type);
+        symbols.TakesOwnershipOf(argument.Parameter) || symbols.IsHandleTask(argument.Parent?.Type)
+        || (IsReserveResult(argument.Parent?.Type) && GoesOn(argument.Parent!)) // return ReserveResult.Granted(handle);
+        || (argument is { Parent: IObjectCreationOperation creation, Parameter: { } parameter }
+            && symbols.TransferOf(parameter, context.CancellationToken) switch
+            {
+                Transfer.Released or Transfer.Unknown => true,
+                Transfer.Kept => GoesOn(creation),
+                _ => false,
+            });
+
+    /// <summary>
+    /// Whether an object that keeps a handle (a record, say) leaves for another owner: returned (also in a tuple),
+    /// stored, handed on, or kept in a local that is.
+    /// </summary>
+    private bool GoesOn(IOperation created)
+    {
+        var consumer = OperationShapes.Consumer(created, out var top);
+        while (consumer is ITupleOperation tuple)
+        {
+            consumer = OperationShapes.Consumer(tuple, out top);
+        }
+
+        return consumer switch
+        {
+            IReturnOperation => true,
+            ISimpleAssignmentOperation assignment => ReferenceEquals(assignment.Value, top) && assignment.Target is not (IDiscardOperation or ILocalReferenceOperation),
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => References(declarator.Symbol).Any(IsHandedOn),
+            IArgumentOperation argument => HandsOn(argument),
+            _ => false,
+        };
+    }
 
     private bool IsHandedOn(ILocalReferenceOperation reference)
     {
@@ -313,7 +498,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             IReturnOperation => true,
             ISimpleAssignmentOperation assignment => ReferenceEquals(assignment.Value, top) && assignment.Target is not IDiscardOperation,
             IVariableInitializerOperation => true,
-            IArgumentOperation argument => HandsOn(argument) || OperationShapes.FlowsIntoUsing(argument, top),
+            IArgumentOperation argument => HandsOn(argument) || OperationShapes.FlowsIntoUsing(argument, top) || OperationShapes.IsCollectionFill(argument, symbols),
             IUsingOperation usingOperation => ReferenceEquals(usingOperation.Resources, top),
             _ => false,
         };
@@ -337,14 +522,8 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             return true; // not in the graph (unreachable code): nothing to say
         }
 
-        var useBlocks = new Dictionary<BasicBlock, int>();
-        foreach (var use in uses.Where(u => !IsNullTest(u)))
-        {
-            if (index.BlockOf(use.Syntax) is { } block)
-            {
-                useBlocks[block] = Math.Max(useBlocks.TryGetValue(block, out var last) ? last : 0, use.Syntax.SpanStart);
-            }
-        }
+        var useBlocks = Positions(index, uses.Where(u => !IsNullTest(u)));
+        var releaseBlocks = Positions(index, releases);
 
         var handOffBlocks = new HashSet<BasicBlock>();
         foreach (var handOff in handOffs)
@@ -369,7 +548,27 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             }
         }
 
-        return EveryPathIsSettledBeforeUse(start, handle, tryRegions, handOffBlocks, useBlocks);
+        return EveryPathIsSettledBeforeUse(start, handle, tryRegions, handOffBlocks, useBlocks, releaseBlocks);
+    }
+
+    /// <summary>Where in each block the operations are (their start positions).</summary>
+    private static Dictionary<BasicBlock, List<int>> Positions(FlowIndex index, IEnumerable<IOperation> operations)
+    {
+        var positions = new Dictionary<BasicBlock, List<int>>();
+        foreach (var operation in operations)
+        {
+            if (index.BlockOf(operation.Syntax) is { } block)
+            {
+                if (!positions.TryGetValue(block, out var list))
+                {
+                    positions[block] = list = [];
+                }
+
+                list.Add(operation.Syntax.SpanStart);
+            }
+        }
+
+        return positions;
     }
 
     private bool EveryPathIsSettledBeforeUse(
@@ -377,7 +576,8 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
         TrackedHandle handle,
         List<ControlFlowRegion> tryRegions,
         HashSet<BasicBlock> handOffBlocks,
-        Dictionary<BasicBlock, int> useBlocks)
+        Dictionary<BasicBlock, List<int>> useBlocks,
+        Dictionary<BasicBlock, List<int>> releaseBlocks)
     {
         var acquiredAt = handle.Acquisition.Syntax.Span.End;
         var pending = new Stack<BasicBlock>();
@@ -391,8 +591,20 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 continue;
             }
 
-            var usedAt = useBlocks.TryGetValue(block, out var position) ? position : -1;
-            if (block.Kind == BasicBlockKind.Exit || usedAt > (ReferenceEquals(block, start) ? acquiredAt : -1))
+            // A release reached before any use settles the handle as a finally does: nothing that uses it can throw first.
+            var from = ReferenceEquals(block, start) ? acquiredAt : -1;
+            var releasedAt = releaseBlocks.TryGetValue(block, out var released) ? released.Where(p => p > from).DefaultIfEmpty(int.MaxValue).Min() : int.MaxValue;
+            if (useBlocks.TryGetValue(block, out var used) && used.Any(p => p > from && p < releasedAt))
+            {
+                return false;
+            }
+
+            if (releasedAt != int.MaxValue)
+            {
+                continue;
+            }
+
+            if (block.Kind == BasicBlockKind.Exit)
             {
                 return false;
             }
@@ -430,6 +642,11 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 releaseSyntax.Add(reference.Syntax);
                 releases.Add(release);
             }
+        }
+
+        if (releases.Count == 0 || SyntaxShortcuts.NothingAfterRelease(references, releaseSyntax, releases, _hasGoto))
+        {
+            return;
         }
 
         foreach (var release in releases)
@@ -483,8 +700,11 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
                 continue;
             }
 
-            if (operation is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } && SymbolEqualityComparer.Default.Equals(target.Local, local))
+            if ((operation is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } && SymbolEqualityComparer.Default.Equals(target.Local, local))
+                || (operation is ILocalReferenceOperation { Parent: IDeclarationExpressionOperation or IArgumentOperation { Parameter.RefKind: RefKind.Out } } written
+                    && SymbolEqualityComparer.Default.Equals(written.Local, local)))
             {
+                // assigned again (also by an out argument: while (stack.TryPop(out var h)) ...)
                 reassigned = true;
                 return null;
             }

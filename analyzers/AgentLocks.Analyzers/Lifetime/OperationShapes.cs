@@ -106,12 +106,16 @@ internal static class OperationShapes
         IRecursivePatternOperation recursive when Subpattern(recursive, carrier) is { } inner => NullWhenMatched(inner) switch
         {
             true => true,
-            false when recursive.PropertySubpatterns.Length == 1 && recursive.DeconstructionSubpatterns.IsEmpty
+            false when recursive.PropertySubpatterns.Count(s => !IsSucceeded(s)) == 1 && recursive.DeconstructionSubpatterns.IsEmpty
                 && Covers(recursive.MatchedType, pattern.InputType) => false,
             _ => null, // other subpatterns also decide: a result that fails them may still hold a handle
         },
         _ => null,
     };
+
+    /// <summary><c>Succeeded: true</c> beside <c>Handle: { } h</c> adds nothing: a result succeeded when it has a handle.</summary>
+    private static bool IsSucceeded(IPropertySubpatternOperation subpattern) =>
+        subpattern is { Member: IPropertyReferenceOperation { Property.Name: "Succeeded" }, Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: true } } };
 
     private static bool? NullWhenMatched(IPatternOperation pattern) => pattern switch
     {
@@ -197,6 +201,53 @@ internal static class OperationShapes
                 return false;
         }
     }
+
+    /// <summary>
+    /// <c>list.Add(v)</c>, <c>stack.Push(v)</c>, <c>queue.Enqueue(v)</c>, <c>dictionary.Add(k, v)</c>, ...: the argument
+    /// goes into a collection of handles.
+    /// </summary>
+    public static bool IsCollectionFill(IArgumentOperation argument, HandleSymbols symbols) =>
+        argument.Parent is IInvocationOperation
+        {
+            TargetMethod.Name: "Add" or "TryAdd" or "Insert" or "Push" or "TryPush" or "Enqueue" or "AddFirst" or "AddLast" or "GetOrAdd",
+            Instance: { } collection,
+        }
+        && symbols.IsHandleCollection(collection.Type);
+
+    /// <summary>
+    /// What takes the elements of the collection <paramref name="reference"/> reads: the body of the loop over it
+    /// (<c>foreach (var h in held) ...</c>, <c>while (stack.TryPop(out var h)) ...</c>), or the statement that reads it
+    /// (<c>await Task.WhenAll(held.Select(h =&gt; h.DisposeAsync().AsTask()));</c>). Null when it is read elsewhere in
+    /// a loop (<c>held.Add(...)</c> in the body).
+    /// </summary>
+    public static IOperation? ElementsTakenBy(ILocalReferenceOperation reference)
+    {
+        for (var current = reference.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case IForEachLoopOperation loop:
+                    return loop.Collection.Syntax.Span.Contains(reference.Syntax.Span) ? loop.Body : null;
+                case IWhileLoopOperation loop:
+                    return loop.Condition?.Syntax.Span.Contains(reference.Syntax.Span) == true ? loop.Body : null;
+                case IForLoopOperation loop:
+                    return loop.Condition?.Syntax.Span.Contains(reference.Syntax.Span) == true ? loop.Body : null;
+                case { Parent: IBlockOperation } or IAnonymousFunctionOperation or ILocalFunctionOperation:
+                    return current;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>True when <paramref name="operation"/> calls <c>DisposeAsync</c> or <c>Dispose</c>.</summary>
+    public static bool Releases(IOperation operation) =>
+        operation.DescendantsAndSelf().Any(o => o is IInvocationOperation invocation && IsDisposeMethod(invocation.TargetMethod));
+
+    /// <summary>True when <paramref name="operation"/> hands something on: <c>await using</c>, or a <c>[TakesOwnership]</c> argument.</summary>
+    public static bool HandsOn(IOperation operation, HandleSymbols symbols) =>
+        operation.DescendantsAndSelf().Any(o => o is IUsingOperation or IUsingDeclarationOperation
+            || (o is IArgumentOperation argument && symbols.TakesOwnershipOf(argument.Parameter)));
 
     public static bool IsDisposeMethod(IMethodSymbol method) =>
         method.Parameters.Length == 0 && method.Name is "DisposeAsync" or "Dispose";

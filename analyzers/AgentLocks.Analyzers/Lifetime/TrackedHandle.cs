@@ -17,16 +17,15 @@ internal sealed class TrackedHandle(IOperation acquisition, IOperation value, IR
     /// A reference to one of the locals, or the value itself: the graph's copy of it, or the capture a <c>switch</c>
     /// tests, has the value's syntax.
     /// </summary>
-    public bool Is(IOperation operation) =>
-        OperationShapes.WithoutConversions(operation) is ILocalReferenceOperation reference
-            ? locals.Contains(reference.Local, SymbolEqualityComparer.Default)
-            : ReferenceEquals(operation.Syntax, value.Syntax);
+    public bool Is(IOperation operation) => IsLocal(operation) || ReferenceEquals(operation.Syntax, value.Syntax);
 
     /// <summary>
     /// What <c>tested is pattern</c> says about the handle (see <see cref="OperationShapes.NullWhenMatched"/>): a
-    /// local holds the handle itself, the value may be a result carrying it.
+    /// local holds the handle itself, the value (also a local holding a result) may be a result carrying it.
     /// </summary>
     public bool? NullWhenMatched(IOperation tested, IPatternOperation pattern) =>
-        !Is(tested) ? null
-        : OperationShapes.NullWhenMatched(pattern, OperationShapes.WithoutConversions(tested) is ILocalReferenceOperation ? null : carrier);
+        !Is(tested) ? null : OperationShapes.NullWhenMatched(pattern, IsLocal(tested) ? null : carrier);
+
+    private bool IsLocal(IOperation operation) =>
+        OperationShapes.WithoutConversions(operation) is ILocalReferenceOperation reference && locals.Contains(reference.Local, SymbolEqualityComparer.Default);
 }

@@ -7,8 +7,8 @@ internal static class TypedIdRules
     {
         ["AgentId"] = ("agent id", IdRules.AgentId),
         ["WorkerId"] = ("worker id", IdRules.WorkerId),
-        ["BeadId"] = ("bead id", IdRules.BeadOrReservationId),
-        ["ReservationId"] = ("reservation id", IdRules.BeadOrReservationId),
+        ["BeadId"] = ("bead id", IdRules.BeadId),
+        ["ReservationId"] = ("reservation id", IdRules.ReservationId),
         ["SessionId"] = ("session id", IdRules.SessionId),
         ["ScopePattern"] = ("scope", text => ScopeGlob.Normalize(text, out _)),
     };

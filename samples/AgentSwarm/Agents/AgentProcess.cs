@@ -12,6 +12,9 @@ namespace AgentSwarm.Agents;
 /// </summary>
 internal static class AgentProcess
 {
+    /// <summary>The lease renewed for a commit: three leases of the demo (12 s of real time with the 4 s default).</summary>
+    private static readonly TimeSpan CommitLease = TimeSpan.FromMinutes(3);
+
     public static async Task<int> RunAsync(SwarmOptions options, CancellationToken cancellationToken)
     {
         var layout = new RunLayout(options.RunDirectory ?? throw new ArgumentException("--dir is required for an agent."));
@@ -58,7 +61,8 @@ internal static class AgentProcess
                     WaitMs = waited.TotalMilliseconds,
                     Count = tookOver,
                 });
-                await WorkAsync(context, held, random, cancellationToken);
+                var written = await WorkAsync(context, held, random, cancellationToken);
+                await CommitAsync<TAgent>(context, held, written, round, cancellationToken);
             }
 
             log.Write(EventKinds.Released);
@@ -99,8 +103,10 @@ internal static class AgentProcess
 
     /// <summary>Simulated work: append a line (with the fencing token) to one or two files under each exclusive scope.</summary>
     /// <remarks>The work is cancelled only by <paramref name="cancellationToken"/> (Ctrl+C); a lost lease ends the round's writes.</remarks>
-    private static async Task WorkAsync(AgentContext context, ReservationSetHandle held, Random random, CancellationToken cancellationToken)
+    /// <returns>The files written.</returns>
+    private static async Task<List<string>> WorkAsync(AgentContext context, ReservationSetHandle held, Random random, CancellationToken cancellationToken)
     {
+        List<string> written = [];
         foreach (var handle in held.Handles.Where(h => h.Reservation.Mode == ReservationMode.Exclusive))
         {
             var scope = handle.Reservation.Scope;
@@ -113,7 +119,7 @@ internal static class AgentProcess
                 if (held.HandleLost.IsCancellationRequested || left < TimeSpan.FromSeconds(context.Options.LeaseSeconds / 2.0))
                 {
                     context.Log.Write(EventKinds.LeaseShort, e => e with { Detail = $"{Math.Max(0, left.TotalSeconds):0.0} s of the lease left" });
-                    return;
+                    return written;
                 }
 
                 context.Log.Write(EventKinds.WriteBegin, e => e with { File = file, Scope = scope.Value, Token = handle.FencingToken.Value });
@@ -123,7 +129,53 @@ internal static class AgentProcess
                     cancellationToken);
                 await Task.Delay(random.Next(15, 45), cancellationToken); // the rest of the edit
                 context.Log.Write(EventKinds.WriteEnd, e => e with { File = file, Scope = scope.Value, Token = handle.FencingToken.Value });
+                written.Add(file);
             }
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// Commits the round's files through the commit guard, still holding the scopes they were written under. A
+    /// commit takes real seconds (git and the guard's hook, queued behind other agents' commits), longer than a demo
+    /// lease may have left, so the agent keeps its leases renewed while it commits; a lease already lost means the
+    /// round's work is not committed.
+    /// </summary>
+    private static async Task CommitAsync<TAgent>(AgentContext context, ReservationSetHandle held, List<string> written, int round, CancellationToken cancellationToken)
+        where TAgent : ISwarmAgent
+    {
+        if (written.Count == 0)
+        {
+            return;
+        }
+
+        // Renewed when less than half of the commit lease is left, so it never runs out while the commit waits its turn.
+        var renewed = DateTimeOffset.MinValue;
+        async Task KeepLeaseAsync()
+        {
+            if (context.Clock.GetUtcNow() - renewed < CommitLease / 2)
+            {
+                return;
+            }
+
+            foreach (var handle in held.Handles)
+            {
+                await handle.RenewAsync(CommitLease, cancellationToken);
+            }
+
+            renewed = context.Clock.GetUtcNow();
+        }
+
+        var files = written.Distinct(StringComparer.Ordinal).ToList();
+        try
+        {
+            var refusal = await GuardedCommits.CommitAsync(context.Layout, context.Options, TAgent.AgentId.Value, files, $"{context.Options.Role}: round {round}", KeepLeaseAsync, cancellationToken);
+            context.Log.Write(refusal is null ? EventKinds.Committed : EventKinds.CommitRefused, e => e with { Count = files.Count, Detail = refusal });
+        }
+        catch (AgentLocksException e)
+        {
+            context.Log.Write(EventKinds.LeaseShort, x => x with { Detail = $"not committing: {e.Message}" });
         }
     }
 

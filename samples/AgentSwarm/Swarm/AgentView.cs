@@ -59,6 +59,8 @@ internal sealed class AgentView(string role, int pid)
                 Writing = false;
                 Writes++;
                 return null;
+            case EventKinds.CommitRefused:
+                return $"{Role}'s commit was REFUSED by the guard: {e.Detail}";
             case EventKinds.LeaseShort:
                 return $"{Role} stops writing this round: {e.Detail}";
             case EventKinds.Released:

@@ -25,6 +25,7 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var layout = RunLayout.CreateFresh(options.RunDirectory, AgentCatalog.Roles.Take(options.Agents));
+        await GuardedCommits.InitAsync(layout, options).ConfigureAwait(false);
         var backend = options.Postgres is null ? $"file store in {layout.Store}" : $"PostgreSQL, schema {options.PostgresSchema}";
         await output.WriteLineAsync($"AgentSwarm: {options.Agents} agent processes, {options.Rounds} rounds each, over {layout.Repository}").ConfigureAwait(false);
         await output.WriteLineAsync($"  store: {backend}; reservation lease {options.LeaseSeconds} s; {(options.Kill ? "one agent is killed with SIGKILL midway" : "no kill")}").ConfigureAwait(false);
@@ -82,6 +83,13 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
         await output.WriteLineAsync().ConfigureAwait(false);
         await output.WriteAsync(report.Table).ConfigureAwait(false);
         await output.WriteLineAsync(report.InvariantText()).ConfigureAwait(false);
+
+        // The guard is not decoration: an edit nobody reserved for its author is refused at the commit.
+        var violation = await GuardedCommits.DeliberateViolationAsync(layout, options).ConfigureAwait(false);
+        var guardHolds = violation is not null;
+        await output.WriteLineAsync(guardHolds
+            ? $"commit guard: OK: the deliberate violation (guard-intruder commits src/auth/login.cs, reserved by guard-owner) was refused{Environment.NewLine}  {violation!.Split('\n')[0]}"
+            : "commit guard: FAILED: the deliberate violation was committed").ConfigureAwait(false);
         var failed = _processes.Keys.Where(a => !a.Killed && a.ExitCode != 0).ToList();
         foreach (var agent in failed)
         {
@@ -89,13 +97,13 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
         }
 
         await output.WriteLineAsync($"run directory: {layout.Root} ({_clock.Elapsed.TotalSeconds:0.0} s)").ConfigureAwait(false);
-        if (!options.Keep && report.InvariantHolds && failed.Count == 0)
+        if (!options.Keep && report.InvariantHolds && guardHolds && failed.Count == 0)
         {
             Directory.Delete(layout.Root, recursive: true);
             await DropSchemaAsync().ConfigureAwait(false);
         }
 
-        return report.InvariantHolds && failed.Count == 0 ? 0 : 1;
+        return report.InvariantHolds && guardHolds && failed.Count == 0 ? 0 : 1;
     }
 
     /// <summary>On PostgreSQL, a successful run leaves no tables behind, as it leaves no directory.</summary>

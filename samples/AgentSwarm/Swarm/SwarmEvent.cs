@@ -78,6 +78,8 @@ internal static class EventKinds
     public const string WriteBegin = "write-begin";
     public const string WriteEnd = "write-end";
     public const string LeaseShort = "lease-short";
+    public const string Committed = "committed";
+    public const string CommitRefused = "commit-refused";
     public const string Released = "released";
     public const string Done = "done";
     public const string Failed = "failed";

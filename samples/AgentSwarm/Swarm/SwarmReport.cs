@@ -18,7 +18,7 @@ internal sealed record SwarmReport(string Table, IReadOnlyList<WriteInterval> Wr
     {
         var rows = events.GroupBy(e => e.Agent).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Row(g.Key, [.. g])).ToList();
         rows.Add(Row("total", events));
-        var table = TextTable.Render(["agent", "processes", "rounds", "writes", "conflicts", "takeovers", "mean wait", "p99 wait"], rows);
+        var table = TextTable.Render(["agent", "processes", "rounds", "writes", "commits", "refused", "conflicts", "takeovers", "mean wait", "p99 wait"], rows);
         var writes = InvariantChecker.Intervals(events, deathsNs);
         return new SwarmReport(table, writes, InvariantChecker.Check(writes), events.Select(e => e.Pid).Distinct().Count());
     }
@@ -56,6 +56,8 @@ internal sealed record SwarmReport(string Table, IReadOnlyList<WriteInterval> Wr
             agent.Select(e => e.Pid).Distinct().Count().ToString(CultureInfo.InvariantCulture),
             agent.Count(e => e.Kind == EventKinds.Released).ToString(CultureInfo.InvariantCulture),
             agent.Count(e => e.Kind == EventKinds.WriteEnd).ToString(CultureInfo.InvariantCulture),
+            agent.Count(e => e.Kind == EventKinds.Committed).ToString(CultureInfo.InvariantCulture),
+            agent.Count(e => e.Kind == EventKinds.CommitRefused).ToString(CultureInfo.InvariantCulture),
             agent.Count(e => e.Kind == EventKinds.Waiting).ToString(CultureInfo.InvariantCulture),
             agent.Where(e => e.Kind is EventKinds.Reserved or EventKinds.LockAcquired).Sum(e => e.Count ?? 0).ToString(CultureInfo.InvariantCulture),
             waits.Length == 0 ? "-" : Ms(waits.Average()),

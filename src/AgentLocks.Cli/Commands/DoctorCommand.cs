@@ -103,8 +103,15 @@ internal static class DoctorCommand
     private static async Task CheckStoreAsync(string root, Report report, CancellationToken cancellationToken)
     {
         var files = new FileReservationPersistence(root, TimeProvider.System, new ReservationStoreOptions().LockTimeout);
-        if (!Directory.Exists(files.ReservationsDirectory))
+        if (Native.StatNoFollow(files.ReservationsDirectory) is not { } directory)
         {
+            return;
+        }
+
+        if (!directory.IsDirectory)
+        {
+            report.Add("damaged-store-file", files.ReservationsDirectory, $"must be a directory but is {directory.Kind}",
+                "left: move it aside by hand", repair: "move it aside by hand");
             return;
         }
 
@@ -155,16 +162,16 @@ internal static class DoctorCommand
 
     private static async Task<string> MoveAsideAsync(FileReservationPersistence files, string path, CancellationToken cancellationToken)
     {
-        if (await files.MoveAsideIfDamagedAsync(path, cancellationToken).ConfigureAwait(false) is not { } target)
+        if (await files.RepairIfDamagedAsync(path, cancellationToken).ConfigureAwait(false) is not { } done)
         {
             return "left: it is readable now";
         }
 
         // Without its file the agent is unknown to the store: its reserve calls fail until it registers again.
-        var again = Path.GetDirectoryName(path) == files.AgentsDirectory
+        var again = Path.GetDirectoryName(path) == files.AgentsDirectory && done.StartsWith("moved", StringComparison.Ordinal)
             ? $"; register it again: agentlocks agent register --agent {Path.GetFileNameWithoutExtension(path)}"
             : string.Empty;
-        return "moved aside to " + target + again;
+        return done + again;
     }
 
     private static string LockPath(string worker) => new LockFile(worker).LockPath;

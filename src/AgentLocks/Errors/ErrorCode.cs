@@ -39,6 +39,9 @@ public enum ErrorCode
 
     /// <summary><c>INVALID_LOCK</c>: a lock file is damaged or not a regular file; nothing was changed.</summary>
     InvalidLock,
+
+    /// <summary><c>MESSAGE_NOT_FOUND</c>: no message with that id is addressed to the agent.</summary>
+    MessageNotFound,
 }
 
 /// <summary>Wire names of <see cref="ErrorCode"/>.</summary>
@@ -60,6 +63,7 @@ public static class ErrorCodes
         ErrorCode.NotLocked => "NOT_LOCKED",
         ErrorCode.StoreCorrupt => "STORE_CORRUPT",
         ErrorCode.InvalidLock => "INVALID_LOCK",
+        ErrorCode.MessageNotFound => "MESSAGE_NOT_FOUND",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 }

@@ -5,7 +5,8 @@ using System.Text.Json.Serialization;
 namespace AgentLocks;
 
 /// <summary>
-/// A bead (issue) that a reservation is made for, such as <c>bd-42</c> or <c>bb-101</c>.
+/// A bead (issue) that a reservation is made for, such as <c>bd-42</c>, <c>bb-101</c> or another tracker's
+/// <c>PROJ/123</c>: like beadboard, any text that is not empty and has no white space at its ends.
 /// </summary>
 /// <remarks>Usage: <c>var id = BeadId.Parse("bd-42");</c></remarks>
 [JsonConverter(typeof(TypedIdJsonConverter<BeadId>))]
@@ -82,7 +83,7 @@ public readonly struct BeadId : IEquatable<BeadId>, IComparable<BeadId>, ISpanPa
 
     static bool ITypedId<BeadId>.TryCreate(string text, out BeadId value, out string? error)
     {
-        error = IdRules.BeadOrReservationId(text);
+        error = IdRules.BeadId(text);
         value = error is null ? new BeadId(text) : default;
         return error is null;
     }

@@ -27,8 +27,18 @@ internal static class IdRules
     public static string? WorkerId(string text) =>
         Word(text, 64, "._-", "must start with a letter or digit and contain only letters, digits, '.', '_' and '-'");
 
-    /// <summary>A bead or reservation ID: 1 to 128 ASCII letters, digits, '.', '_', ':' and '-', starting with a letter or digit.</summary>
-    public static string? BeadOrReservationId(string text) =>
+    /// <summary>
+    /// A bead id as beadboard takes it: any text that is not empty and does not start or end with white space
+    /// (beadboard trims, then refuses only the empty string), such as <c>bd-42</c>, <c>PROJ/123</c> or a Jira key.
+    /// No path is ever built from it.
+    /// </summary>
+    public static string? BeadId(string text)
+        => text.Length == 0 || char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1])
+            ? "must not be empty, nor start or end with white space"
+            : null;
+
+    /// <summary>A reservation ID: 1 to 128 ASCII letters, digits, '.', '_', ':' and '-', starting with a letter or digit.</summary>
+    public static string? ReservationId(string text) =>
         Word(text, 128, "._:-", "must start with a letter or digit and contain only letters, digits, '.', '_', ':' and '-'");
 
     /// <summary>A tmux session, window or pane: 1 to 256 characters, no control characters, no white space at the ends (gastown's own ids hold ':', as in myrig:polecat/nux).</summary>

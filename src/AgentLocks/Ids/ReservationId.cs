@@ -95,7 +95,7 @@ public readonly struct ReservationId : IEquatable<ReservationId>, IComparable<Re
 
     static bool ITypedId<ReservationId>.TryCreate(string text, out ReservationId value, out string? error)
     {
-        error = IdRules.BeadOrReservationId(text);
+        error = IdRules.ReservationId(text);
         value = error is null ? new ReservationId(text) : default;
         return error is null;
     }

@@ -35,4 +35,13 @@ internal interface IReservationPersistence
 
     /// <summary>The agents' messages (beadboard's <c>messages/index</c>); stores without messages return none.</summary>
     Task<IReadOnlyList<AgentMessage>> ReadMessagesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Delivers messages (takeover notices) to their recipients' inboxes.</summary>
+    Task WriteMessagesAsync(IReadOnlyList<AgentMessage> messages, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks the message acknowledged (beadboard's <c>acked</c>); only its recipient may. <c>MESSAGE_NOT_FOUND</c>
+    /// when there is no such message for <paramref name="agent"/>.
+    /// </summary>
+    Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken);
 }

@@ -37,4 +37,11 @@ public interface IReservationStore
     /// <summary>Sweeps expired reservations into the history, then reports active ones and unacknowledged required messages.</summary>
     /// <remarks>Usage: <c>var status = await store.GetStatusAsync(new StatusQuery { Bead = bead }, ct);</c></remarks>
     Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Acknowledges a message addressed to <paramref name="agent"/>, such as a takeover notice, so status stops
+    /// showing it; <c>MESSAGE_NOT_FOUND</c> when there is no such message for the agent.
+    /// </summary>
+    /// <remarks>Usage: <c>await store.AcknowledgeMessageAsync(agent, notice.MessageId, ct);</c></remarks>
+    Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken = default);
 }

@@ -16,7 +16,7 @@ public sealed class InMemoryReservationStore : IReservationStore
         options ??= new ReservationStoreOptions();
         var changes = new ChangeFeed();
         _engine = new ReservationEngine(new InMemoryReservationPersistence(options.TimeProvider, changes), options.Policy, changes,
-            new StoreTelemetry("memory", options.LoggerFactory, options.MeterFactory));
+            new StoreTelemetry("memory", options.LoggerFactory, options.MeterFactory), options.Repository);
     }
 
     /// <inheritdoc/>
@@ -46,6 +46,10 @@ public sealed class InMemoryReservationStore : IReservationStore
     /// <inheritdoc/>
     public Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
         => _engine.GetStatusAsync(query, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken = default)
+        => _engine.AcknowledgeMessageAsync(agent, messageId, cancellationToken);
 }
 
 /// <summary>The in-memory state; one lock makes each read-decide-write atomic. Each ended reservation is announced to <paramref name="changes"/>.</summary>
@@ -54,6 +58,7 @@ internal sealed class InMemoryReservationPersistence(TimeProvider timeProvider, 
     private readonly object _gate = new();
     private readonly Dictionary<AgentId, AgentRecord> _agents = [];
     private readonly List<ReservationHistoryEntry> _history = [];
+    private readonly Dictionary<string, AgentMessage> _messages = new(StringComparer.Ordinal);
     private List<Reservation> _active = [];
     private long _lastFencingToken;
 
@@ -93,5 +98,37 @@ internal sealed class InMemoryReservationPersistence(TimeProvider timeProvider, 
     }
 
     public Task<IReadOnlyList<AgentMessage>> ReadMessagesAsync(CancellationToken cancellationToken)
-        => Task.FromResult<IReadOnlyList<AgentMessage>>([]);
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<AgentMessage>>([.. _messages.Values]);
+        }
+    }
+
+    public Task WriteMessagesAsync(IReadOnlyList<AgentMessage> messages, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            foreach (var message in messages)
+            {
+                _messages[message.MessageId] = message;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_messages.TryGetValue(messageId, out var message) || message.ToAgent != agent.Value)
+            {
+                throw new AgentLocksException(ErrorCode.MessageNotFound, $"No message {messageId} is addressed to agent {agent}.");
+            }
+
+            var now = TimeProvider.GetUtcNow();
+            return Task.FromResult(_messages[messageId] = message with { State = "acked", ReadAt = message.ReadAt ?? now, AckedAt = message.AckedAt ?? now });
+        }
+    }
 }

@@ -51,6 +51,9 @@ public sealed record Reservation
     /// <remarks>Usage: <c>r.FencingToken</c></remarks>
     public FencingToken? FencingToken { get; init; }
 
+    /// <summary>Fields other writers put in the reservation, written back as they were.</summary>
+    internal ExtraFields? Extra { get; init; }
+
     /// <summary>True when active and not yet expired at <paramref name="now"/>.</summary>
     /// <remarks>Usage: <c>r.IsLiveAt(timeProvider.GetUtcNow())</c></remarks>
     public bool IsLiveAt(DateTimeOffset now) => State == ReservationState.Active && ExpiresAt > now;

@@ -5,17 +5,20 @@ namespace AgentLocks;
 /// handles renew and release by reservation id, so a holder that lost its lease cannot touch the next holder's.
 /// A request with a <see cref="ReservationRequest.Wait"/> waits here, for every store alike: it queues behind this
 /// instance's earlier waiters, tries, and on a conflict sleeps until <paramref name="changes"/> reports a change to an
-/// overlapping scope or the first conflicting lease lapses, never on a poll.
-/// Each operation reports to <see cref="Telemetry"/> at its decision points (logs, metrics, a span).
+/// overlapping scope or the first conflicting lease lapses, never on a poll. Scopes compare by their relative form
+/// under <paramref name="repository"/>. Each operation reports to <see cref="Telemetry"/> at its decision points
+/// (logs, metrics, a span).
 /// </summary>
-internal sealed class ReservationEngine(IReservationPersistence persistence, ReservationPolicy policy, ChangeFeed changes, StoreTelemetry telemetry) : IReservationStore, IReservationLeaseOwner
+internal sealed class ReservationEngine(IReservationPersistence persistence, ReservationPolicy policy, ChangeFeed changes, StoreTelemetry telemetry, RepositoryRoot? repository = null) : IReservationStore, IReservationLeaseOwner
 {
     /// <summary>A timer's longest sleep (a longer wait wakes once a day to look again): what <see cref="Task.Delay(TimeSpan)"/> accepts, with margin.</summary>
     private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(1);
 
-    private readonly WaitQueue _queue = new();
+    private readonly WaitQueue _queue = new(repository ?? RepositoryRoot.None);
 
     public ReservationPolicy Policy { get; } = policy;
+
+    public RepositoryRoot Repository { get; } = repository ?? RepositoryRoot.None;
 
     public StoreTelemetry Telemetry { get; } = telemetry;
 
@@ -92,7 +95,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         try
         {
             var messages = await persistence.ReadMessagesAsync(cancellationToken).ConfigureAwait(false);
-            outcome = await persistence.UpdateAsync(LedgerFocus.WithHistory, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
+            outcome = await UpdateAsync(LedgerFocus.WithHistory, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -109,7 +112,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     /// exactly those into the history as expired in the same step (what <c>doctor --fix</c> does).
     /// </summary>
     public Task<IReadOnlyList<Reservation>> ExpiredAsync(bool sweep, CancellationToken cancellationToken)
-        => persistence.UpdateAsync<IReadOnlyList<Reservation>>(LedgerFocus.Everything, ledger => sweep ? ledger.Sweep() : ledger.Expired(), cancellationToken);
+        => UpdateAsync<IReadOnlyList<Reservation>>(LedgerFocus.Everything, ledger => sweep ? ledger.Sweep() : ledger.Expired(), cancellationToken);
 
     Task<Reservation> IReservationLeaseOwner.RenewAsync(Reservation reservation, TimeSpan? ttl, CancellationToken cancellationToken)
         => ObserveAsync(StoreTelemetry.Renew, reservation.AgentId, reservation.Scope, ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken);
@@ -120,7 +123,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         Reservation? released;
         try
         {
-            released = await persistence.UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.ReleaseById(reservation.Id), cancellationToken).ConfigureAwait(false);
+            released = await UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.ReleaseById(reservation.Id), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -141,7 +144,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         Reservation? live;
         try
         {
-            live = await persistence.UpdateAsync(LedgerFocus.Lookup(id), ledger => ledger.FindLive(id), cancellationToken).ConfigureAwait(false);
+            live = await UpdateAsync(LedgerFocus.Lookup(id), ledger => ledger.FindLive(id), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -160,7 +163,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         Outcome<Reservation> outcome;
         try
         {
-            outcome = await persistence.UpdateAsync(LedgerFocus.Changing(scope), decide, cancellationToken).ConfigureAwait(false);
+            outcome = await UpdateAsync(LedgerFocus.Changing(scope), decide, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -269,7 +272,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         (Outcome<IReadOnlyList<Reservation>> Decided, TimeSpan? UntilLapse, IReadOnlyList<Reservation> TakenOver) result;
         try
         {
-            result = await persistence.UpdateAsync(LedgerFocus.Reserving(requests.Select(r => r.Scope)), ledger =>
+            result = await UpdateAsync(LedgerFocus.Reserving(requests.Select(r => r.Scope)), ledger =>
             {
                 var ahead = waiter is null ? null : requests.Where(r => !ledger.HoldsOverlapping(r.Agent, r.Scope)).Select(r => _queue.Ahead(waiter, r)).FirstOrDefault(a => a is not null);
                 var decided = ahead is not null
@@ -324,7 +327,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
                 }
 
                 var change = await link.Changed.ConfigureAwait(false);
-                if (change.Concerns(requests.Select(r => r.Scope)))
+                if (change.Concerns(requests.Select(r => r.Scope), Repository))
                 {
                     return;
                 }
@@ -336,6 +339,39 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         {
             await stopTimer.CancelAsync().ConfigureAwait(false);
         }
+    }
+
+    public Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+
+        // beadboard's rule for message ids, which also keeps a file store's id from naming a path.
+        return messageId.Length > 0 && messageId.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ':')
+            ? persistence.AcknowledgeMessageAsync(agent, messageId, cancellationToken)
+            : throw new AgentLocksException(ErrorCode.InvalidArgs, $"Message id '{messageId}' must be letters, digits, '_', '-' or ':'.");
+    }
+
+    /// <summary>
+    /// One decision under the store's repository root; the takeover notices it produced are delivered once its
+    /// changes are persisted (even if the caller cancels now: the takeover has happened).
+    /// </summary>
+    private async Task<T> UpdateAsync<T>(LedgerFocus focus, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<AgentMessage> notices = [];
+        // A store that reads or locks only what overlaps the decision's scopes must see every form of them.
+        var result = await persistence.UpdateAsync(focus.Widened(Repository), ledger =>
+        {
+            ledger.Repository = Repository;
+            var decided = decide(ledger);
+            notices = ledger.Changed ? ledger.Notices : [];
+            return decided;
+        }, cancellationToken).ConfigureAwait(false);
+        if (notices.Count > 0)
+        {
+            await persistence.WriteMessagesAsync(notices, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
     private static Outcome<IReadOnlyList<ReservationHandle>> Refused(AgentLocksError error) => new(null, error);

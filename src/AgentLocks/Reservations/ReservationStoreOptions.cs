@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AgentLocks;
 
-/// <summary>What the file and in-memory stores may be configured with: the clock, the TTL policy, logging and metrics.</summary>
+/// <summary>What the file and in-memory stores may be configured with: the clock, the TTL policy, the repository root, logging and metrics.</summary>
 /// <remarks>Usage: <c>new FileReservationStore(root, new ReservationStoreOptions { TimeProvider = fakeTime, Policy = demoPolicy })</c></remarks>
 public sealed record ReservationStoreOptions
 {
@@ -18,6 +18,14 @@ public sealed record ReservationStoreOptions
     /// <summary>How long the file store waits for <c>reservations/.lock</c> held by a live process before failing with <c>LOCKED</c>.</summary>
     /// <remarks>Usage: <c>new ReservationStoreOptions { LockTimeout = TimeSpan.FromSeconds(2) }</c></remarks>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The repository scopes are relative to: under it, an absolute scope (beadboard's <c>/repo/src/auth</c>, or
+    /// one in any worktree of it) overlaps its relative form (<c>src/auth</c>). Null: absolute and relative scopes
+    /// never overlap. Every agent of one store should give the same repository.
+    /// </summary>
+    /// <remarks>Usage: <c>new ReservationStoreOptions { Repository = RepositoryRoot.Discover(Environment.CurrentDirectory) }</c></remarks>
+    public RepositoryRoot? Repository { get; init; }
 
     /// <summary>Where the store's log events go (category <c>AgentLocks</c>); none when null.</summary>
     /// <remarks>Usage: <c>new ReservationStoreOptions { LoggerFactory = loggerFactory }</c></remarks>

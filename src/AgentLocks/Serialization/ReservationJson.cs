@@ -10,7 +10,7 @@ internal delegate bool ExtraProperty(string name, ref Utf8JsonReader reader);
 /// The one place a <see cref="Reservation"/>'s JSON is written and read: beadboard's fields, then <c>mode</c> and
 /// <c>fencing_token</c>. Written by hand rather than through per-property metadata, because that metadata made a
 /// cold CLI call JIT-compile some 700 System.Text.Json generics over our value types (docs/cli-startup.md).
-/// Unknown fields are skipped; names are case-sensitive and enum values case-insensitive, as the serializer's were.
+/// Unknown fields are kept, raw, and written back after ours; names are case-sensitive and enum values case-insensitive.
 /// </summary>
 internal static class ReservationJson
 {
@@ -42,6 +42,8 @@ internal static class ReservationJson
         {
             writer.WriteNull("fencing_token"u8);
         }
+
+        r.Extra?.WriteTo(writer);
     }
 
     /// <summary>Writes an instant in beadboard's form, or null.</summary>
@@ -76,6 +78,7 @@ internal static class ReservationJson
         DateTimeOffset? released = null;
         var mode = ReservationMode.Exclusive;
         FencingToken? token = null;
+        List<KeyValuePair<string, string>>? extras = null;
         var seen = Required.None;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -124,13 +127,14 @@ internal static class ReservationJson
                     break;
                 case "fencing_token":
                     token = reader.TokenType == JsonTokenType.Null ? null
-                        : ReadInt64(ref reader, name) is > 0 and var value ? new FencingToken(value)
-                        : throw new JsonException("A fencing token must be a positive integer.");
+                        : ReadInt64(ref reader, name) is > 0 and <= FencingCeiling.MaxToken and var value ? new FencingToken(value)
+                        : throw new JsonException($"A fencing token must be a positive integer up to {FencingCeiling.MaxToken}.");
                     break;
                 default:
                     if (extra?.Invoke(name, ref reader) != true)
                     {
-                        reader.Skip();
+                        // Fields of other writers (beadboard's future ones, a user's) are kept verbatim on rewrite.
+                        (extras ??= []).Add(new(name, JsonElement.ParseValue(ref reader).GetRawText()));
                     }
 
                     break;
@@ -154,6 +158,7 @@ internal static class ReservationJson
             ExpiresAt = expires,
             ReleasedAt = released,
             FencingToken = token,
+            Extra = extras is null ? null : new ExtraFields(extras),
         };
     }
 
@@ -210,6 +215,27 @@ internal static class ReservationJson
         Expires = 64,
         All = 127,
     }
+}
+
+/// <summary>The fields of a reservation that AgentLocks does not know, as their raw JSON, in their order; equal by value.</summary>
+internal sealed class ExtraFields(IReadOnlyList<KeyValuePair<string, string>> fields) : IEquatable<ExtraFields>
+{
+    public IReadOnlyList<KeyValuePair<string, string>> Fields { get; } = fields;
+
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        foreach (var (name, raw) in Fields)
+        {
+            writer.WritePropertyName(name);
+            writer.WriteRawValue(raw, skipInputValidation: true);
+        }
+    }
+
+    public bool Equals(ExtraFields? other) => other is not null && Fields.SequenceEqual(other.Fields);
+
+    public override bool Equals(object? obj) => Equals(obj as ExtraFields);
+
+    public override int GetHashCode() => Fields.Count;
 }
 
 /// <summary>Reads a whole document.</summary>

@@ -96,7 +96,7 @@ public sealed class TypedIdTests
     [InlineData("worker", "", "worker id", "1 to 64")]
     [InlineData("worker", "-polecat", "worker id", "start with a letter or digit")]
     [InlineData("worker", "pole cat", "worker id", "only letters, digits")]
-    [InlineData("bead", "bd 42", "bead id", "only letters, digits")]
+    [InlineData("bead", " bd-42", "bead id", "white space")]
     [InlineData("session", "sess\t0", "session id", "control characters")]
     [InlineData("session", "trailing ", "session id", "white space")]
     [InlineData("reservation", "res/1", "reservation id", "only letters, digits")]

@@ -9,7 +9,7 @@ public sealed class FileReservationStoreTests : ReservationStoreContract, IDispo
     private readonly TempRoot _root = new();
 
     protected override Task<IReservationStore> CreateStoreAsync(ReservationPolicy policy)
-        => Task.FromResult<IReservationStore>(new FileReservationStore(_root.Path, new ReservationStoreOptions { TimeProvider = _time, Policy = policy }));
+        => Task.FromResult<IReservationStore>(new FileReservationStore(_root.Path, new ReservationStoreOptions { TimeProvider = _time, Policy = policy, Repository = Repository }));
 
     protected override Task AdvanceAsync(TimeSpan by)
     {

@@ -8,7 +8,7 @@ public sealed class InMemoryReservationStoreTests : ReservationStoreContract
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 23, 19, 0, 0, TimeSpan.Zero));
 
     protected override Task<IReservationStore> CreateStoreAsync(ReservationPolicy policy)
-        => Task.FromResult<IReservationStore>(new InMemoryReservationStore(new ReservationStoreOptions { TimeProvider = _time, Policy = policy }));
+        => Task.FromResult<IReservationStore>(new InMemoryReservationStore(new ReservationStoreOptions { TimeProvider = _time, Policy = policy, Repository = Repository }));
 
     protected override Task AdvanceAsync(TimeSpan by)
     {

@@ -31,6 +31,10 @@ internal sealed record LedgerFocus
     /// <summary>A renewal or release of <paramref name="scope"/> (by scope or by the id of a reservation of it).</summary>
     public static LedgerFocus Changing(ScopePattern scope) => new() { Scopes = [scope] };
 
+    /// <summary>The same decision, concerning also every other form of its scopes (absolute and relative under a repository root).</summary>
+    public LedgerFocus Widened(RepositoryRoot repository)
+        => Scopes is null || repository.Worktrees.Count == 0 ? this : this with { Scopes = [.. Scopes.SelectMany(repository.Forms).Distinct()] };
+
     /// <summary>A read-only lookup of one reservation.</summary>
     public static LedgerFocus Lookup(ReservationId id) => new() { Id = id };
 }

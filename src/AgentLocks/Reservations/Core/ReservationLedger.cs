@@ -12,6 +12,8 @@ internal sealed class ReservationLedger
     private readonly List<Reservation> _active;
     private readonly Func<AgentId, bool> _isKnownAgent;
     private readonly List<ReservationHistoryEntry> _appended = [];
+    private readonly List<AgentMessage> _notices = [];
+    private readonly HashSet<AgentId> _seen = [];
     private readonly Queue<long>? _drawnTokens;
 
     /// <param name="active">The reservations of the active file or table, expired ones included.</param>
@@ -43,6 +45,12 @@ internal sealed class ReservationLedger
 
     public DateTimeOffset Now { get; }
 
+    /// <summary>The repository scopes are relative to; the engine sets it before deciding.</summary>
+    public RepositoryRoot Repository { get; set; } = RepositoryRoot.None;
+
+    /// <summary>Takeover notices for previous holders, to deliver once this operation's changes are persisted.</summary>
+    public IReadOnlyList<AgentMessage> Notices => _notices;
+
     public IReadOnlyList<Reservation> Active => _active;
 
     public long LastFencingToken { get; private set; }
@@ -53,6 +61,9 @@ internal sealed class ReservationLedger
     public IReadOnlyList<ReservationHistoryEntry> Appended => _appended;
 
     public bool Changed => _appended.Count > 0;
+
+    /// <summary>The agents this operation granted or renewed a lease for: they were seen alive now.</summary>
+    public IReadOnlyCollection<AgentId> SeenAgents => _seen;
 
     /// <summary>
     /// Grants, refreshes or refuses. Another agent's overlapping live reservation conflicts unless both are shared;
@@ -76,7 +87,7 @@ internal sealed class ReservationLedger
         Reservation? own = null;
         List<Reservation> ownExpired = [];
         List<Reservation> stale = [];
-        foreach (var held in _active.Where(r => r.Scope.Overlaps(request.Scope)))
+        foreach (var held in _active.Where(r => Repository.Overlaps(r.Scope, request.Scope)))
         {
             var live = held.IsLiveAt(Now);
             if (held.AgentId == request.Agent)
@@ -85,7 +96,7 @@ internal sealed class ReservationLedger
                 {
                     ownExpired.Add(held);
                 }
-                else if (held.Scope == request.Scope)
+                else if (Repository.Same(held.Scope, request.Scope))
                 {
                     own = held;
                 }
@@ -93,7 +104,7 @@ internal sealed class ReservationLedger
                 continue;
             }
 
-            if (!Conflicts(held.AgentId, held.Scope, held.Mode, request))
+            if (!Conflicts(held.AgentId, held.Scope, held.Mode, request, Repository))
             {
                 continue;
             }
@@ -115,6 +126,7 @@ internal sealed class ReservationLedger
         }
 
         ownExpired.ForEach(Expire);
+        _seen.Add(request.Agent);
         if (own is not null)
         {
             return Replace(own, own with { ExpiresAt = Now + ttl, Mode = request.Mode, BeadId = request.Bead }, ReservationEvent.Renewed);
@@ -125,6 +137,7 @@ internal sealed class ReservationLedger
         {
             _active.Remove(old);
             _appended.Add(new ReservationHistoryEntry(ReservationEvent.TakenOver, old with { State = ReservationState.Expired }, Now, request.Agent, id));
+            Notify(old, request.Agent);
         }
 
         LastFencingToken = _drawnTokens is null ? checked(LastFencingToken + 1) : _drawnTokens.Dequeue();
@@ -178,18 +191,18 @@ internal sealed class ReservationLedger
     /// </summary>
     public TimeSpan? UntilFirstLapse(IEnumerable<ReservationRequest> requests)
         => _active
-            .Where(held => held.IsLiveAt(Now) && requests.Any(r => Conflicts(held.AgentId, held.Scope, held.Mode, r)))
+            .Where(held => held.IsLiveAt(Now) && requests.Any(r => Conflicts(held.AgentId, held.Scope, held.Mode, r, Repository)))
             .Select(held => (TimeSpan?)(held.ExpiresAt - Now))
             .Min();
 
     /// <summary>Whether the agent holds a live reservation overlapping <paramref name="scope"/> (then it does not queue behind waiters for it).</summary>
     public bool HoldsOverlapping(AgentId agent, ScopePattern scope)
-        => _active.Exists(r => r.AgentId == agent && r.IsLiveAt(Now) && r.Scope.Overlaps(scope));
+        => _active.Exists(r => r.AgentId == agent && r.IsLiveAt(Now) && Repository.Overlaps(r.Scope, scope));
 
-    /// <summary>The conflict rule: another agent's overlapping scope, unless both are shared.</summary>
-    public static bool Conflicts(AgentId agent, ScopePattern scope, ReservationMode mode, ReservationRequest request)
+    /// <summary>The conflict rule: another agent's overlapping scope (under <paramref name="repository"/>), unless both are shared.</summary>
+    public static bool Conflicts(AgentId agent, ScopePattern scope, ReservationMode mode, ReservationRequest request, RepositoryRoot repository)
         => agent != request.Agent
-            && scope.Overlaps(request.Scope)
+            && repository.Overlaps(scope, request.Scope)
             && !(mode == ReservationMode.Shared && request.Mode == ReservationMode.Shared);
 
     /// <summary>Extends the agent's live reservation of exactly <paramref name="scope"/>; only its owner may.</summary>
@@ -201,9 +214,13 @@ internal sealed class ReservationLedger
         }
 
         var owned = FindOwned(agent, scope);
-        return owned.Error is { } error
-            ? error
-            : Replace(owned.Value!, owned.Value! with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
+        if (owned.Error is { } error)
+        {
+            return error;
+        }
+
+        _seen.Add(agent);
+        return Replace(owned.Value!, owned.Value! with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
     }
 
     /// <summary>Releases the agent's live reservation of exactly <paramref name="scope"/>; only its owner may.</summary>
@@ -221,10 +238,13 @@ internal sealed class ReservationLedger
             return invalid;
         }
 
-        var held = FindLive(id);
-        return held is null
-            ? new AgentLocksError(ErrorCode.ReservationNotFound, $"Reservation {id} is no longer held: it expired, was released or was taken over.")
-            : Replace(held, held with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
+        if (FindLive(id) is not { } held)
+        {
+            return new AgentLocksError(ErrorCode.ReservationNotFound, $"Reservation {id} is no longer held: it expired, was released or was taken over.");
+        }
+
+        _seen.Add(held.AgentId);
+        return Replace(held, held with { ExpiresAt = Now + granted }, ReservationEvent.Renewed);
     }
 
     /// <summary>Releases the reservation with this id (a handle's disposal); one already gone is not an error, so null.</summary>
@@ -256,11 +276,16 @@ internal sealed class ReservationLedger
     /// <summary>The reservations whose lease has run out and that are not swept yet; changes nothing.</summary>
     public List<Reservation> Expired() => _active.Where(r => !r.IsLiveAt(Now)).ToList();
 
-    /// <summary>Moves every reservation whose lease has run out into the history as expired.</summary>
+    /// <summary>Moves every reservation whose lease has run out into the history as expired, noticing its holder.</summary>
     public IReadOnlyList<Reservation> Sweep()
     {
         var expired = Expired();
-        expired.ForEach(Expire);
+        foreach (var held in expired)
+        {
+            Expire(held);
+            Notify(held, null);
+        }
+
         return expired;
     }
 
@@ -287,6 +312,7 @@ internal sealed class ReservationLedger
         var reservations = _active.Where(Matches).ToList();
         var past = History.Concat(_appended).Select(e => e.Reservation).Where(Matches).ToList();
         var unacked = messages
+            .Concat(_notices)
             .Where(m => m.RequiresAck && m.AckedAt is null
                 && (query.Bead is null || m.BeadId == query.Bead.Value.Value)
                 && (query.Agent is null || m.ToAgent == query.Agent.Value.Value))
@@ -317,7 +343,7 @@ internal sealed class ReservationLedger
             return AgentNotFound(agent);
         }
 
-        var same = _active.Where(r => r.Scope == scope).ToList();
+        var same = _active.Where(r => Repository.Same(r.Scope, scope)).ToList();
         if (same.Find(r => r.AgentId == agent) is { } mine)
         {
             if (mine.IsLiveAt(Now))
@@ -334,6 +360,15 @@ internal sealed class ReservationLedger
         }
 
         return new AgentLocksError(ErrorCode.ReservationNotFound, $"Agent {agent} holds no active reservation of '{scope}'.");
+    }
+
+    /// <summary>A registered previous holder learns that its reservation was taken over or swept (<paramref name="by"/> null).</summary>
+    private void Notify(Reservation previous, AgentId? by)
+    {
+        if (_isKnownAgent(previous.AgentId))
+        {
+            _notices.Add(TakeoverNotice.For(previous, by, Now));
+        }
     }
 
     private Reservation ReleaseHeld(Reservation held)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace AgentLocks;
@@ -40,15 +41,17 @@ internal sealed partial class FileReservationPersistence
         }
 
         using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken).ConfigureAwait(false);
-        return [.. StoreFiles().Select(Check).OfType<DamagedStoreFile>()];
+        return [.. FilesOfTheStore().Select(Check).OfType<DamagedStoreFile>()];
     }
 
     /// <summary>
-    /// Under the mutex, and only if its reader still refuses it, renames a damaged file to
-    /// <c>NAME.damaged-&lt;UTC time&gt;</c> (never overwriting, never deleting). Returns the new path, or null when the
-    /// file is readable now or gone.
+    /// Under the mutex, and only if its reader still refuses it, repairs a damaged file by salvage: what can be read
+    /// is kept, and the damaged file is renamed to <c>NAME.damaged-&lt;UTC time&gt;</c> (never deleted). active.json is
+    /// rebuilt with every reservation of its readable part and every live one the history shows; the history with
+    /// its readable lines; the ceiling and agent records are moved aside (the fencing floor is kept from the rest). A path that is not a
+    /// regular file is left as it is. Returns what was done, or null when the file is readable now or gone.
     /// </summary>
-    public async Task<string?> MoveAsideIfDamagedAsync(string path, CancellationToken cancellationToken)
+    public async Task<string?> RepairIfDamagedAsync(string path, CancellationToken cancellationToken)
     {
         using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken).ConfigureAwait(false);
         if (Check(path) is null)
@@ -56,24 +59,119 @@ internal sealed partial class FileReservationPersistence
             return null;
         }
 
-        var target = DamagedFile.MoveAside(path, TimeProvider.GetUtcNow());
+        if (Native.StatNoFollow(path) is { IsRegular: false } odd)
+        {
+            return $"left: it is {odd.Kind}, not a regular file; AgentLocks never opens or removes one: move it aside by hand";
+        }
+
+        var now = TimeProvider.GetUtcNow();
+        string done;
+        if (path == ActivePath)
+        {
+            done = SalvageActive(now);
+        }
+        else if (path == HistoryPath)
+        {
+            done = SalvageHistory(now);
+        }
+        else
+        {
+            done = "moved aside to " + DamagedFile.MoveAside(path, now);
+        }
+
         KeepFencingFloor();
-        return target;
+        return done;
     }
 
-    private IEnumerable<string> StoreFiles()
+    /// <summary>
+    /// Moves the damaged active.json aside and, when anything can be recovered, writes a new one with the
+    /// reservations of its readable part and the live ones the history shows.
+    /// </summary>
+    private string SalvageActive(DateTimeOffset now)
+    {
+        var (readable, unreadable) = ActiveFile.Salvage(File.ReadAllBytes(ActivePath));
+        var kept = readable.Select(r => r.Id).ToHashSet();
+        var fromHistory = Check(HistoryPath) is not null ? [] : ReadHistory()
+            .GroupBy(e => e.Reservation.Id)
+            .Select(g => g.Last().Reservation)
+            .Where(r => r.IsLiveAt(now) && !kept.Contains(r.Id))
+            .ToList();
+        var aside = "moved aside to " + DamagedFile.MoveAside(ActivePath, now);
+        if (readable.Count + fromHistory.Count == 0)
+        {
+            return aside;
+        }
+
+        List<Reservation> all = [.. readable, .. fromHistory];
+        var ceiling = Check(CeilingPath) is null ? ReadCeiling() : 0;
+        var last = all.Aggregate(ceiling, (max, r) => Math.Max(max, r.FencingToken?.Value ?? 0));
+        DurableFile.WriteAtomic(ActivePath, new ActiveFile { Reservations = all, LastFencingToken = last }.ToBytes());
+        static string Ids(List<Reservation> list) => list.Count > 0 ? " (" + string.Join(", ", list.Select(r => $"{r.Id}: {r.Scope} by {r.AgentId}")) + ")" : string.Empty;
+        return $"{aside}; rebuilt active.json: kept {readable.Count} reservation(s) of its readable part{Ids(readable)} and {fromHistory.Count} live one(s) from the history{Ids(fromHistory)}; "
+            + (unreadable.Length == 0 ? "the damage held no reservation" : $"could not read {unreadable}");
+    }
+
+    /// <summary>Moves the damaged history aside (kept whole for people) and writes its readable lines back.</summary>
+    private string SalvageHistory(DateTimeOffset now)
+    {
+        var lines = File.ReadAllText(HistoryPath).Split('\n');
+        var (good, bad) = (new StringBuilder(), new StringBuilder());
+        List<int> badNumbers = [];
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var last = i == lines.Length - 1;
+            if (last && lines[i].Length == 0)
+            {
+                break;
+            }
+
+            var readable = !last && TryReadLine(lines[i]);
+            (readable ? good : bad).Append(lines[i]).Append('\n');
+            if (!readable)
+            {
+                badNumbers.Add(i + 1);
+            }
+        }
+
+        var aside = DamagedFile.MoveAside(HistoryPath, now);
+        DurableFile.WriteAtomic(HistoryPath, Encoding.UTF8.GetBytes(good.ToString()));
+        return $"moved aside to {aside}; kept its readable lines in history.jsonl; could not read line(s) {string.Join(", ", badNumbers)}";
+
+        static bool TryReadLine(string line)
+        {
+            if (line.Length == 0)
+            {
+                return true;
+            }
+
+            try
+            {
+                HistoryLines.Read(line);
+                return true;
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+            {
+                return false;
+            }
+        }
+    }
+
+    private IEnumerable<string> FilesOfTheStore()
     {
         string[] fixedFiles = [ActivePath, CeilingPath, HistoryPath];
-        IEnumerable<string> agents = Directory.Exists(AgentsDirectory)
-            ? Directory.EnumerateFiles(AgentsDirectory, "*.json").Order(StringComparer.Ordinal)
+        IEnumerable<string> agents = Native.StatNoFollow(AgentsDirectory) is { IsDirectory: true }
+            ? Directory.EnumerateFileSystemEntries(AgentsDirectory, "*.json").Order(StringComparer.Ordinal)
             : [];
-        return fixedFiles.Where(File.Exists).Concat(agents);
+        IEnumerable<string> messages = Native.StatNoFollow(MessagesDirectory) is { IsDirectory: true }
+            ? Directory.EnumerateFileSystemEntries(MessagesDirectory, "*.json").Where(m => Native.StatNoFollow(m) is { IsRegular: false }).Order(StringComparer.Ordinal)
+            : [];
+        return fixedFiles.Where(f => Native.StatNoFollow(f) is not null).Concat(agents).Concat(messages);
     }
 
     /// <summary>The damage the store's reader finds in <paramref name="path"/>, or null when it reads (or is absent).</summary>
     private DamagedStoreFile? Check(string path)
     {
-        if (!File.Exists(path))
+        if (Native.StatNoFollow(path) is null)
         {
             return null;
         }
@@ -94,7 +192,11 @@ internal sealed partial class FileReservationPersistence
             }
             else if (Path.GetDirectoryName(path) == AgentsDirectory)
             {
-                Parse(path, AgentLocksJsonContext.Default.AgentRecord);
+                AgentFile.Read(path);
+            }
+            else if (Path.GetDirectoryName(path) == MessagesDirectory)
+            {
+                StoreFiles.ReadIfExists(path); // only the kind of file matters: a damaged message is beadboard's business
             }
             else
             {
@@ -128,7 +230,7 @@ internal sealed partial class FileReservationPersistence
         }
 
         long handedOut = 0;
-        if (File.Exists(HistoryPath))
+        if (Native.StatNoFollow(HistoryPath) is { IsRegular: true })
         {
             foreach (var line in File.ReadLines(HistoryPath).Where(l => l.Length > 0))
             {

@@ -14,8 +14,17 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     /// <summary>Fencing tokens are reserved in blocks, so the ceiling file is written once per this many grants.</summary>
     private const long CeilingBlock = 1024;
 
+    /// <summary>A commit's history lines are a few hundred bytes each; more than this past the committed size is not one commit.</summary>
+    private const long MaxCommitBytes = 4 * 1024 * 1024;
+
     /// <summary>How much of the history's end is read to check its last line; a line is a few hundred bytes.</summary>
     private const int HistoryTailWindow = 8 * 1024;
+
+    /// <summary>How often a grant or renewal rewrites the agent's <c>last_seen_at</c> at most.</summary>
+    private static readonly TimeSpan LastSeenRefresh = TimeSpan.FromMinutes(1);
+
+    /// <summary>1 once <see cref="Warm"/> has run in this process.</summary>
+    private static int s_warmed;
 
     private readonly TimeSpan _lockTimeout;
 
@@ -57,23 +66,19 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
 
     public async Task<T> UpdateAsync<T>(bool withHistory, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(ReservationsDirectory);
+        StoreFiles.RequireDirectory(ReservationsDirectory);
+        Warm();
         using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken, StaleMutexRemoved).ConfigureAwait(false);
 
         // Everything is read and checked before anything is written, so a damaged file changes nothing.
-        var active = ReadActive();
-        var ceiling = ReadCeiling();
-        var history = withHistory ? ReadHistory() : null;
-        if (!withHistory)
-        {
-            RequireIntactHistoryTail();
-        }
-
-        var ledger = new ReservationLedger(active.Reservations, active.LastFencingToken ?? ceiling, AgentExists, TimeProvider.GetUtcNow(), history);
+        var state = ReadState(withHistory);
+        Dictionary<AgentId, AgentFile?> agents = [];
+        var ledger = new ReservationLedger(state.Active.Reservations, state.LastFencingToken, agent => LookUpAgent(agent, agents) is not null, TimeProvider.GetUtcNow(), state.History);
         var result = decide(ledger);
         if (ledger.Changed)
         {
-            Persist(ledger, ceiling);
+            Commit(ledger, state);
+            RefreshLastSeen(ledger, agents);
         }
 
         return result;
@@ -81,32 +86,27 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
 
     public async Task<AgentRecord> UpsertAgentAsync(AgentId agent, Func<AgentRecord?, DateTimeOffset, AgentRecord> decide, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(ReservationsDirectory);
-        Directory.CreateDirectory(AgentsDirectory);
+        StoreFiles.RequireDirectory(ReservationsDirectory);
+        StoreFiles.RequireDirectory(AgentsDirectory);
         using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken, StaleMutexRemoved).ConfigureAwait(false);
         var path = AgentPath(agent);
-        AgentRecord? existing = null;
-        if (File.Exists(path))
-        {
-            existing = Parse(path, AgentLocksJsonContext.Default.AgentRecord);
-        }
-
-        var record = decide(existing, TimeProvider.GetUtcNow());
-        DurableFile.WriteAtomic(path, StoreDocument.Write(writer => JsonSerializer.Serialize(writer, record, AgentLocksJsonContext.Default.AgentRecord)));
+        var existing = AgentFile.Read(path);
+        var record = decide(existing?.Record, TimeProvider.GetUtcNow());
+        AgentFile.Write(path, existing, record);
         return record;
     }
 
     public Task<IReadOnlyList<AgentMessage>> ReadMessagesAsync(CancellationToken cancellationToken)
     {
         List<AgentMessage> messages = [];
-        if (Directory.Exists(MessagesDirectory))
+        if (Native.StatNoFollow(MessagesDirectory) is { IsDirectory: true })
         {
-            foreach (var path in Directory.EnumerateFiles(MessagesDirectory, "*.json"))
+            foreach (var path in Directory.EnumerateFileSystemEntries(MessagesDirectory, "*.json"))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 try
                 {
-                    if (JsonSerializer.Deserialize(File.ReadAllBytes(path), AgentLocksJsonContext.Default.AgentMessage) is { } message)
+                    if (StoreFiles.ReadIfExists(path) is { } bytes && JsonSerializer.Deserialize(bytes, AgentLocksJsonContext.Default.AgentMessage) is { } message)
                     {
                         messages.Add(message);
                     }
@@ -121,15 +121,18 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         return Task.FromResult<IReadOnlyList<AgentMessage>>(messages);
     }
 
-    private static T Parse<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
-        => Parse(path, json => JsonSerializer.Deserialize(json, type) ?? throw new JsonException("The document is null."));
-
-    /// <summary>Reads the file at <paramref name="path"/>; a document <paramref name="read"/> refuses is <c>STORE_CORRUPT</c>.</summary>
-    private static T Parse<T>(string path, ReadDocument<T> read)
+    /// <summary>Reads the file at <paramref name="path"/> (null when absent); a document <paramref name="read"/> refuses is <c>STORE_CORRUPT</c>.</summary>
+    private static T? Parse<T>(string path, ReadDocument<T> read)
+        where T : class
     {
+        if (StoreFiles.ReadIfExists(path) is not { } bytes)
+        {
+            return null;
+        }
+
         try
         {
-            return read(File.ReadAllBytes(path));
+            return read(bytes);
         }
         catch (JsonException e)
         {
@@ -137,37 +140,136 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         }
     }
 
-    private static AgentLocksException Corrupt(string path, string why, Exception? inner = null)
+    internal static AgentLocksException Corrupt(string path, string why, Exception? inner = null)
         => new(ErrorCode.StoreCorrupt, $"{path} is damaged ({why}); nothing was changed. Repair or move it aside.", inner);
 
-    private bool AgentExists(AgentId agent) => File.Exists(AgentPath(agent));
+    /// <summary>
+    /// Runs the readers, the decision and the writers once on small documents in memory before the mutex is first
+    /// taken, so their first-call (JIT) cost is not paid while holding it: beadboard gives up after 5 s of waiting.
+    /// </summary>
+    private static void Warm()
+    {
+        if (Interlocked.Exchange(ref s_warmed, 1) != 0)
+        {
+            return;
+        }
+
+        var sample = ActiveFile.Read("""{"reservations":[{"reservation_id":"r1","scope":"s/**","agent_id":"agent-a","bead_id":"b","state":"active","created_at":"2026-01-01T00:00:00.000Z","expires_at":"2026-01-01T00:00:00.000Z","x":1}]}"""u8);
+        var agent = AgentFile.Parse("""{"agent_id":"agent-a","display_name":"a","role":"agent","status":"idle","created_at":"2026-01-01T00:00:00.000Z","last_seen_at":"2026-01-01T00:00:00.000Z","version":1}"""u8.ToArray(), "sample");
+        _ = JsonSerializer.SerializeToNode(agent.Record, AgentLocksJsonContext.Default.AgentRecord);
+        var ledger = new ReservationLedger(sample.Reservations, 1, _ => true, sample.Reservations[0].CreatedAt);
+        _ = ledger.Reserve(new ReservationRequest(agent.Record.AgentId, ScopePattern.Parse("s/x"), BeadId.Parse("b")), ReservationPolicy.Default);
+        _ = ledger.Release(agent.Record.AgentId, ScopePattern.Parse("s/x"));
+        _ = new ActiveFile { Reservations = [.. ledger.Active], LastFencingToken = 1, HistorySize = 0 }.ToBytes();
+        foreach (var entry in ledger.Appended)
+        {
+            _ = HistoryLines.BatchOf(Encoding.UTF8.GetBytes(HistoryLines.Write(entry, 0)));
+        }
+    }
+
+    /// <summary>The agent's record (read once per operation); a damaged one is <c>STORE_CORRUPT</c>, so nothing is granted on it.</summary>
+    private AgentFile? LookUpAgent(AgentId agent, Dictionary<AgentId, AgentFile?> seen)
+    {
+        if (!seen.TryGetValue(agent, out var file))
+        {
+            seen[agent] = file = AgentFile.Read(AgentPath(agent));
+        }
+
+        return file;
+    }
+
+    /// <summary>
+    /// beadboard judges an agent by its <c>last_seen_at</c> (stale after 15 minutes): a grant or renewal refreshes
+    /// it, at most once a minute, so an agent that keeps its leases is never taken for gone.
+    /// </summary>
+    private void RefreshLastSeen(ReservationLedger ledger, Dictionary<AgentId, AgentFile?> agents)
+    {
+        foreach (var agent in ledger.SeenAgents)
+        {
+            if (LookUpAgent(agent, agents) is { } file && ledger.Now - file.Record.LastSeenAt >= LastSeenRefresh)
+            {
+                AgentFile.Write(AgentPath(agent), file, file.Record with { LastSeenAt = ledger.Now, Version = file.Record.Version + 1 });
+            }
+        }
+    }
 
     /// <summary>Agent ids are lowercase words and dashes, so the path cannot leave the agents directory.</summary>
     private string AgentPath(AgentId agent) => Path.Combine(AgentsDirectory, agent.Value + ".json");
 
-    private ActiveFile ReadActive()
+    private ActiveFile ReadActive() => Parse(ActivePath, ActiveFile.Read) ?? new ActiveFile { Reservations = [] };
+
+    private long ReadCeiling() => Parse(CeilingPath, FencingCeiling.Read)?.Ceiling ?? 0;
+
+    /// <summary>
+    /// Reads the active file, the ceiling and the history's end; repairs a commit cut off between its two writes
+    /// (its history lines are cut away: it never reported success); works out the last fencing token handed out.
+    /// </summary>
+    private StoreState ReadState(bool withHistory)
     {
-        if (!File.Exists(ActivePath))
+        var active = ReadActive();
+        var ceiling = ReadCeiling();
+        var historySize = RepairCutOffCommit(active);
+        var history = withHistory ? ReadHistory() : null;
+        if (history is null)
         {
-            return new ActiveFile { Reservations = [] };
+            RequireIntactHistoryTail();
         }
 
-        return Parse(ActivePath, ActiveFile.Read);
+        // active.json is the latest commit only when the history has not grown since; otherwise (a restored copy,
+        // beadboard's rewrite) its last token may be behind, and the ceiling, above every token handed out, counts.
+        var latest = active.HistorySize == historySize;
+        var last = latest ? active.LastFencingToken ?? ceiling : Math.Max(active.LastFencingToken ?? 0, ceiling);
+        return new StoreState(active, ceiling, historySize, last, history);
     }
 
-    private long ReadCeiling()
-        => File.Exists(CeilingPath) ? Parse(CeilingPath, FencingCeiling.Read).Ceiling : 0;
+    /// <summary>
+    /// When the history is longer than active.json says and everything past that point is one commit of ours
+    /// (its lines name that offset; a last line may be cut off), that commit died between its two writes: cut
+    /// its lines away. Anything else past that point (another writer's lines, several commits) is left alone.
+    /// Returns the history's size.
+    /// </summary>
+    private long RepairCutOffCommit(ActiveFile active)
+    {
+        using var history = StoreFiles.OpenRegular(HistoryPath, write: true);
+        if (history is null)
+        {
+            return 0;
+        }
+
+        var size = RandomAccess.GetLength(history);
+        if (active.HistorySize is not { } committed || size <= committed || size - committed > MaxCommitBytes)
+        {
+            return size;
+        }
+
+        var tail = new byte[size - committed];
+        RandomAccess.Read(history, tail, committed);
+        var lines = tail.AsSpan();
+        while (lines.IndexOf((byte)'\n') is >= 0 and var end)
+        {
+            if (HistoryLines.BatchOf(lines[..end]) != committed)
+            {
+                return size;
+            }
+
+            lines = lines[(end + 1)..];
+        }
+
+        RandomAccess.SetLength(history, committed);
+        Native.Fsync(history, HistoryPath);
+        return committed;
+    }
 
     private List<ReservationHistoryEntry> ReadHistory()
     {
         List<ReservationHistoryEntry> entries = [];
-        if (!File.Exists(HistoryPath))
+        if (StoreFiles.ReadIfExists(HistoryPath) is not { } bytes)
         {
             return entries;
         }
 
         var number = 0;
-        foreach (var line in File.ReadLines(HistoryPath))
+        foreach (var line in Encoding.UTF8.GetString(bytes).Split('\n'))
         {
             number++;
             if (line.Length == 0)
@@ -198,15 +300,15 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     /// </summary>
     private void RequireIntactHistoryTail()
     {
-        if (!File.Exists(HistoryPath))
+        using var stream = StoreFiles.OpenRegular(HistoryPath);
+        if (stream is null)
         {
             return;
         }
 
-        using var stream = new FileStream(HistoryPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
-        Span<byte> tail = stackalloc byte[(int)Math.Min(stream.Length, HistoryTailWindow)];
-        stream.Seek(-tail.Length, SeekOrigin.End);
-        stream.ReadExactly(tail);
+        var length = RandomAccess.GetLength(stream);
+        Span<byte> tail = stackalloc byte[(int)Math.Min(length, HistoryTailWindow)];
+        RandomAccess.Read(stream, tail, length - tail.Length);
         if (tail.Length == 0)
         {
             return;
@@ -224,7 +326,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         }
 
         var start = lines.LastIndexOf((byte)'\n') + 1;
-        if (start == 0 && tail.Length < stream.Length)
+        if (start == 0 && tail.Length < length)
         {
             throw Corrupt(HistoryPath, "its last line is longer than 8 KiB, so it is not a history line");
         }
@@ -239,23 +341,53 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         }
     }
 
-    private void Persist(ReservationLedger ledger, long ceiling)
+    /// <summary>
+    /// Commits: the ceiling (only ever raised, so a crash after it skips tokens, never repeats one), then the history
+    /// lines (written at the end, flushed), then active.json (which names the history's new size). If a write fails,
+    /// the history is cut back to its old size, so a failed call changed nothing; a crash between the two writes
+    /// is repaired by the next call (<see cref="RepairCutOffCommit"/>).
+    /// </summary>
+    private void Commit(ReservationLedger ledger, StoreState state)
     {
-        // The ceiling goes first: a crash after it only skips tokens, never repeats one.
-        if (ledger.LastFencingToken > ceiling)
+        if (ledger.LastFencingToken > state.Ceiling)
         {
             DurableFile.WriteAtomic(CeilingPath, new FencingCeiling(ledger.LastFencingToken + CeilingBlock).ToBytes());
         }
 
-        var active = new ActiveFile { Reservations = [.. ledger.Active], LastFencingToken = ledger.LastFencingToken };
-        DurableFile.WriteAtomic(ActivePath, active.ToBytes());
-
         var lines = new StringBuilder();
         foreach (var entry in ledger.Appended)
         {
-            lines.Append(HistoryLines.Write(entry)).Append('\n');
+            lines.Append(HistoryLines.Write(entry, state.HistorySize)).Append('\n');
         }
 
-        DurableFile.AppendDurable(HistoryPath, Encoding.UTF8.GetBytes(lines.ToString()));
+        var bytes = Encoding.UTF8.GetBytes(lines.ToString());
+        var created = !File.Exists(HistoryPath);
+        using var history = StoreFiles.OpenOrCreateRegular(HistoryPath);
+        try
+        {
+            RandomAccess.Write(history, bytes, state.HistorySize);
+            Native.Fsync(history, HistoryPath);
+            if (created)
+            {
+                Native.FsyncDirectory(ReservationsDirectory);
+            }
+
+            FaultPoint?.Invoke("history-appended");
+            var active = new ActiveFile { Reservations = [.. ledger.Active], LastFencingToken = ledger.LastFencingToken, HistorySize = state.HistorySize + bytes.Length };
+            DurableFile.WriteAtomic(ActivePath, active.ToBytes());
+        }
+        catch (Exception e) when (e is IOException or ArgumentOutOfRangeException or UnauthorizedAccessException)
+        {
+            // ArgumentOutOfRangeException is how .NET reports EFBIG (a file-size limit).
+            RandomAccess.SetLength(history, state.HistorySize);
+            Native.Fsync(history, HistoryPath);
+            throw new IOException($"Writing the store under {ReservationsDirectory} failed ({e.Message}); the change was undone, nothing was changed.", e);
+        }
     }
+
+    /// <summary>Test seam: called at named points of a commit (<c>history-appended</c>), so a test can kill the process there.</summary>
+    internal static Action<string>? FaultPoint { get; set; }
+
+    /// <summary>What one operation read: the active file, the ceiling, the history's size, the last token handed out.</summary>
+    private sealed record StoreState(ActiveFile Active, long Ceiling, long HistorySize, long LastFencingToken, List<ReservationHistoryEntry>? History);
 }

@@ -27,7 +27,7 @@ public sealed class FileReservationStore : IReservationStore
         ArgumentNullException.ThrowIfNull(options);
         var telemetry = new StoreTelemetry("file", options.LoggerFactory, options.MeterFactory);
         Files = new FileReservationPersistence(root, options.TimeProvider, options.LockTimeout) { StaleMutexRemoved = telemetry.StaleLockRemoved };
-        _engine = new ReservationEngine(Files, options.Policy, FileChangeWatcher.Feed(Files.ReservationsDirectory), telemetry);
+        _engine = new ReservationEngine(Files, options.Policy, FileChangeWatcher.Feed(Files.ReservationsDirectory), telemetry, options.Repository);
     }
 
     /// <summary>The absolute root directory.</summary>
@@ -64,4 +64,8 @@ public sealed class FileReservationStore : IReservationStore
     /// <inheritdoc/>
     public Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
         => _engine.GetStatusAsync(query, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken = default)
+        => _engine.AcknowledgeMessageAsync(agent, messageId, cancellationToken);
 }

@@ -11,7 +11,11 @@ namespace AgentLocks;
 /// </summary>
 internal static class HistoryLines
 {
-    public static string Write(ReservationHistoryEntry entry)
+    /// <summary>The field naming the history offset where a line's commit began (see <see cref="ActiveFile.HistorySize"/>).</summary>
+    public const string BatchField = "agentlocks_batch";
+
+    /// <summary>One line of a commit whose lines start at offset <paramref name="batch"/> of the history.</summary>
+    public static string Write(ReservationHistoryEntry entry, long batch)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -29,6 +33,8 @@ internal static class HistoryLines
             {
                 writer.WriteString("successor_reservation_id"u8, successor.Value);
             }
+
+            writer.WriteNumber(BatchField, batch);
 
             writer.WriteEndObject();
         }
@@ -63,6 +69,9 @@ internal static class HistoryLines
                     case "successor_reservation_id":
                         successor = Text(ref value, property);
                         return true;
+                    case BatchField:
+                        value.Skip();
+                        return true;
                     default:
                         return false;
                 }
@@ -80,6 +89,36 @@ internal static class HistoryLines
         AgentId? taker = AgentId.TryParse(by, out var agent) ? agent : null;
         ReservationId? next = ReservationId.TryParse(successor, out var id) ? id : null;
         return new ReservationHistoryEntry(what, reservation, when, taker, next);
+    }
+
+    /// <summary>The batch offset a line of ours names, or null for another writer's line (or one that is not JSON).</summary>
+    public static long? BatchOf(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var mine = reader.ValueTextEquals(BatchField);
+                reader.Read();
+                if (mine)
+                {
+                    return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var batch) ? batch : null;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
     }
 
     /// <summary>A string or null; anything else is not one of our fields.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 
 namespace AgentLocks;
 
@@ -10,30 +11,54 @@ namespace AgentLocks;
 /// inside. We also write our start time in clock ticks since boot and the boot id (second and third lines;
 /// beadboard reads only the PID, if anything) and hold an OS file lock on it while we hold the mutex, so a live
 /// AgentLocks holder is recognised even when its PID is reused. Whether the writer still runs is judged by the
-/// identity locks' rule (<see cref="ProcessIdentity"/>). A file left by a dead process (or a reused PID, or from
-/// before a reboot) is removed at once, not after a timeout.
-/// Stale files are judged and removed under a second OS lock (<c>.lock.guard</c>), so two waiters can never
-/// remove each other's fresh lock.
+/// identity locks' rule (<see cref="ProcessIdentity"/>); a beadboard file whose PID belongs to a process started
+/// after the file was written is stale too. A file left by a dead process is removed at once, not after a timeout,
+/// and only if it is still the very file that was judged (same device and inode at the moment of removal).
+/// <para>
+/// AgentLocks processes queue for the mutex: each takes a blocking OS lock on the reservations directory (with a deadline)
+/// before it races for <c>.lock</c>, so only one of them at a time looks at <c>.lock</c> or judges it, nobody polls,
+/// and beadboard, which knows nothing of the queue, still meets the same <c>.lock</c>. After a release the queue is
+/// held as long again as the mutex was held (at least a millisecond, at most 50 ms), so beadboard's 50 ms retries
+/// find the mutex free half the time even while AgentLocks processes are queued.
+/// </para>
 /// </summary>
 internal sealed class StoreMutex : IDisposable
 {
     /// <summary>A lock file without a readable PID may be mid-write by beadboard; after this it counts as abandoned.</summary>
     private static readonly TimeSpan UnreadableGrace = TimeSpan.FromSeconds(2);
 
-    /// <summary>The longest sleep between looks at a mutex held by a process that keeps no OS lock on it (beadboard).</summary>
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMilliseconds(20);
+    /// <summary>The longest sleep between looks at a mutex held by beadboard (it holds it a few milliseconds).</summary>
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>The longest the queue is kept after a release: one of beadboard's retry intervals.</summary>
+    private static readonly TimeSpan MaxGap = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How much later than its lock file a process may appear to have started (boot time is known to the second).</summary>
+    private static readonly TimeSpan StartTimeSlack = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long <see cref="InspectAsync"/> waits in the queue before it removes a stale file.</summary>
+    private static readonly TimeSpan InspectionQueueTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>This process's start time, written beside its PID.</summary>
     private static readonly long? OwnStartTime = LinuxProcessProbe.Instance.StartTime(Environment.ProcessId);
 
+    /// <summary>When the machine booted (<c>btime</c> of <c>/proc/stat</c>), to turn a start time in ticks into an instant.</summary>
+    private static readonly DateTimeOffset? BootTime = ReadBootTime();
+
     private readonly string _path;
     private readonly FileStream _stream;
+    private readonly SafeFileHandle _queue;
+    private readonly long _acquired = Stopwatch.GetTimestamp();
 
-    private StoreMutex(string path, FileStream stream)
+    private StoreMutex(string path, FileStream stream, SafeFileHandle queue)
     {
         _path = path;
         _stream = stream;
+        _queue = queue;
     }
+
+    /// <summary>Test seam: runs after a lock file was judged stale and before it is removed, to widen that window.</summary>
+    internal static Func<Task>? BeforeStaleRemoval { get; set; }
 
     /// <summary>
     /// Takes the mutex, removing an abandoned lock file at once (and telling <paramref name="removedStale"/> its path and
@@ -42,113 +67,60 @@ internal sealed class StoreMutex : IDisposable
     public static async Task<StoreMutex> AcquireAsync(string path, TimeSpan timeout, CancellationToken cancellationToken, Action<string, string>? removedStale = null)
     {
         var started = Stopwatch.GetTimestamp();
-        var delay = TimeSpan.FromMilliseconds(1);
-        while (true)
+        var queue = await EnterQueueAsync(path, timeout, cancellationToken).ConfigureAwait(false);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (TryCreate(path) is { } stream)
+            var delay = TimeSpan.FromMilliseconds(1);
+            while (true)
             {
-                return new StoreMutex(path, stream);
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                if (TryCreate(path) is { } stream)
+                {
+                    return new StoreMutex(path, stream, queue);
+                }
 
-            var inspection = await InspectAsync(path, removeStale: true, cancellationToken).ConfigureAwait(false);
-            if (inspection.Verdict == LockVerdict.RemovedStale)
-            {
-                removedStale?.Invoke(path, inspection.Holder);
-            }
+                var inspection = await JudgeAsync(path, removeStale: true).ConfigureAwait(false);
+                if (inspection.Verdict == LockVerdict.RemovedStale)
+                {
+                    removedStale?.Invoke(path, inspection.Holder);
+                }
 
-            if (Stopwatch.GetElapsedTime(started) > timeout)
-            {
-                throw new AgentLocksException(ErrorCode.Locked,
-                    $"The store mutex {path} is held by {inspection.Holder}; gave up after {timeout.TotalSeconds:0.###} s. Try again later.");
-            }
+                if (Stopwatch.GetElapsedTime(started) > timeout)
+                {
+                    throw Locked(path, inspection.Holder, timeout);
+                }
 
-            if (inspection.Verdict == LockVerdict.Held && !await WaitForReleaseAsync(path, cancellationToken).ConfigureAwait(false))
-            {
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+                if (inspection.Verdict == LockVerdict.Held)
+                {
+                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+                }
             }
+        }
+        catch
+        {
+            queue.Dispose();
+            throw;
         }
     }
 
     /// <summary>
-    /// An AgentLocks holder keeps an OS lock on the file while it holds the mutex: poll that lock (a cheap system
-    /// call, each millisecond) rather than sleep, so the mutex passes on within about a millisecond of its release
-    /// instead of after a backoff. True when the lock was seen held and then free, the file is gone, or a backoff's
-    /// worth of time has passed (then the caller looks again); false when nobody holds an OS lock on the file, as
-    /// when beadboard holds the mutex, and the caller backs off.
-    /// </summary>
-    private static async Task<bool> WaitForReleaseAsync(string path, CancellationToken cancellationToken)
-    {
-        using var handle = Native.OpenNoFollowForRead(path, out _);
-        if (handle is null)
-        {
-            return true;
-        }
-
-        var started = Stopwatch.GetTimestamp();
-        var polls = 0;
-        while (!Native.TryLockExclusive(handle))
-        {
-            if (++polls > 1 && Stopwatch.GetElapsedTime(started) > MaxBackoff)
-            {
-                return true;
-            }
-
-            // flock has no timed or async wait; a 1 ms poll keeps hand-over latency near the holder's own work.
-            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
-        }
-
-        return polls > 0;
-    }
-
-    /// <summary>
-    /// Judges the lock file at <paramref name="path"/> under the guard: absent, held by a live process, or abandoned
-    /// (removed when <paramref name="removeStale"/>). <c>doctor</c> uses this too.
+    /// Judges the lock file at <paramref name="path"/>: absent, held by a live process, or abandoned (then removed
+    /// when <paramref name="removeStale"/>, after taking a place in the queue and judging again). <c>doctor</c> uses this.
     /// </summary>
     public static async Task<LockInspection> InspectAsync(string path, bool removeStale, CancellationToken cancellationToken)
     {
-        RejectNonRegular(path);
-        using var guard = await HoldGuardAsync(path + ".guard", cancellationToken).ConfigureAwait(false);
-        string content;
-        try
+        var first = await JudgeAsync(path, removeStale: false).ConfigureAwait(false);
+        if (first.Verdict != LockVerdict.Stale || !removeStale)
         {
-            // Exclusive open: refused while a live AgentLocks holder keeps its OS lock on the file.
-            using var held = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
-            var buffer = new byte[1024];
-            content = Encoding.UTF8.GetString(buffer, 0, held.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false));
-        }
-        catch (FileNotFoundException)
-        {
-            return new LockInspection(LockVerdict.Absent, "nobody");
-        }
-        catch (IOException)
-        {
-            return File.Exists(path)
-                ? new LockInspection(LockVerdict.Held, "a live AgentLocks process")
-                : new LockInspection(LockVerdict.Absent, "nobody");
+            return first;
         }
 
-        var owner = ParseOwner(content);
-        var holder = owner is null ? "an unreadable lock file" : $"process {owner.Value.Pid}";
-        var alive = owner is null
-            ? DateTime.UtcNow - File.GetLastWriteTimeUtc(path) < UnreadableGrace
-            : LinuxProcessProbe.Instance.Check(owner.Value.Pid, owner.Value.StartTime, owner.Value.BootId, out _) == ProcessVerdict.Running;
-        if (alive)
-        {
-            return new LockInspection(LockVerdict.Held, holder);
-        }
-
-        if (!removeStale)
-        {
-            return new LockInspection(LockVerdict.Stale, holder);
-        }
-
-        File.Delete(path);
-        return new LockInspection(LockVerdict.RemovedStale, holder);
+        using var queue = await EnterQueueAsync(path, InspectionQueueTimeout, cancellationToken).ConfigureAwait(false);
+        return await JudgeAsync(path, removeStale: true).ConfigureAwait(false);
     }
 
-    /// <summary>Releases the mutex: the file goes first, then our OS lock on it.</summary>
+    /// <summary>Releases the mutex: the file goes first, then our OS lock on it; the queue a moment later.</summary>
     public void Dispose()
     {
         try
@@ -158,7 +130,133 @@ internal sealed class StoreMutex : IDisposable
         finally
         {
             _stream.Dispose();
+            var gap = TimeSpan.FromTicks(Math.Clamp(Stopwatch.GetElapsedTime(_acquired).Ticks, TimeSpan.TicksPerMillisecond, MaxGap.Ticks));
+            _ = Task.Delay(gap).ContinueWith(static (_, queue) => ((SafeFileHandle)queue!).Dispose(), _queue, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
+    }
+
+    private static AgentLocksException Locked(string path, string holder, TimeSpan timeout)
+        => new(ErrorCode.Locked, $"The store mutex {path} is held by {holder}; gave up after {timeout.TotalSeconds:0.###} s. Try again later.");
+
+    /// <summary>
+    /// Waits in line: a blocking <c>flock</c> on the reservations directory itself (no extra file; beadboard takes
+    /// no OS lock, so only AgentLocks processes queue), which the kernel hands to one waiter at a time.
+    /// flock has no timeout, so the wait runs on its own thread; at the deadline we stop waiting, and should that
+    /// thread get the lock later it lets go at once.
+    /// </summary>
+    private static async Task<SafeFileHandle> EnterQueueAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        var handle = Native.OpenDirectoryNoFollow(directory, out var errno)
+            ?? throw new AgentLocksException(ErrorCode.StoreCorrupt, $"{directory} must be a directory (not a symbolic link or file); it cannot be opened (errno {errno}). Nothing was changed.");
+        if (Native.TryLockExclusive(handle))
+        {
+            return handle;
+        }
+
+        var gate = new object();
+        var abandoned = false;
+        var waiting = Task.Factory.StartNew(() =>
+        {
+            Native.LockExclusive(handle);
+            lock (gate)
+            {
+                if (abandoned)
+                {
+                    handle.Dispose();
+                }
+
+                return !abandoned;
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var expired = Task.Delay(timeout, deadline.Token);
+        if (await Task.WhenAny(waiting, expired).ConfigureAwait(false) == waiting && await waiting.ConfigureAwait(false))
+        {
+            await deadline.CancelAsync().ConfigureAwait(false);
+            return handle;
+        }
+
+        lock (gate)
+        {
+            abandoned = true;
+            if (waiting.IsCompletedSuccessfully && waiting.Result)
+            {
+                handle.Dispose();
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        throw Locked(path, "other AgentLocks processes (the queue did not move)", timeout);
+    }
+
+    /// <summary>Judges the lock file; the caller is first in the queue, so no other AgentLocks process judges or removes it meanwhile.</summary>
+    private static async Task<LockInspection> JudgeAsync(string path, bool removeStale)
+    {
+        RejectNonRegular(path);
+        using var handle = Native.OpenNoFollow(path, write: false, create: false, out var errno);
+        if (handle is null)
+        {
+            return errno == Native.ENOENT ? new LockInspection(LockVerdict.Absent, "nobody") : throw NotRegular(path);
+        }
+
+        var judged = Native.Stat(handle);
+        if (!judged.IsRegular)
+        {
+            throw NotRegular(path);
+        }
+
+        if (!Native.TryLockExclusive(handle))
+        {
+            // A live AgentLocks holder keeps its OS lock on the file.
+            return new LockInspection(LockVerdict.Held, "a live AgentLocks process");
+        }
+
+        var buffer = new byte[1024];
+        var content = Encoding.UTF8.GetString(buffer, 0, RandomAccess.Read(handle, buffer, 0));
+        var owner = ParseOwner(content);
+        var holder = owner is null ? "an unreadable lock file" : $"process {owner.Value.Pid}";
+        if (owner is null ? DateTimeOffset.UtcNow - judged.Modified < UnreadableGrace : IsAlive(owner.Value, judged.Modified))
+        {
+            return new LockInspection(LockVerdict.Held, holder);
+        }
+
+        if (!removeStale)
+        {
+            return new LockInspection(LockVerdict.Stale, holder);
+        }
+
+        if (BeforeStaleRemoval is { } pause)
+        {
+            await pause().ConfigureAwait(false);
+        }
+
+        // Only the very file judged is removed: its holder may have removed it and another taken the mutex since.
+        if (Native.StatNoFollow(path) is not { } now || !now.SameFile(judged))
+        {
+            return new LockInspection(LockVerdict.Absent, "nobody (the file judged is gone)");
+        }
+
+        File.Delete(path);
+        return new LockInspection(LockVerdict.RemovedStale, holder);
+    }
+
+    /// <summary>
+    /// Our files carry the writer's start time, so a reused PID is told apart exactly. beadboard's carry only the PID:
+    /// a process that started after the file was written cannot have written it.
+    /// </summary>
+    private static bool IsAlive((int Pid, long? StartTime, string? BootId) owner, DateTimeOffset written)
+    {
+        if (LinuxProcessProbe.Instance.Check(owner.Pid, owner.StartTime, owner.BootId, out _) != ProcessVerdict.Running)
+        {
+            return false;
+        }
+
+        return owner.StartTime is not null
+            || BootTime is not { } boot
+            || LinuxProcessProbe.Instance.StartTime(owner.Pid) is not { } ticks
+            || boot.AddSeconds(ticks / 100.0) <= written + StartTimeSlack;
     }
 
     private static FileStream? TryCreate(string path)
@@ -188,34 +286,18 @@ internal sealed class StoreMutex : IDisposable
         }
     }
 
-    /// <summary>The guard serialises judging and removing stale lock files; the OS drops it if its holder dies.</summary>
-    private static async Task<FileStream> HoldGuardAsync(string guardPath, CancellationToken cancellationToken)
+    /// <summary>A symbolic link, directory or other non-regular file in place of the lock is never followed or removed.</summary>
+    private static void RejectNonRegular(string path)
     {
-        RejectNonRegular(guardPath);
-        while (true)
+        if (Native.StatNoFollow(path) is { IsRegular: false })
         {
-            try
-            {
-                return new FileStream(guardPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (File.Exists(guardPath))
-            {
-                // Another process holds the guard only while it judges a stale file: a moment; try again shortly.
-                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
-            }
+            throw NotRegular(path);
         }
     }
 
-    /// <summary>A symbolic link or directory in place of the lock is never followed or removed.</summary>
-    private static void RejectNonRegular(string path)
-    {
-        var info = new FileInfo(path);
-        if (info.LinkTarget is not null || Directory.Exists(path))
-        {
-            throw new AgentLocksException(ErrorCode.InvalidLock,
-                $"{path} is not a regular file (a symbolic link or directory); nothing was changed. Remove it by hand if it is not needed.");
-        }
-    }
+    private static AgentLocksException NotRegular(string path)
+        => new(ErrorCode.InvalidLock,
+            $"{path} is not a regular file (a symbolic link, directory or FIFO); nothing was changed. Remove it by hand if it is not needed.");
 
     /// <summary>The PID on the first line (or a JSON <c>pid</c>); our start time and boot id on the next two when present.</summary>
     private static (int Pid, long? StartTime, string? BootId)? ParseOwner(string content)
@@ -238,6 +320,21 @@ internal sealed class StoreMutex : IDisposable
                 : null;
         }
         catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static DateTimeOffset? ReadBootTime()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/stat").FirstOrDefault(l => l.StartsWith("btime ", StringComparison.Ordinal));
+            return line is not null && long.TryParse(line.AsSpan(6).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+                ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+                : null;
+        }
+        catch (IOException)
         {
             return null;
         }

@@ -92,6 +92,6 @@ internal sealed class ChangeLink
 /// <summary>A change: the scopes it freed (null: unknown) and the link the change after it completes.</summary>
 internal sealed record Change(IReadOnlyList<ScopePattern>? Scopes, ChangeLink Next)
 {
-    /// <summary>Whether a waiter for <paramref name="wanted"/> should look again.</summary>
-    public bool Concerns(IEnumerable<ScopePattern> wanted) => Scopes is null || Scopes.Any(s => wanted.Any(s.Overlaps));
+    /// <summary>Whether a waiter for <paramref name="wanted"/> should look again (scopes compared under <paramref name="repository"/>).</summary>
+    public bool Concerns(IEnumerable<ScopePattern> wanted, RepositoryRoot repository) => Scopes is null || Scopes.Any(s => wanted.Any(w => repository.Overlaps(s, w)));
 }

@@ -4,8 +4,9 @@ namespace AgentLocks;
 /// Arrival order among the waiters of one store instance: a waiter does not take a scope an earlier waiter is
 /// waiting for, unless its agent already holds an overlapping reservation (the holder extending its own work; the
 /// earlier waiter waits for that holder anyway). Waiters of other processes are ordered by the store, not here.
+/// Scopes compare under <paramref name="repository"/>.
 /// </summary>
-internal sealed class WaitQueue
+internal sealed class WaitQueue(RepositoryRoot repository)
 {
     private readonly object _gate = new();
     private readonly LinkedList<IReadOnlyList<ReservationRequest>> _waiting = [];
@@ -35,7 +36,7 @@ internal sealed class WaitQueue
         {
             for (var earlier = waiter.Previous; earlier is not null; earlier = earlier.Previous)
             {
-                if (earlier.Value.FirstOrDefault(e => ReservationLedger.Conflicts(e.Agent, e.Scope, e.Mode, request)) is { } first)
+                if (earlier.Value.FirstOrDefault(e => ReservationLedger.Conflicts(e.Agent, e.Scope, e.Mode, request, repository)) is { } first)
                 {
                     return first;
                 }

@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace AgentLocks.FaultTests;
+
+/// <summary>Failed writes, kill -9 between writes, restored copies, wedged mutexes.</summary>
+[Collection(nameof(StoreMutexSeam))]
+public sealed class FaultInjectionTests : IDisposable
+{
+    private static readonly AgentId AgentA = AgentId.Parse("agent-a");
+    private readonly StoreRoot _root = new();
+
+    public void Dispose() => _root.Dispose();
+
+    /// <summary>
+    /// Finding 7: the history append fails (a file-size limit; SIGXFSZ ignored, so the write gets EFBIG, as with a
+    /// full disk): the call reports failure and changed nothing; the next call, without the limit, works.
+    /// </summary>
+    [Fact]
+    public async Task A_commit_whose_history_append_fails_changes_nothing()
+    {
+        Assert.Equal(0, (await Processes.CliAsync(_root.Path, "agent", "register", "--agent", "agent-a")).ExitCode);
+        Assert.Equal(0, (await Processes.CliAsync(_root.Path, "reserve", "--agent", "agent-a", "--scope", "one", "--bead", "bd-1")).ExitCode);
+
+        // Fill the history to just under the limit (1 KiB blocks), so the next line crosses it and active.json does not.
+        const int limitBlocks = 64;
+        var line = await File.ReadAllTextAsync(_root.History);
+        var padded = new System.Text.StringBuilder(line);
+        while (padded.Length + line.Length < (limitBlocks * 1024) - 40)
+        {
+            padded.Append(line);
+        }
+
+        await File.WriteAllTextAsync(_root.History, padded.ToString());
+
+        // The fencing ceiling may be raised before the writes (it only ever skips tokens); everything else stays.
+        var before = _root.Snapshot("agentlocks.json");
+
+        var failed = await Processes.RunAsync(Processes.Cli, ["reserve", "--agent", "agent-a", "--scope", "two", "--bead", "bd-1", "--root", _root.Path, "--json"],
+            ["bash", "-c", $"trap '' XFSZ; ulimit -f {limitBlocks}; export DOTNET_EnableWriteXorExecute=0; exec \"$@\"", "limited"]); // W^X maps a large memfd, over the limit
+        Assert.NotEqual(0, failed.ExitCode);
+        Assert.Contains("nothing was changed", failed.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before, _root.Snapshot("agentlocks.json"));
+
+        var status = await Processes.CliAsync(_root.Path, "status");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.DoesNotContain("\"two\"", status.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, (await Processes.CliAsync(_root.Path, "reserve", "--agent", "agent-a", "--scope", "two", "--bead", "bd-1")).ExitCode);
+    }
+
+    /// <summary>Finding 7: kill -9 after the history line is written and before active.json is: the next call repairs it by itself.</summary>
+    [Fact]
+    public async Task A_kill_between_the_two_writes_is_repaired_by_the_next_call()
+    {
+        var store = new FileReservationStore(_root.Path);
+        await store.RegisterAgentAsync(AgentA);
+        await (await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("one"), BeadId.Parse("bd-1")))).DisposeAsync();
+        var committed = await File.ReadAllBytesAsync(_root.History);
+
+        using (var crashing = Processes.Start(Processes.Taker, ["reserve", "crash-after-history", _root.Path, "agent-a", "two", "bd-2"]))
+        {
+            Assert.Equal("paused", await crashing.ReadLineAsync());
+            Assert.True(new FileInfo(_root.History).Length > committed.Length, "the history line was written");
+            crashing.Kill();
+            await crashing.WaitForExitAsync();
+        }
+
+        File.Delete(_root.Lock); // what a killed holder leaves is removed by the next call anyway; here its PID may be reused
+
+        var status = await store.GetStatusAsync();
+        Assert.Empty(status.Reservations);
+        Assert.Equal(committed, await File.ReadAllBytesAsync(_root.History));
+        await using var two = await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("two"), BeadId.Parse("bd-2")));
+    }
+
+    /// <summary>Finding 7: a crash in the middle of the append leaves a cut-off last line; the next call cuts it away instead of refusing.</summary>
+    [Fact]
+    public async Task A_history_line_cut_off_by_a_crash_is_repaired_by_the_next_call()
+    {
+        var store = new FileReservationStore(_root.Path);
+        await store.RegisterAgentAsync(AgentA);
+        await (await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("one"), BeadId.Parse("bd-1")))).DisposeAsync();
+        var committed = await File.ReadAllBytesAsync(_root.History);
+        await File.AppendAllTextAsync(_root.History, """{"reservation_id":"res-x","scope":"two","agent_id":"agent-a","bead_""");
+
+        await using var two = await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("two"), BeadId.Parse("bd-2")));
+        Assert.StartsWith(Convert.ToHexString(committed), Convert.ToHexString(await File.ReadAllBytesAsync(_root.History)), StringComparison.Ordinal);
+        Assert.Equal(0, (await Processes.CliAsync(_root.Path, "status")).ExitCode);
+    }
+
+    /// <summary>Finding 8: active.json restored from an older copy: the next token is above every token handed out.</summary>
+    [Fact]
+    public async Task Fencing_tokens_never_repeat_after_active_json_is_restored_from_an_older_copy()
+    {
+        var store = new FileReservationStore(_root.Path);
+        await store.RegisterAgentAsync(AgentA);
+        var request = new ReservationRequest(AgentA, ScopePattern.Parse("src"), BeadId.Parse("bd-1"));
+        await (await store.ReserveAsync(request)).DisposeAsync();
+        var copy = await File.ReadAllBytesAsync(_root.Active);
+        long highest = 0;
+        for (var i = 0; i < 3; i++)
+        {
+            await using var held = await store.ReserveAsync(request);
+            highest = held.FencingToken.Value;
+        }
+
+        await File.WriteAllBytesAsync(_root.Active, copy);
+        await using var next = await store.ReserveAsync(request);
+        Assert.True(next.FencingToken.Value > highest, $"token {next.FencingToken.Value} after {highest}");
+    }
+
+    /// <summary>Issue 11's contract: fencing values at the ends of the range are damage (exit 5, nothing changed), never exit 1.</summary>
+    [Theory]
+    [InlineData("active", "-1")]
+    [InlineData("active", "9223372036854775807")]
+    [InlineData("ceiling", "-1")]
+    [InlineData("ceiling", "9223372036854775807")]
+    public async Task Fencing_values_out_of_range_are_store_corrupt(string file, string value)
+    {
+        Assert.Equal(0, (await Processes.CliAsync(_root.Path, "agent", "register", "--agent", "agent-a")).ExitCode);
+        if (file == "active")
+        {
+            await File.WriteAllTextAsync(_root.Active, $"{{\"reservations\": [], \"agentlocks_last_fencing_token\": {value}}}\n");
+        }
+        else
+        {
+            await File.WriteAllTextAsync(_root.Ceiling, $"{{\"fencing_token_ceiling\": {value}}}\n");
+        }
+
+        var before = _root.Snapshot();
+        var reserve = await Processes.CliAsync(_root.Path, "reserve", "--agent", "agent-a", "--scope", "src", "--bead", "bd-1");
+        Assert.True(reserve.ExitCode == 5 && reserve.Code == "STORE_CORRUPT", reserve.ToString());
+        Assert.Equal(before, _root.Snapshot());
+    }
+
+    /// <summary>Finding 9: a beadboard lock (PID only) whose PID now belongs to a process started after the file was written is stale.</summary>
+    [Fact]
+    public async Task A_beadboard_lock_whose_pid_was_reused_by_a_later_process_is_stale()
+    {
+        using var later = Process.Start("sleep", "120")!;
+        try
+        {
+            await File.WriteAllTextAsync(_root.Lock, later.Id.ToString(CultureInfo.InvariantCulture));
+            File.SetLastWriteTimeUtc(_root.Lock, DateTime.UtcNow.AddHours(-1));
+            var store = new FileReservationStore(_root.Path, new ReservationStoreOptions { LockTimeout = TimeSpan.FromSeconds(5) });
+            await store.RegisterAgentAsync(AgentA);
+        }
+        finally
+        {
+            later.Kill();
+        }
+    }
+
+    /// <summary>Finding 9: a stopped process holding the side locks (the guard file, the queue on the directory) cannot make a waiter wait past its timeout.</summary>
+    [Fact]
+    public async Task Waiting_behind_a_stopped_process_ends_at_the_timeout()
+    {
+        await File.WriteAllTextAsync(_root.Lock, "999999999\n"); // stale: somebody must judge it, under the side locks
+        var start = new ProcessStartInfo("flock", [_root.Lock + ".guard", "flock", _root.File("reservations"), "sh", "-c", "echo holding; exec sleep 120"]) { RedirectStandardOutput = true };
+        using var guard = Process.Start(start)!;
+        try
+        {
+            Assert.Equal("holding", await guard.ReadLineAsync());
+            var store = new FileReservationStore(_root.Path, new ReservationStoreOptions { LockTimeout = TimeSpan.FromSeconds(1) });
+            var locked = await Assert.ThrowsAsync<AgentLocksException>(() => store.RegisterAgentAsync(AgentA).WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(ErrorCode.Locked, locked.Code);
+        }
+        finally
+        {
+            guard.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>Finding 9 and the fair mutex: 8 processes on disjoint scopes beside 100 active reservations; nobody gets LOCKED.</summary>
+    [Fact]
+    public async Task Eight_processes_on_disjoint_scopes_are_never_locked_out()
+    {
+        var store = new FileReservationStore(_root.Path);
+        await store.RegisterAgentAsync(AgentA);
+        for (var i = 0; i < 100; i++)
+        {
+            await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse($"held/{i}"), BeadId.Parse("bd-1"), TimeSpan.FromHours(1)));
+        }
+
+        for (var i = 0; i < 8; i++)
+        {
+            await store.RegisterAgentAsync(AgentId.Parse($"worker-{i}"));
+        }
+
+        var rounds = Processes.Torture ? "400" : "40";
+        var workers = Enumerable.Range(0, 8).Select(i => Processes.Start(Processes.Taker, ["reserve", "timed", _root.Path, $"worker-{i}", $"work/{i}", "bd-2", rounds])).ToList();
+        foreach (var worker in workers)
+        {
+            var line = await worker.ReadLineAsync();
+            Console.WriteLine("8 processes, 100 active: " + line);
+            Assert.Matches("^timed ok=[0-9]+ locked=0 lost=0 ", line);
+            worker.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// kill -9 at random points of reserve calls (torture rounds with AGENTLOCKS_TORTURE=1): the store always reads
+    /// afterwards, and every reservation the CLI reported granted is in both files.
+    /// </summary>
+    [Fact]
+    public async Task Kill_nine_at_random_points_leaves_a_store_the_next_call_reads()
+    {
+        Assert.Equal(0, (await Processes.CliAsync(_root.Path, "agent", "register", "--agent", "agent-a")).ExitCode);
+        var random = new Random(7);
+        var rounds = Processes.Torture ? 150 : 8;
+        List<string> granted = [];
+        for (var i = 0; i < rounds; i++)
+        {
+            using var call = Processes.Start(Processes.Cli, ["reserve", "--agent", "agent-a", "--scope", $"s/{i}", "--bead", "bd-1", "--root", _root.Path, "--json"]);
+            var output = call.StandardOutput.ReadToEndAsync();
+            await Task.WhenAny(call.WaitForExitAsync(), Task.Delay(random.Next(40, 400)));
+            if (!call.HasExited)
+            {
+                call.Kill();
+            }
+
+            await call.WaitForExitAsync();
+            if (call.ExitCode == 0 && JsonNode.Parse(await output)?["data"]?["reservation_id"] is { } id)
+            {
+                granted.Add((string)id!);
+            }
+
+            var status = await Processes.CliAsync(_root.Path, "status");
+            Assert.True(status.ExitCode == 0, $"round {i}: {status}");
+        }
+
+        var active = await File.ReadAllTextAsync(_root.Active);
+        var history = await File.ReadAllTextAsync(_root.History);
+        Assert.All(granted, id => Assert.Contains(id, active, StringComparison.Ordinal));
+        Assert.All(granted, id => Assert.Contains(id, history, StringComparison.Ordinal));
+        Console.WriteLine($"kill -9 rounds: {rounds}, granted before the kill or the end: {granted.Count}");
+    }
+}
