@@ -268,6 +268,12 @@ internal sealed class ReservationLedger
     /// </summary>
     public Reservation? FindLive(ReservationId id) => _active.Find(r => r.Id == id && r.IsLiveAt(Now));
 
+    /// <summary>The expired reservations this operation took over (for telemetry); none in most operations.</summary>
+    public IReadOnlyList<Reservation> TakenOver()
+        => _appended.Exists(e => e.Event == ReservationEvent.TakenOver)
+            ? _appended.Where(e => e.Event == ReservationEvent.TakenOver).Select(e => e.Reservation).ToList()
+            : [];
+
     /// <summary>The reservations whose lease has run out and that are not swept yet; changes nothing.</summary>
     public List<Reservation> Expired() => _active.Where(r => !r.IsLiveAt(Now)).ToList();
 
