@@ -26,7 +26,7 @@ public sealed class FileReservationStore : IReservationStore
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentNullException.ThrowIfNull(options);
         Files = new FileReservationPersistence(root, options.TimeProvider, options.LockTimeout);
-        _engine = new ReservationEngine(Files, options.Policy, FileChangeWatcher.Feed(Files.ReservationsDirectory), options.Repository);
+        _engine = new ReservationEngine(Files, options.Policy, FileChangeWatcher.Feed(Files.ReservationsDirectory), RepositoryRoot.Agreed(options.Repository, Files));
     }
 
     /// <summary>The absolute root directory.</summary>
