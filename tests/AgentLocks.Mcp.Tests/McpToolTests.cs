@@ -280,7 +280,7 @@ public abstract class McpToolTests<TBackend> : IAsyncLifetime
             ["reserve", """{"paths": ["src/../etc"], "bead": "bd-1"}"""],
             ["reserve", """{"paths": ["src//a"], "bead": "bd-1"}"""],
             ["reserve", """{"paths": ["src"], "bead": ""}"""],
-            ["reserve", """{"paths": ["src"], "bead": "bad bead!"}"""],
+            ["reserve", """{"paths": ["src"], "bead": " bd-1 "}"""],
             ["reserve", """{"paths": ["src"], "bead": 42}"""],
             ["reserve", """{"paths": ["src"], "bead": "bd-1", "ttl_minutes": 4}"""],
             ["reserve", """{"paths": ["src"], "bead": "bd-1", "ttl_minutes": 1441}"""],
