@@ -9,6 +9,6 @@ internal interface IRepositoryRecord
     /// <summary>The recorded root, or null; a damaged record is <c>STORE_CORRUPT</c>.</summary>
     string? Read();
 
-    /// <summary>Records <paramref name="root"/> unless a root is already recorded; an existing record is never replaced.</summary>
+    /// <summary>Records <paramref name="root"/> (with the store's next write) unless a root is already recorded; an existing record is never replaced.</summary>
     void Create(string root);
 }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace AgentLocks;
 
 /// <summary>The recorded repository root (<see cref="RepositoryRecord"/>).</summary>
@@ -11,29 +9,24 @@ internal sealed partial class FileReservationPersistence : IRepositoryRecord
 
     string? IRepositoryRecord.Read() => Parse(RepositoryPath, RepositoryRecord.Read)?.Repository;
 
-    /// <summary>A durable temporary file moved into place without replacing: of two agents recording at once, the first wins.</summary>
-    void IRepositoryRecord.Create(string root)
-    {
-        Directory.CreateDirectory(ReservationsDirectory);
-        var temp = $"{RepositoryPath}.tmp-{Environment.ProcessId}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(new RepositoryRecord(root).ToBytes());
-                stream.Flush(flushToDisk: true);
-            }
+    /// <summary>The root to record with the next commit, so a call that fails or only reads changes nothing.</summary>
+    private string? _unrecorded;
 
-            File.Move(temp, RepositoryPath, overwrite: false);
-            Native.FsyncDirectory(ReservationsDirectory);
-        }
-        catch (IOException) when (Native.StatNoFollow(RepositoryPath) is not null)
+    void IRepositoryRecord.Create(string root) => _unrecorded = root;
+
+    /// <summary>Under the mutex, with a commit; of two agents recording at once the first wins (<see cref="DurableFile.CreateAtomic"/> never replaces).</summary>
+    private void RecordRepository()
+    {
+        if (Interlocked.Exchange(ref _unrecorded, null) is { } root)
         {
-            // Another agent recorded first; its root stands.
-        }
-        finally
-        {
-            File.Delete(temp);
+            try
+            {
+                DurableFile.CreateAtomic(RepositoryPath, new RepositoryRecord(root).ToBytes());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The commit stands; the next store that knows the root records it.
+            }
         }
     }
 }
