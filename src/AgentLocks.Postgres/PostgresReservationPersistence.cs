@@ -76,6 +76,9 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
             }
         }, cancellationToken);
 
+    public Task<IAsyncDisposable?> QueueAsync(IReadOnlyList<ScopePattern> scopes, CancellationToken cancellationToken)
+        => PostgresWaitQueue.EnterAsync(connector, scopes, cancellationToken);
+
     public Task<AgentRecord> UpsertAgentAsync(AgentId agent, Func<AgentRecord?, DateTimeOffset, AgentRecord> decide, CancellationToken cancellationToken)
         => connector.InTransactionAsync(async (connection, ct) =>
         {

@@ -28,6 +28,16 @@ internal interface IReservationPersistence
     Task<AgentRecord> UpsertAgentAsync(AgentId agent, Func<AgentRecord?, DateTimeOffset, AgentRecord> decide, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Takes a refused waiter's place in the store's own queue for <paramref name="scopes"/> (relative to the
+    /// repository root, so every form of a scope queues alike), shared by every store
+    /// instance and process: completes once each waiter that queued earlier for them has left, so only the head
+    /// tries again on a change; disposing the result leaves the queue. Null: the store has no such queue, and
+    /// waiters are ordered only among those of one store instance.
+    /// </summary>
+    Task<IAsyncDisposable?> QueueAsync(IReadOnlyList<ScopePattern> scopes, CancellationToken cancellationToken)
+        => Task.FromResult<IAsyncDisposable?>(null);
+
+    /// <summary>
     /// Cancelled when the connection the store's handles depend on is lost (PostgreSQL); a handle granted while it
     /// is read reports <c>HandleLost</c> then. Stores without such a connection never cancel it.
     /// </summary>

@@ -4,7 +4,8 @@ namespace AgentLocks;
 /// <see cref="IReservationStore"/> written once over a persistence seam: refusals come from the core as data,
 /// handles renew and release by reservation id, so a holder that lost its lease cannot touch the next holder's.
 /// A request with a <see cref="ReservationRequest.Wait"/> waits here, for every store alike: it queues behind this
-/// instance's earlier waiters, tries, and on a conflict sleeps until <paramref name="changes"/> reports a change to an
+/// instance's earlier waiters, tries, on its first conflict takes its place in the store's queue shared by every
+/// process (<see cref="IReservationPersistence.QueueAsync"/>) and, once at its head, sleeps until <paramref name="changes"/> reports a change to an
 /// overlapping scope or the first conflicting lease lapses, never on a poll. Scopes compare by their relative form
 /// under <paramref name="repository"/>.
 /// </summary>
@@ -108,6 +109,8 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         // Queued at the call, before any await: arrival order is call order.
         var waiter = _queue.Enter(waiting);
         IAsyncDisposable? watch = null;
+        IAsyncDisposable? place = null;
+        var queued = false;
         var granted = false;
         try
         {
@@ -123,6 +126,18 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
                     return attempt.Outcome;
                 }
 
+                if (!queued && attempt.MayQueue)
+                {
+                    queued = true;
+                    (place, var outOfTime) = await QueueAsync(waiting, deadline, cancellationToken).ConfigureAwait(false);
+                    if (outOfTime)
+                    {
+                        return attempt.Outcome;
+                    }
+
+                    // At the head now; a change while this waiter queued is still ahead of it on the chain from link.
+                }
+
                 var wake = attempt.UntilLapse is { } lapse ? started + lapse : (DateTimeOffset?)null;
                 await WaitForChangeAsync(link, waiting, deadline is { } d && (wake is null || d < wake) ? d : wake, cancellationToken).ConfigureAwait(false);
             }
@@ -135,6 +150,11 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         finally
         {
             _queue.Leave(waiter);
+            if (place is not null)
+            {
+                await place.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (watch is not null)
             {
                 await watch.DisposeAsync().ConfigureAwait(false);
@@ -148,22 +168,57 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         }
     }
 
+    /// <summary>
+    /// Waits for the head of the store's queue for <paramref name="requests"/> until <paramref name="deadline"/>:
+    /// the place (null: the store has none) or out of time.
+    /// </summary>
+    private async Task<(IAsyncDisposable? Place, bool OutOfTime)> QueueAsync(IReadOnlyList<ReservationRequest> requests, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        var time = persistence.TimeProvider;
+        while (true)
+        {
+            // A timer sleeps at most a day: a longer wait queues again after it.
+            using var timeout = deadline is { } d
+                ? new CancellationTokenSource(TimeSpan.FromTicks(Math.Clamp((d - time.GetUtcNow()).Ticks, 0, LongestTimer.Ticks)), time)
+                : new CancellationTokenSource();
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            try
+            {
+                return (await persistence.QueueAsync([.. requests.Select(r => Repository.Relative(r.Scope))], linked.Token).ConfigureAwait(false), false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or AgentLocksException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                if (time.GetUtcNow() >= deadline)
+                {
+                    return (null, true);
+                }
+            }
+            catch (AgentLocksException) when (!linked.IsCancellationRequested)
+            {
+                // The store could not queue this waiter (a lost connection): it waits unqueued, as one of a store without a queue.
+                return (null, false);
+            }
+        }
+    }
+
     /// <summary>One all-or-nothing decision; a waiter first lets earlier waiters for its scopes go.</summary>
     private async Task<Attempt> TryOnceAsync(IReadOnlyList<ReservationRequest> requests, LinkedListNode<IReadOnlyList<ReservationRequest>>? waiter, CancellationToken cancellationToken)
     {
         // Read before the grant, so a connection lost while granting is reported by the handle too.
         var connectionLost = persistence.ConnectionLost;
-        var (outcome, untilLapse) = await UpdateAsync(LedgerFocus.Reserving(requests.Select(r => r.Scope)), ledger =>
+        var (outcome, untilLapse, extending) = await UpdateAsync(LedgerFocus.Reserving(requests.Select(r => r.Scope)), ledger =>
         {
-            var ahead = waiter is null ? null : requests.Where(r => !ledger.HoldsOverlapping(r.Agent, r.Scope)).Select(r => _queue.Ahead(waiter, r)).FirstOrDefault(a => a is not null);
+            // A holder extending its own work does not wait behind earlier waiters: they wait for it anyway.
+            var queueing = requests.Where(r => !ledger.HoldsOverlapping(r.Agent, r.Scope)).ToList();
+            var ahead = waiter is null ? null : queueing.Select(r => _queue.Ahead(waiter, r)).FirstOrDefault(a => a is not null);
             var decided = ahead is not null
                 ? new(null, new AgentLocksError(ErrorCode.ReservationConflict, $"Agent {ahead.Agent} has been waiting longer for the overlapping scope '{ahead.Scope}'."))
                 : ledger.ReserveAll(requests, Policy);
-            return (decided, decided.Error is null ? null : ledger.UntilFirstLapse(requests));
+            return (decided, decided.Error is null ? null : ledger.UntilFirstLapse(requests), queueing.Count < requests.Count);
         }, cancellationToken).ConfigureAwait(false);
         if (outcome.Error is { } error)
         {
-            return new Attempt(Refused(error), untilLapse);
+            return new Attempt(Refused(error), untilLapse, !extending);
         }
 
         List<ReservationHandle> handles = [];
@@ -173,7 +228,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
             handles.Add(new ReservationHandle(this, outcome.Value![i], ttl, requests[i].AutoRenew, persistence.TimeProvider, connectionLost));
         }
 
-        return new Attempt(new(handles, null), null);
+        return new Attempt(new(handles, null), null, false);
     }
 
     /// <summary>
@@ -247,6 +302,9 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
 
     private static Outcome<IReadOnlyList<ReservationHandle>> Refused(AgentLocksError error) => new(null, error);
 
-    /// <summary>A decision and, when refused, how long until the first conflicting lease lapses.</summary>
-    private readonly record struct Attempt(Outcome<IReadOnlyList<ReservationHandle>> Outcome, TimeSpan? UntilLapse);
+    /// <summary>
+    /// A decision and, when refused, how long until the first conflicting lease lapses and whether the waiter may
+    /// queue (not while it extends its own work).
+    /// </summary>
+    private readonly record struct Attempt(Outcome<IReadOnlyList<ReservationHandle>> Outcome, TimeSpan? UntilLapse, bool MayQueue);
 }

@@ -1,0 +1,68 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+
+namespace AgentLocks.Postgres;
+
+/// <summary>
+/// The cross-process arrival order of waiters (docs/postgres.md, "Waiting"): after its first refusal a waiter takes,
+/// on a connection of its own, a session advisory lock per queue key of its scopes (a scope's literal prefix), in
+/// ascending key order, with a blocking <c>pg_advisory_lock</c>. The server grants each key to its waiters first
+/// come, first served, so only the head of each queue tries again on a change; the others sleep on the server. The
+/// place is given up when the waiter leaves (granted, refused, out of time, cancelled) and, should the waiter die,
+/// when the server drops its connection.
+/// </summary>
+internal static class PostgresWaitQueue
+{
+    /// <summary>Waits for the head of the queues of <paramref name="scopes"/>; disposing the result leaves them.</summary>
+    public static async Task<IAsyncDisposable?> EnterAsync(PostgresConnector connector, IReadOnlyList<ScopePattern> scopes, CancellationToken cancellationToken)
+    {
+        var connection = await connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var place = new Place(connection);
+        try
+        {
+            foreach (var key in scopes.Select(s => Key(connector.Schema, s)).Distinct().Order())
+            {
+                using var command = new NpgsqlCommand("SELECT pg_advisory_lock($1)", connection) { Parameters = { new() { Value = key } } };
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return place;
+        }
+        catch (Exception e)
+        {
+            await place.DisposeAsync().ConfigureAwait(false);
+            throw PostgresConnector.IsDriverFailure(e, cancellationToken) ? connector.Translate(e, " (while queueing to wait)") : e;
+        }
+    }
+
+    /// <summary>
+    /// A scope's queue key: its literal prefix, in a key space apart from <see cref="PrefixLocking"/>'s, so a queued
+    /// waiter never holds up a decision. Scopes with the same prefix share a queue; overlapping scopes with different
+    /// prefixes (<c>src/**</c> and <c>src/a.cs</c>) do not, and meet only in the decision.
+    /// </summary>
+    internal static long Key(PostgresSchema schema, ScopePattern scope)
+        => BinaryPrimitives.ReadInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"agentlocks:{schema.Name}:queue:{ScopeGlob.LiteralPrefix(scope.Value)}")));
+
+    private sealed class Place(NpgsqlConnection connection) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                // Pooled connections keep session state (No Reset On Close), so the place is given up explicitly.
+                using var command = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
+                await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (PostgresConnector.IsDriverFailure(e, CancellationToken.None) || e is InvalidOperationException)
+            {
+                // A broken connection is discarded by the pool, and the server dropped the locks with it.
+            }
+            finally
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace AgentLocks.Postgres.Tests;
+
+/// <summary>
+/// Waiters of separate store instances (each its own data source and listener, as separate processes have) queue on
+/// the server: they are granted in arrival order, and a release makes only the head of the queue try again. Each
+/// waiter is known to be queued once the server shows its place (a session advisory lock, held or awaited).
+/// </summary>
+public sealed class WaitOrderTests
+{
+    private const int Waiters = 8;
+    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30);
+    private static readonly AgentId Holder = AgentId.Parse("holder");
+    private static readonly BeadId Bead = BeadId.Parse("bd-1");
+    private static readonly ScopePattern Hot = ScopePattern.Parse("src/hot.cs");
+
+    [Fact]
+    public async Task Waiters_of_separate_store_instances_are_granted_in_arrival_order_and_only_the_head_tries()
+    {
+        await using var schema = new TestSchema();
+        var decisions = 0;
+        using var tracing = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+        };
+        ActivitySource.AddActivityListener(tracing);
+
+        await using var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name));
+        await holders.RegisterAgentAsync(Holder);
+        var held = await holders.ReserveAsync(new ReservationRequest(Holder, Hot, Bead));
+
+        List<NpgsqlDataSource> sources = [];
+        List<PostgresReservationStore> stores = [];
+        List<Task<ReservationHandle>> waiting = [];
+        try
+        {
+            for (var i = 0; i < Waiters; i++)
+            {
+                // Every decision starts with its prefix locks: one such batch is one try (or a release).
+                var builder = new NpgsqlDataSourceBuilder(PostgresTestServer.ConnectionString);
+                builder.ConfigureTracing(o => o.ConfigureBatchFilter(b =>
+                {
+                    if (b.BatchCommands.Any((NpgsqlBatchCommand c) => c.CommandText.StartsWith("SELECT pg_advisory_xact_lock", StringComparison.Ordinal)))
+                    {
+                        Interlocked.Increment(ref decisions);
+                    }
+
+                    return true;
+                }));
+                sources.Add(builder.Build());
+                stores.Add(new PostgresReservationStore(sources[^1], PostgresTestServer.Options(schema.Name)));
+                var agent = AgentId.Parse($"waiter-{i}");
+                await holders.RegisterAgentAsync(agent);
+                waiting.Add(stores[^1].ReserveAsync(new ReservationRequest(agent, Hot, Bead) { Wait = Timeout.InfiniteTimeSpan }));
+                await QueuedAsync(schema, i + 1);
+            }
+
+            var beforeRelease = Volatile.Read(ref decisions);
+            await held.DisposeAsync();
+            for (var i = 0; i < Waiters; i++)
+            {
+                var next = await Task.WhenAny(waiting).WaitAsync(Hang);
+                Assert.Same(waiting[i], next);
+                Assert.Equal($"waiter-{i}", (await next).Reservation.AgentId.Value);
+                waiting[i] = new TaskCompletionSource<ReservationHandle>().Task; // granted: out of the race
+                await (await next).DisposeAsync();
+            }
+
+            // Per grant, about 3: the head's winning try, its release, the next head's first try (which finds it held).
+            // Waking every waiter on each release would cost Waiters/2 tries per grant on average.
+            var perGrant = (double)(Volatile.Read(ref decisions) - beforeRelease) / Waiters;
+            Assert.InRange(perGrant, 1, 4);
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+
+            foreach (var source in sources)
+            {
+                await source.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Waiters_that_run_out_of_time_or_are_cancelled_in_the_queue_leave_it()
+    {
+        await using var schema = new TestSchema();
+        await using var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name));
+        await using var first = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        await using var second = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        await using var third = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        AgentId[] agents = [AgentId.Parse("first"), AgentId.Parse("second"), AgentId.Parse("third")];
+        await holders.RegisterAgentAsync(Holder);
+        foreach (var agent in agents)
+        {
+            await holders.RegisterAgentAsync(agent);
+        }
+
+        var held = await holders.ReserveAsync(new ReservationRequest(Holder, Hot, Bead));
+        using var cancel = new CancellationTokenSource();
+        var cancelled = first.ReserveAsync(new ReservationRequest(agents[0], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan }, cancel.Token);
+        await QueuedAsync(schema, 1);
+
+        // Behind the head, on the server: its time runs out there, and it returns the conflict.
+        var late = await second.TryReserveAsync(new ReservationRequest(agents[1], Hot, Bead) { Wait = TimeSpan.FromMilliseconds(300) }).WaitAsync(Hang);
+        Assert.Equal(ErrorCode.ReservationConflict, late.Error?.Code);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Hang));
+
+        // Neither left a place behind: the next waiter is the head and is granted on the release.
+        var next = third.ReserveAsync(new ReservationRequest(agents[2], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan });
+        await QueuedAsync(schema, 1);
+        await held.DisposeAsync();
+        await using var granted = await next.WaitAsync(Hang);
+        Assert.Equal(agents[2], granted.Reservation.AgentId);
+    }
+
+    /// <summary>Until <paramref name="count"/> waiters hold or await the hot scope's queue on the server.</summary>
+    private static async Task QueuedAsync(TestSchema schema, int count)
+    {
+        var key = PostgresWaitQueue.Key(new PostgresSchema(schema.Name), Hot);
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            await using var command = PostgresTestServer.DataSource.CreateCommand(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND classid::bigint = $1 AND objid::bigint = $2");
+            command.Parameters.Add(new() { Value = (long)(key >> 32) & uint.MaxValue });
+            command.Parameters.Add(new() { Value = key & uint.MaxValue });
+            if ((long)(await command.ExecuteScalarAsync())! >= count)
+            {
+                return;
+            }
+
+            Assert.True(stopwatch.Elapsed < Hang, $"Waiter {count} never queued on the server.");
+            await Task.Delay(TimeSpan.FromMilliseconds(10));
+        }
+    }
+}
