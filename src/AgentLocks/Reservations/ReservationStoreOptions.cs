@@ -22,7 +22,9 @@ public sealed record ReservationStoreOptions
     /// <summary>
     /// The repository scopes are relative to: under it, an absolute scope (beadboard's <c>/repo/src/auth</c>, or
     /// one in any worktree of it) overlaps its relative form (<c>src/auth</c>). Null: absolute and relative scopes
-    /// never overlap. Every agent of one store should give the same repository.
+    /// never overlap. The file store records the first root it is given (or that git shows) in
+    /// <c>reservations/agentlocks-repository.json</c> and uses the recorded one when this is null or finds no
+    /// repository, so every agent of one store agrees; a given root that differs is used by this store only.
     /// </summary>
     /// <remarks>Usage: <c>new ReservationStoreOptions { Repository = RepositoryRoot.Discover(Environment.CurrentDirectory) }</c></remarks>
     public RepositoryRoot? Repository { get; init; }

@@ -383,6 +383,8 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
             Native.Fsync(history, HistoryPath);
             throw new IOException($"Writing the store under {ReservationsDirectory} failed ({e.Message}); the change was undone, nothing was changed.", e);
         }
+
+        RecordRepository();
     }
 
     /// <summary>Test seam: called at named points of a commit (<c>history-appended</c>), so a test can kill the process there.</summary>

@@ -27,7 +27,7 @@ public sealed class FileReservationStore : IReservationStore
         ArgumentNullException.ThrowIfNull(options);
         var telemetry = new StoreTelemetry("file", options.LoggerFactory, options.MeterFactory);
         Files = new FileReservationPersistence(root, options.TimeProvider, options.LockTimeout) { StaleMutexRemoved = telemetry.StaleLockRemoved };
-        _engine = new ReservationEngine(Files, options.Policy, FileChangeWatcher.Feed(Files.ReservationsDirectory), telemetry, options.Repository);
+        _engine = new ReservationEngine(Files, options.Policy, FileChangeWatcher.Feed(Files.ReservationsDirectory), telemetry, RepositoryRoot.Agreed(options.Repository, Files));
     }
 
     /// <summary>The absolute root directory.</summary>
