@@ -9,10 +9,10 @@ namespace AgentLocks.Cli;
 /// <summary>Parses an invocation, runs its command, and prints the answer: the JSON envelope or a human text.</summary>
 internal static class CliApp
 {
-    private static readonly string[] GlobalOptions = ["root", "postgres", "repo"];
+    internal static readonly string[] GlobalOptions = ["root", "postgres", "repo"];
 
     /// <summary>Every command of cli.md. Each area lists its own commands.</summary>
-    private static readonly CommandSpec[] Commands = [.. LockCommands.All, .. ReservationCommands.All, .. DoctorCommand.All, .. McpCommand.All, .. PathCheckCommands.All, .. GuardCommands.All];
+    internal static readonly CommandSpec[] Commands = [.. LockCommands.All, .. ReservationCommands.All, .. DoctorCommand.All, .. McpCommand.All, .. PathCheckCommands.All, .. GuardCommands.All];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -136,7 +136,7 @@ internal static class CliApp
     }
 
     /// <summary>The coordination root: a directory, or a path where one may be created; anything else (<c>/dev/null</c>, a file) is <c>INVALID_ARGS</c>.</summary>
-    private static string ResolveRoot(string? option)
+    internal static string ResolveRoot(string? option)
     {
         var root = Path.GetFullPath(option
             ?? NullIfEmpty(Environment.GetEnvironmentVariable("AGENTLOCKS_ROOT"))
@@ -193,6 +193,8 @@ internal static class CliApp
         {
             text.Append("  ").AppendLine(spec.Usage);
         }
+
+        text.Append("  ").Append(ShellCompletion.Verb).AppendLine(" bash|zsh|fish").AppendLine().AppendLine("agentlocks --version; agentlocks <command> --help");
 
         return text.ToString().TrimEnd();
     }

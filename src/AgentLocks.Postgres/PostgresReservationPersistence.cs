@@ -14,7 +14,7 @@ namespace AgentLocks.Postgres;
 /// </summary>
 internal sealed partial class PostgresReservationPersistence(PostgresConnector connector) : IReservationPersistence
 {
-    private const string Columns = "reservation_id, scope, agent_id, bead_id, mode, state, created_at, expires_at, released_at, fencing_token";
+    private const string Columns = "reservation_id, scope, agent_id, bead_id, mode, state, created_at, expires_at, released_at, fencing_token, reason";
 
     // Agents are never deleted, so an agent once seen registered stays registered: decisions need no agent query.
     private readonly ConcurrentDictionary<AgentId, bool> _knownAgents = new();
@@ -249,11 +249,11 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 history.Add(new ReservationHistoryEntry(
-                    Enum.Parse<ReservationEvent>(reader.GetString(10)),
+                    Enum.Parse<ReservationEvent>(reader.GetString(11)),
                     ReadReservation(reader),
-                    Instant(reader, 11),
-                    reader.IsDBNull(12) ? null : AgentId.Parse(reader.GetString(12)),
-                    reader.IsDBNull(13) ? null : ReservationId.Parse(reader.GetString(13))));
+                    Instant(reader, 12),
+                    reader.IsDBNull(13) ? null : AgentId.Parse(reader.GetString(13)),
+                    reader.IsDBNull(14) ? null : ReservationId.Parse(reader.GetString(14))));
             }
         }
 
@@ -304,9 +304,9 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
             var change = entry.Event switch
             {
                 ReservationEvent.Reserved => new NpgsqlBatchCommand(
-                    $"INSERT INTO {reservations} ({Columns}, scope_prefix) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
+                    $"INSERT INTO {reservations} ({Columns}, scope_prefix) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
                 ReservationEvent.Renewed => new NpgsqlBatchCommand($"""
-                    WITH changed AS (UPDATE {reservations} SET bead_id = $4, mode = $5, expires_at = $8
+                    WITH changed AS (UPDATE {reservations} SET bead_id = $4, mode = $5, expires_at = $8, reason = $11
                                      WHERE reservation_id = $1 AND state = 'active' RETURNING 1)
                     SELECT {Schema.Quoted}.expect_one(count(*)) FROM changed
                     """),
@@ -326,7 +326,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
 
             var history = new NpgsqlBatchCommand($"""
                 INSERT INTO {Schema.Table("history")} ({Columns}, event, recorded_at, taken_over_by, successor)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                 """);
             AddReservation(history.Parameters, r);
             history.Parameters.Add(new() { Value = entry.Event.ToString() });
@@ -363,6 +363,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         parameters.Add(new() { Value = r.ExpiresAt.ToUniversalTime() });
         parameters.Add(new() { Value = r.ReleasedAt is { } released ? released.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         parameters.Add(new() { Value = r.FencingToken is { } token ? token.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        parameters.Add(new() { Value = (object?)r.Reason ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
     }
 
     private static Reservation ReadReservation(NpgsqlDataReader reader) => new()
@@ -382,6 +383,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         ExpiresAt = reader.GetFieldValue<DateTimeOffset>(7),
         ReleasedAt = Instant(reader, 8),
         FencingToken = reader.IsDBNull(9) ? null : new FencingToken(reader.GetInt64(9)),
+        Reason = Text(reader, 10),
     };
 
     private static string StateName(ReservationState state) => state switch

@@ -35,7 +35,8 @@ public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposab
     {
         _connector = connector;
         Persistence = new PostgresReservationPersistence(connector);
-        _engine = new ReservationEngine(Persistence, connector.Options.Policy, PostgresChangeListener.Feed(connector), connector.Options.Repository);
+        _engine = new ReservationEngine(Persistence, connector.Options.Policy, PostgresChangeListener.Feed(connector),
+            new StoreTelemetry("postgres", connector.Options.LoggerFactory, connector.Options.MeterFactory), connector.Options.Repository);
     }
 
     /// <summary>The persistence, for tests that pin and move the server clock.</summary>

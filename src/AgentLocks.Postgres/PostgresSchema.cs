@@ -138,6 +138,10 @@ internal sealed class PostgresSchema(string name)
             END
             $$;
             """),
+        new(5, "a free-text reason on reservations", """
+            ALTER TABLE {schema}.reservations ADD COLUMN reason text;
+            ALTER TABLE {schema}.history ADD COLUMN reason text;
+            """),
     ];
 
     /// <summary>The schema name as given.</summary>

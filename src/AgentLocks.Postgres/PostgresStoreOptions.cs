@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
 
 namespace AgentLocks.Postgres;
 
@@ -45,6 +47,14 @@ public sealed partial record PostgresStoreOptions
     /// <summary>The TTL bounds and default of reservations; beadboard's (5 to 1440 minutes, 120 by default) unless set.</summary>
     /// <remarks>Usage: <c>new PostgresStoreOptions { Policy = ReservationPolicy.Default }</c></remarks>
     public ReservationPolicy Policy { get; init; } = ReservationPolicy.Default;
+
+    /// <summary>Where the store's log events go (category <c>AgentLocks</c>); none when null.</summary>
+    /// <remarks>Usage: <c>new PostgresStoreOptions { LoggerFactory = loggerFactory }</c></remarks>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>The factory of the <c>AgentLocks</c> meter (a container's); the process-wide meter when null.</summary>
+    /// <remarks>Usage: <c>new PostgresStoreOptions { MeterFactory = services.GetRequiredService&lt;IMeterFactory&gt;() }</c></remarks>
+    public IMeterFactory? MeterFactory { get; init; }
 
     /// <summary>
     /// Whether a reservation store keeps a watched connection for its handles' <c>HandleLost</c>. The CLI turns it

@@ -57,6 +57,26 @@ public sealed class ReservationCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reason_is_stored_beside_beadboards_fields_and_shown_by_status_and_history()
+    {
+        await RegisterAsync("agent-a");
+        await RegisterAsync("agent-b");
+        (await JsonAsync("reserve", "--agent", "agent-a", "--scope", "src/auth", "--bead", "bd-1", "--reason", "splitting the login flow")).Succeeds("agent reserve");
+        (await JsonAsync("reserve", "--agent", "agent-b", "--scope", "docs", "--bead", "bd-2")).Succeeds("agent reserve");
+
+        var status = (await JsonAsync("status")).Succeeds("agent status").GetProperty("reservations").EnumerateArray().ToList();
+        Assert.Equal("splitting the login flow", status.Single(r => r.GetProperty("agent_id").GetString() == "agent-a").GetProperty("reason").GetString());
+        Assert.False(status.Single(r => r.GetProperty("agent_id").GetString() == "agent-b").TryGetProperty("reason", out _));
+        using var active = JsonDocument.Parse(await File.ReadAllTextAsync(ActivePath));
+        Assert.Equal("splitting the login flow", active.RootElement.GetProperty("reservations").EnumerateArray()
+            .Single(r => r.GetProperty("agent_id").GetString() == "agent-a").GetProperty("reason").GetString());
+
+        (await JsonAsync("release", "--agent", "agent-a", "--scope", "src/auth")).Succeeds("agent release");
+        Assert.All(File.ReadAllLines(HistoryPath).Where(l => l.Contains("\"agent-a\"", StringComparison.Ordinal)),
+            line => Assert.Equal("splitting the login flow", JsonDocument.Parse(line).RootElement.GetProperty("reason").GetString()));
+    }
+
+    [Fact]
     public async Task An_overlapping_scope_of_another_agent_is_a_conflict_with_exit_3()
     {
         await RegisterAsync("agent-a", "agent-b");

@@ -17,8 +17,8 @@ internal sealed class AgentSession : IAsyncDisposable
 
     public McpClient Client { get; }
 
-    /// <summary>Starts a server with <paramref name="args"/> after <c>mcp</c> (a backend, <c>--agent</c>, ...).</summary>
-    public static async Task<AgentSession> StartAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null)
+    /// <summary>Starts a server with <paramref name="args"/> after <c>mcp</c> (a backend, <c>--agent</c>, ...), in <paramref name="workingDirectory"/> if given.</summary>
+    public static async Task<AgentSession> StartAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
         var env = new Dictionary<string, string?>
         {
@@ -39,6 +39,7 @@ internal sealed class AgentSession : IAsyncDisposable
             Command = "dotnet",
             Arguments = [ToolPath, "mcp", .. args],
             EnvironmentVariables = env,
+            WorkingDirectory = workingDirectory,
             ShutdownTimeout = TimeSpan.FromSeconds(10),
         });
         return new AgentSession(await McpClient.CreateAsync(transport));

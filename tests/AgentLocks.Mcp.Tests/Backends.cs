@@ -13,6 +13,9 @@ public abstract class Backend
     /// <summary>Removes the store the test used.</summary>
     public abstract Task DropAsync();
 
+    /// <summary>Moves every active reservation's expiry into the past, as time passing would.</summary>
+    public abstract Task ExpireEverythingAsync();
+
     /// <summary>Runs <c>agentlocks --json</c> on the same store, as a person or script beside the agents would.</summary>
     public async Task<JsonElement> CliAsync(params string[] args)
     {
@@ -46,6 +49,18 @@ public sealed class FileBackend : Backend
         Directory.Delete(Root, recursive: true);
         return Task.CompletedTask;
     }
+
+    public override async Task ExpireEverythingAsync()
+    {
+        var path = Path.Combine(Root, "reservations", "active.json");
+        var active = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(path))!;
+        foreach (var reservation in active["reservations"]!.AsArray())
+        {
+            reservation!["expires_at"] = "2020-01-01T00:00:00.000Z";
+        }
+
+        await File.WriteAllTextAsync(path, active.ToJsonString() + "\n");
+    }
 }
 
 /// <summary>A fresh schema on the test server (named by the connection string's Search Path), dropped afterwards.</summary>
@@ -56,4 +71,7 @@ public sealed class PostgresBackend : Backend
     public override IReadOnlyList<string> Options => ["--postgres", $"{PostgresTestServer.ConnectionString};Search Path={_schema}"];
 
     public override Task DropAsync() => PostgresTestServer.DropSchemaAsync(_schema);
+
+    public override Task ExpireEverythingAsync()
+        => PostgresTestServer.ScalarAsync($"UPDATE \"{_schema}\".reservations SET expires_at = now() - interval '1 day' WHERE state = 'active'");
 }

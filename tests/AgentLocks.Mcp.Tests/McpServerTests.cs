@@ -20,7 +20,7 @@ public sealed class McpServerTests : IAsyncLifetime
 
         var tools = (await session.Client.ListToolsAsync()).ToDictionary(t => t.Name);
 
-        Assert.Equal(["messages", "register", "release", "renew", "reserve", "status", "touch", "who_holds"], tools.Keys.Order());
+        Assert.Equal(["ack", "messages", "register", "release", "renew", "reserve", "status", "touch", "who_holds"], tools.Keys.Order());
         foreach (var tool in tools.Values)
         {
             var schema = tool.JsonSchema;
@@ -93,6 +93,28 @@ public sealed class McpServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Agents_in_two_worktrees_of_one_repository_and_the_CLI_meet_on_the_same_relative_scope()
+    {
+        var main = Directory.CreateDirectory(Path.Combine(_store.Root, "main")).FullName;
+        var other = Path.Combine(_store.Root, "other");
+        Git(main, "init", "--quiet");
+        Git(main, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--allow-empty", "-m", "init");
+        Git(main, "worktree", "add", "--quiet", other);
+        // One editor's server found its repository by git from the worktree it runs in, the other was given it.
+        await using var a = await AgentSession.StartAsync([.. _store.Options, "--agent", "agent-a"], workingDirectory: other);
+        await using var b = await AgentSession.StartAsync([.. _store.Options, "--agent", "agent-b"], new Dictionary<string, string?> { ["AGENTLOCKS_REPO"] = main });
+
+        var made = await a.OkAsync("reserve", $$"""{"paths": ["{{other}}/src/auth/login.cs"], "bead": "bd-1"}""");
+        Assert.Equal("src/auth/login.cs", made.GetProperty("reservations")[0].GetProperty("scope").GetString());
+
+        (await b.CallAsync("reserve", $$"""{"paths": ["{{main}}/src/auth"], "bead": "bd-2"}""")).Fails("RESERVATION_CONFLICT");
+        Assert.Equal("held", (await b.OkAsync("who_holds", $$"""{"paths": ["{{main}}/src/auth/login.cs"]}"""))
+            .GetProperty("paths")[0].GetProperty("verdict").GetString());
+        var cli = await _store.CliAsync("status");
+        Assert.Equal("src/auth/login.cs", Assert.Single(cli.GetProperty("reservations").EnumerateArray()).GetProperty("scope").GetString());
+    }
+
+    [Fact]
     public async Task Refuses_to_start_with_a_bad_agent_repository_or_json_and_says_why()
     {
         using var badAgent = RawServer.Start([.. _store.Options, "--agent", "Not_An_Agent"]);
@@ -105,6 +127,20 @@ public sealed class McpServerTests : IAsyncLifetime
         // stdout is the protocol: a JSON envelope there would corrupt it.
         using var json = RawServer.Start([.. _store.Options, "--agent", "agent-a", "--json"]);
         Assert.Equal(2, await json.DisconnectAsync());
+    }
+
+    private static void Git(string directory, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var git = System.Diagnostics.Process.Start(start)!;
+        var error = git.StandardError.ReadToEnd();
+        git.WaitForExit();
+        Assert.True(git.ExitCode == 0, $"git {string.Join(' ', args)}: {error}");
     }
 
     private static string Message(string id, string to, bool requiresAck, string subject) => $$"""

@@ -30,7 +30,7 @@ public abstract class McpToolTests<TBackend> : IAsyncLifetime
     {
         var a = await AgentAsync("agent-a");
         var b = await AgentAsync("agent-b");
-        await a.OkAsync("reserve", """{"paths": ["src/auth/**"], "bead": "bd-7", "ttl_minutes": 30}""");
+        await a.OkAsync("reserve", """{"paths": ["src/auth/**"], "bead": "bd-7", "ttl_minutes": 30, "reason": "moving login to OAuth"}""");
 
         var refused = (await b.CallAsync("reserve", """{"paths": ["src/auth/login.cs"], "bead": "bd-9"}""")).Fails("RESERVATION_CONFLICT");
 
@@ -39,6 +39,7 @@ public abstract class McpToolTests<TBackend> : IAsyncLifetime
         Assert.Equal("src/auth/**", conflict.GetProperty("scope").GetString());
         Assert.Equal("bd-7", conflict.GetProperty("bead_id").GetString());
         Assert.Equal("exclusive", conflict.GetProperty("mode").GetString());
+        Assert.Equal("moving login to OAuth", conflict.GetProperty("reason").GetString());
         Assert.InRange(conflict.GetProperty("expires_in_seconds").GetInt64(), 25 * 60, 30 * 60);
         var expires = DateTimeOffset.Parse(conflict.GetProperty("expires_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(25), TimeSpan.FromMinutes(30));
@@ -47,7 +48,14 @@ public abstract class McpToolTests<TBackend> : IAsyncLifetime
         Assert.Contains("agent agent-a", text, StringComparison.Ordinal);
         Assert.Contains("bead bd-7", text, StringComparison.Ordinal);
         Assert.Contains("src/auth/**", text, StringComparison.Ordinal);
+        Assert.Contains("moving login to OAuth", text, StringComparison.Ordinal);
         Assert.Contains("What you can do", text, StringComparison.Ordinal);
+
+        var held = Assert.Single((await b.OkAsync("status")).GetProperty("reservations").EnumerateArray());
+        Assert.Equal("moving login to OAuth", held.GetProperty("reason").GetString());
+        var holder = Assert.Single((await b.OkAsync("who_holds", """{"paths": ["src/auth/login.cs"]}""")).GetProperty("paths")[0].GetProperty("holders").EnumerateArray());
+        Assert.Equal("moving login to OAuth", holder.GetProperty("reason").GetString());
+        Assert.Equal("moving login to OAuth", (await Store.CliAsync("status")).GetProperty("reservations")[0].GetProperty("reason").GetString());
     }
 
     [Fact]
@@ -263,6 +271,30 @@ public abstract class McpToolTests<TBackend> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_takeover_leaves_a_notice_in_the_first_agents_messages_until_ack()
+    {
+        var a = await AgentAsync("agent-a");
+        var b = await AgentAsync("agent-b");
+        await a.OkAsync("reserve", """{"paths": ["src/auth"], "bead": "bd-1"}""");
+        await Store.ExpireEverythingAsync();
+        await b.OkAsync("reserve", """{"paths": ["src/auth"], "bead": "bd-2", "takeover_stale": true}""");
+
+        var notice = Assert.Single((await a.OkAsync("messages")).GetProperty("messages").EnumerateArray());
+        var id = notice.GetProperty("message_id").GetString()!;
+        Assert.Equal("agent-b", notice.GetProperty("from_agent").GetString());
+        Assert.Empty((await b.OkAsync("messages")).GetProperty("messages").EnumerateArray());
+
+        (await b.CallAsync("ack", $$"""{"message_id": "{{id}}"}""")).Fails("MESSAGE_NOT_FOUND");
+        (await a.CallAsync("ack", """{"message_id": "msg_no_such_message"}""")).Fails("MESSAGE_NOT_FOUND");
+        Assert.Single((await a.OkAsync("messages")).GetProperty("messages").EnumerateArray());
+
+        var acked = await a.OkAsync("ack", $$"""{"message_id": "{{id}}"}""");
+
+        Assert.Equal(id, acked.GetProperty("message").GetProperty("message_id").GetString());
+        Assert.Empty((await a.OkAsync("messages")).GetProperty("messages").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Bad_arguments_of_every_kind_are_INVALID_ARGS_tool_errors_and_the_server_keeps_serving()
     {
         var a = await AgentAsync("agent-a");
@@ -290,17 +322,22 @@ public abstract class McpToolTests<TBackend> : IAsyncLifetime
             ["reserve", """{"paths": ["src"], "bead": "bd-1", "ttl_minutes": true}"""],
             ["reserve", """{"paths": ["src"], "bead": "bd-1", "mode": "exclusve"}"""],
             ["reserve", """{"paths": ["src"], "bead": "bd-1", "takeover_stale": "maybe"}"""],
-            ["reserve", """{"paths": ["src"], "bead": "bd-1", "reason": "unknown argument"}"""],
+            ["reserve", """{"paths": ["src"], "bead": "bd-1", "note": "unknown argument"}"""],
+            ["reserve", """{"paths": ["src"], "bead": "bd-1", "reason": 5}"""],
             ["reserve", $$"""{"paths": [{{string.Join(", ", Enumerable.Range(0, 101).Select(i => $"\"f{i}\""))}}], "bead": "bd-1"}"""],
             ["release", "{}"],
             ["release", """{"paths": ["src"], "all": true}"""],
             ["renew", """{"all": true, "ttl_minutes": 0}"""],
             ["touch", "{}"],
             ["status", """{"agent": "Not An Agent"}"""],
-            ["status", """{"bead": "???"}"""],
+            ["status", """{"bead": "bd-1 "}"""],
             ["status", """{"path": ["a", "b"]}"""],
             ["who_holds", """{"paths": null}"""],
             ["messages", """{"all": true}"""],
+            ["ack", "{}"],
+            ["ack", """{"message_id": ""}"""],
+            ["ack", """{"message_id": 7}"""],
+            ["ack", """{"message_id": "../../agents/agent-a"}"""],
             ["register", """{"agent": "x"}"""],
         ];
 

@@ -4,7 +4,7 @@ using System.Reflection;
 namespace AgentLocks.Package.Tests;
 
 /// <summary>
-/// Packs the three packages once into a local folder feed (in the test's configuration, built under the
+/// Packs the four packages once into a local folder feed (in the test's configuration, built under the
 /// temporary root: a pack with the test version rebuilds every project, and in the repository's own bin and obj
 /// folders it would rewrite assemblies that the other test projects of a <c>dotnet test Sdk.sln</c> are reading), then
 /// builds and runs a consumer that references them by <c>PackageReference</c>, and installs the tool from the feed.
@@ -39,7 +39,7 @@ public sealed class PackageFeedFixture : IAsyncLifetime
             .Single(a => a.Key == "Configuration").Value!;
         await File.WriteAllTextAsync(Path.Combine(Root, "NuGet.config"), NuGetConfig());
 
-        foreach (var project in new[] { "src/AgentLocks", "src/AgentLocks.Postgres", "src/AgentLocks.Cli" })
+        foreach (var project in new[] { "src/AgentLocks", "src/AgentLocks.Postgres", "src/AgentLocks.Extensions.Hosting", "src/AgentLocks.Cli" })
         {
             var pack = await Dotnet.RunAsync(
                 "dotnet",

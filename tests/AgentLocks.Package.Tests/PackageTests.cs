@@ -14,6 +14,7 @@ public sealed class PackageTests(PackageFeedFixture feed)
         "analyzers/dotnet/cs/AgentLocks.Generators.dll", "analyzers/dotnet/cs/AgentLocks.Analyzers.dll", "analyzers/dotnet/cs/AgentLocks.CodeFixes.dll",
     })]
     [InlineData("AgentLocks.Postgres", new[] { "lib/net8.0/AgentLocks.Postgres.dll", "lib/net10.0/AgentLocks.Postgres.xml" })]
+    [InlineData("AgentLocks.Extensions.Hosting", new[] { "lib/net8.0/AgentLocks.Extensions.Hosting.dll", "lib/net10.0/AgentLocks.Extensions.Hosting.xml" })]
     [InlineData("AgentLocks.Tool", new[] { "tools/net10.0/any/AgentLocks.Cli.dll", "tools/net10.0/any/DotnetToolSettings.xml" })]
     public void Each_package_holds_its_assemblies_docs_readme_and_symbols(string id, string[] expected)
     {

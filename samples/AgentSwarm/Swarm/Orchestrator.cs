@@ -19,6 +19,7 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
     private readonly List<string> _recent = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private int _renderedLines;
+    private int _renderedWidth;
     private TimeSpan _lastRender;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -249,9 +250,12 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
         lines.Add("");
         lines.AddRange(_recent);
         _lastRender = _clock.Elapsed;
-        var text = string.Concat(lines.Select(l => "\u001b[2K" + l + Environment.NewLine));
-        var up = _renderedLines > 0 ? $"\u001b[{_renderedLines}F" : "";
-        await output.WriteAsync(up + text + "\u001b[J").ConfigureAwait(false);
-        _renderedLines = final ? 0 : lines.Count;
+
+        // Read at every frame: a resized terminal gets a frame of its new size.
+        var (width, height) = (Console.WindowWidth, Console.WindowHeight);
+        var frame = BoardFrame.Fit(lines, width, height);
+        await output.WriteAsync(BoardFrame.Redraw(frame, _renderedLines, resized: _renderedLines > 0 && width != _renderedWidth)).ConfigureAwait(false);
+        _renderedLines = final ? 0 : frame.Count;
+        _renderedWidth = width;
     }
 }

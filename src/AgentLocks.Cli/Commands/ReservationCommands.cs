@@ -14,7 +14,7 @@ internal static class ReservationCommands
     public static CommandSpec[] All { get; } =
     [
         new(["agent", "register"], "agent register", "agent register --agent ID [--role ROLE] [--display NAME]", ["agent", "role", "display"], [], RegisterAsync),
-        new(["reserve"], "agent reserve", "reserve --agent ID --scope PATTERN --bead ID [--ttl MINUTES] [--wait SECONDS] [--shared] [--takeover-stale]", ["agent", "scope", "bead", "ttl", "wait"], ["shared", "takeover-stale"], ReserveAsync),
+        new(["reserve"], "agent reserve", "reserve --agent ID --scope PATTERN --bead ID [--ttl MINUTES] [--wait SECONDS] [--shared] [--takeover-stale] [--reason TEXT]", ["agent", "scope", "bead", "ttl", "wait", "reason"], ["shared", "takeover-stale"], ReserveAsync),
         new(["release"], "agent release", "release --agent ID --scope PATTERN", ["agent", "scope"], [], ReleaseAsync),
         new(["renew"], "agent renew", "renew --agent ID --scope PATTERN [--ttl MINUTES]", ["agent", "scope", "ttl"], [], RenewAsync),
         new(["status"], "agent status", "status [--bead ID] [--agent ID]", ["bead", "agent"], [], StatusAsync),
@@ -41,6 +41,7 @@ internal static class ReservationCommands
             Mode = context.Flag("shared") ? ReservationMode.Shared : ReservationMode.Exclusive,
             TakeoverStale = context.Flag("takeover-stale"),
             Wait = context.OptionalSeconds("wait") ?? TimeSpan.Zero,
+            Reason = context.Optional("reason"),
         };
 
         // The reservation outlives this command by design (until its TTL or a release), so the handle is not disposed.

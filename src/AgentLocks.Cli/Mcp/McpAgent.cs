@@ -2,10 +2,11 @@ namespace AgentLocks.Cli.Mcp;
 
 /// <summary>
 /// Who this server acts for: one server is one agent. <c>--agent</c> (or <c>$AGENTLOCKS_AGENT</c>) fixes it at
-/// start; otherwise the first <c>register</c> call names it. Scopes are taken relative to the repository root
-/// (<c>--repo</c> or <c>$AGENTLOCKS_REPO</c>), so an editor's absolute file paths meet other agents' relative scopes.
+/// start; otherwise the first <c>register</c> call names it. Scopes are taken relative to the repository root every
+/// command uses (<c>--repo</c>, <c>$AGENTLOCKS_REPO</c> or git), so an editor's absolute file paths meet other agents'
+/// relative scopes.
 /// </summary>
-internal sealed class McpAgent(IReservationStore store, AgentId? fixedAgent, string? repo)
+internal sealed class McpAgent(IReservationStore store, AgentId? fixedAgent, RepositoryRoot repository)
 {
     private readonly object _gate = new();
     private AgentId? _agent = fixedAgent;
@@ -15,9 +16,6 @@ internal sealed class McpAgent(IReservationStore store, AgentId? fixedAgent, str
 
     /// <summary>The agent given at start, if any.</summary>
     public AgentId? Fixed { get; } = fixedAgent;
-
-    /// <summary>The repository root scopes are relative to, without a trailing separator; null keeps paths as given.</summary>
-    public string? Repo { get; } = repo is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(repo));
 
     /// <summary>The agent if it is named yet, else null.</summary>
     public AgentId? Known
@@ -70,26 +68,13 @@ internal sealed class McpAgent(IReservationStore store, AgentId? fixedAgent, str
     /// <summary>A scope from a path or glob: absolute paths under the repository become relative to it.</summary>
     public ScopePattern Scope(string text)
     {
-        var relative = Repo is not null && Path.IsPathRooted(text) ? Relative(text) : text;
         try
         {
-            return ScopePattern.Parse(relative);
+            return repository.Relative(ScopePattern.Parse(text));
         }
         catch (FormatException e)
         {
             throw ToolArguments.Invalid($"'{text}' is not a scope: {e.Message}");
         }
-    }
-
-    private string Relative(string text)
-    {
-        var path = text.Replace('\\', '/');
-        var root = Repo!.Replace('\\', '/');
-        if (path == root)
-        {
-            return "**";
-        }
-
-        return path.StartsWith(root + "/", StringComparison.Ordinal) ? path[(root.Length + 1)..] : text;
     }
 }

@@ -20,7 +20,8 @@ internal static class McpCommand
         call reserve with every path you will touch (all-or-nothing) and the bead (task id) you work on. When reserve
         fails with RESERVATION_CONFLICT, another agent is editing those files: do not edit them; do other work, or
         call reserve again with wait_seconds. Call touch with the paths you edit as you work so your lease does not
-        run out, and release when the change is committed or abandoned. Call messages at the start of a session.
+        run out, and release when the change is committed or abandoned. Call messages at the start of a session, and ack
+        each message once you have acted on it.
         """;
 
     private static async Task<CommandResult> RunAsync(CommandContext context, CancellationToken cancellationToken)
@@ -32,13 +33,8 @@ internal static class McpCommand
 
         var agentText = context.Optional("agent") ?? NullIfEmpty(Environment.GetEnvironmentVariable("AGENTLOCKS_AGENT"));
         var agentId = agentText is null ? (AgentId?)null : Parse(agentText);
-        var repo = context.Optional("repo") ?? NullIfEmpty(Environment.GetEnvironmentVariable("AGENTLOCKS_REPO"));
-        if (repo is not null && !Directory.Exists(repo))
-        {
-            throw CommandLine.Invalid($"--repo: '{repo}' is not a directory.");
-        }
-
-        var agent = new McpAgent(Backends.OpenReservationStore(context), agentId, repo);
+        var repository = Backends.Repository(context, Environment.CurrentDirectory);
+        var agent = new McpAgent(Backends.OpenReservationStore(context, repository), agentId, repository);
         var tools = new ReservationTools(agent, TimeProvider.System).All;
         var input = new ClientInput(Console.OpenStandardInput());
         var dispatcher = new ToolDispatcher(tools, input.Gone);

@@ -46,6 +46,7 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
             {"type": "object", "properties": {
               "paths": {{PathsItems}}, "description": "Paths or globs, relative to the repository root or absolute under it."},
               "bead": {"type": "string", "minLength": 1, "maxLength": 128, "description": "The issue or task id the work is for, such as 'bd-42'."},
+              "reason": {"type": "string", "description": "What you are doing with these files, in a few words, for other agents and people who find them held. Optional."},
               "mode": {"type": "string", "enum": ["exclusive", "shared"], "description": "exclusive (default) to edit; shared to read alongside others who also share."},
               {{TtlProperty}},
               "takeover_stale": {"type": "boolean", "description": "Take over reservations whose lease has already expired. Default false."},
@@ -114,10 +115,23 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
             WhoHoldsAsync),
         new("messages",
             "Your messages that still need an acknowledgement (for example a notice that a reservation of yours was taken "
-            + "over). Read them at the start of a session and after a reservation fails unexpectedly.",
+            + "over). Read them at the start of a session and after a reservation fails unexpectedly; call ack with a message's "
+            + "message_id once you have acted on it.",
             """{"type": "object", "properties": {}, "additionalProperties": false}""",
             ReadOnly: true,
             MessagesAsync),
+        new("ack",
+            "Acknowledge one of your messages once you have read it and acted on it (for example a notice that a "
+            + "reservation of yours was taken over: stop editing those files, reserve them again if you still need them). "
+            + "Name it by the message_id that messages shows; it then stops appearing there. An id that is not one of your "
+            + "messages fails with MESSAGE_NOT_FOUND.",
+            """
+            {"type": "object", "properties": {
+              "message_id": {"type": "string", "minLength": 1, "description": "The message_id of the message, as messages shows it."}
+            }, "required": ["message_id"], "additionalProperties": false}
+            """,
+            ReadOnly: false,
+            AckAsync),
     ];
 
     private async Task<CallToolResult> RegisterAsync(ToolArguments args, CancellationToken cancellationToken)
@@ -141,13 +155,14 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
         var mode = args.Choice("mode", "exclusive", "shared") == "shared" ? ReservationMode.Shared : ReservationMode.Exclusive;
         var ttl = Minutes(args.Integer("ttl_minutes", 5, 1440));
         var takeover = args.Boolean("takeover_stale");
+        var reason = args.String("reason");
         var wait = TimeSpan.FromSeconds(args.Integer("wait_seconds", 0, 3600) ?? 0);
         var me = await agent.CurrentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             // The reservations outlive this call (until their TTL or a release), like `agentlocks reserve`; the
             // handles' lease monitors stop by themselves once the lease is released or lapses.
-            var requests = scopes.Select(s => new ReservationRequest(me, s, bead, ttl) { Mode = mode, TakeoverStale = takeover }).ToList();
+            var requests = scopes.Select(s => new ReservationRequest(me, s, bead, ttl) { Mode = mode, TakeoverStale = takeover, Reason = reason }).ToList();
             var held = await ReserveOrWaitAsync(requests, wait, args, cancellationToken).ConfigureAwait(false);
             LeftHeld.OnPurpose(held);
             var granted = held.Handles.Select(h => h.Reservation).ToList();
@@ -192,7 +207,8 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
             .OrderBy(r => r.ExpiresAt)
             .ToList();
         var details = string.Join(Environment.NewLine, blocking.Select(r =>
-            $"  held: {r.Scope} by agent {r.AgentId} for bead {r.BeadId} ({Mode(r.Mode)}) until {Time(r.ExpiresAt)} ({ReservationCommands.ExpiresIn(r.ExpiresAt - time.GetUtcNow())} left)"));
+            $"  held: {r.Scope} by agent {r.AgentId} for bead {r.BeadId} ({Mode(r.Mode)}) until {Time(r.ExpiresAt)} ({ReservationCommands.ExpiresIn(r.ExpiresAt - time.GetUtcNow())} left)"
+            + (r.Reason is { } reason ? $": {reason}" : string.Empty)));
         string[] next =
         [
             "Do not edit these files while they are held.",
@@ -353,6 +369,15 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
         return ToolAnswer.Success(text, data);
     }
 
+    private async Task<CallToolResult> AckAsync(ToolArguments args, CancellationToken cancellationToken)
+    {
+        var id = args.RequiredString("message_id");
+        var me = await agent.CurrentAsync(cancellationToken).ConfigureAwait(false);
+        var message = await agent.Store.AcknowledgeMessageAsync(me, id, cancellationToken).ConfigureAwait(false);
+        var data = new JsonObject { ["message"] = System.Text.Json.JsonSerializer.SerializeToNode(message, AgentLocksJsonContext.Default.AgentMessage) };
+        return ToolAnswer.Success($"Acknowledged {message.MessageId}: {message.Subject}", data);
+    }
+
     /// <summary>The agent's own reservations and the messages to it.</summary>
     private async Task<ReservationStatus> MineAsync(CancellationToken cancellationToken)
     {
@@ -377,10 +402,12 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
         ["expires_at"] = Time(r.ExpiresAt),
         ["expires_in_seconds"] = Math.Max(0, (long)(r.ExpiresAt - time.GetUtcNow()).TotalSeconds),
         ["fencing_token"] = r.FencingToken?.Value,
+        ["reason"] = r.Reason,
     };
 
     private string Line(Reservation r)
-        => $"{r.Scope}: agent {r.AgentId}, bead {r.BeadId}, {Mode(r.Mode)}, until {Time(r.ExpiresAt)} ({ReservationCommands.ExpiresIn(r.ExpiresAt - time.GetUtcNow())} left)";
+        => $"{r.Scope}: agent {r.AgentId}, bead {r.BeadId}, {Mode(r.Mode)}, until {Time(r.ExpiresAt)} ({ReservationCommands.ExpiresIn(r.ExpiresAt - time.GetUtcNow())} left)"
+            + (r.Reason is { } reason ? $", reason: {reason}" : string.Empty);
 
     private static JsonArray Array(IEnumerable<Reservation> reservations, Func<Reservation, JsonNode?> shape)
         => new([.. reservations.Select(shape)]);

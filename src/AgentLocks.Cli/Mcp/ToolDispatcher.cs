@@ -52,6 +52,7 @@ internal sealed class ToolDispatcher(IReadOnlyList<McpTool> tools, CancellationT
         ErrorCode.AgentNotFound => ["Call register with your agent id, then call again."],
         ErrorCode.ReservationStaleFound => ["Call reserve again with takeover_stale true to take over the expired reservation."],
         ErrorCode.ReservationNotFound or ErrorCode.ReleaseForbidden => ["Call status with agent 'me' to see the reservations you hold, and name them exactly as reserved."],
+        ErrorCode.MessageNotFound => ["Call messages to see the ids of your messages that await acknowledgement."],
         ErrorCode.Locked => ["The store is busy; call again in a few seconds."],
         ErrorCode.StoreCorrupt => ["The lock store is damaged and nothing was changed; tell a person to run agentlocks doctor."],
         _ => ["Try again; if it keeps failing, tell a person."],

@@ -16,10 +16,12 @@ public sealed class ReservationHandle : ILockHandle
     private readonly TimeProvider _time;
     private readonly LossMonitor _monitor;
     private readonly CancellationTokenRegistration _connectionLost;
+    private readonly StoreTelemetry _telemetry;
     private Reservation _reservation;
 
-    internal ReservationHandle(IReservationLeaseOwner owner, Reservation reservation, TimeSpan ttl, bool autoRenew, TimeProvider time, CancellationToken connectionLost = default)
+    internal ReservationHandle(IReservationLeaseOwner owner, Reservation reservation, TimeSpan ttl, bool autoRenew, TimeProvider time, CancellationToken connectionLost, StoreTelemetry telemetry)
     {
+        _telemetry = telemetry;
         _owner = owner;
         _reservation = reservation;
         _ttl = ttl;
@@ -27,6 +29,10 @@ public sealed class ReservationHandle : ILockHandle
         _time = time;
         _monitor = new LossMonitor(time, ttl / 3, CheckLeaseAsync);
         _connectionLost = connectionLost.Register(static monitor => ((LossMonitor)monitor!).MarkLost(), _monitor);
+
+        // Held from here until released or lost; the monitor cancels Lost only before disposal, so never both.
+        telemetry.HandleHeld(+1);
+        _monitor.Lost.Register(static handle => ((ReservationHandle)handle!).OnLost(), this);
     }
 
     /// <summary>The reservation as last granted, renewed or seen by the lease monitor.</summary>
@@ -66,8 +72,15 @@ public sealed class ReservationHandle : ILockHandle
         => _monitor.DisposeAsync(async () =>
         {
             await _connectionLost.DisposeAsync().ConfigureAwait(false);
+            if (!HandleLost.IsCancellationRequested)
+            {
+                _telemetry.HandleHeld(-1);
+            }
+
             await _owner.ReleaseAsync(Reservation, CancellationToken.None).ConfigureAwait(false);
         });
+
+    private void OnLost() => _telemetry.HandleLost(Reservation);
 
     private async Task CheckLeaseAsync()
     {

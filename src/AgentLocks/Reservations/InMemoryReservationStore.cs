@@ -15,7 +15,8 @@ public sealed class InMemoryReservationStore : IReservationStore
     {
         options ??= new ReservationStoreOptions();
         var changes = new ChangeFeed();
-        _engine = new ReservationEngine(new InMemoryReservationPersistence(options.TimeProvider, changes), options.Policy, changes, options.Repository);
+        _engine = new ReservationEngine(new InMemoryReservationPersistence(options.TimeProvider, changes), options.Policy, changes,
+            new StoreTelemetry("memory", options.LoggerFactory, options.MeterFactory), options.Repository);
     }
 
     /// <inheritdoc/>

@@ -5,7 +5,7 @@ namespace AgentLocks;
 /// <summary>
 /// One reservation of a scope by an agent for a bead. Its JSON carries beadboard's field names
 /// (<c>reservation_id</c>, <c>scope</c>, <c>agent_id</c>, <c>bead_id</c>, <c>state</c>, <c>created_at</c>,
-/// <c>expires_at</c>, <c>released_at</c>) plus AgentLocks' own (<c>mode</c>, <c>fencing_token</c>).
+/// <c>expires_at</c>, <c>released_at</c>) plus AgentLocks' own (<c>mode</c>, <c>fencing_token</c>, <c>reason</c>).
 /// </summary>
 /// <remarks>Usage: <c>Console.WriteLine($"{r.Scope} held by {r.AgentId} until {r.ExpiresAt:O}");</c></remarks>
 [JsonConverter(typeof(ReservationJsonConverter))]
@@ -50,6 +50,10 @@ public sealed record Reservation
     /// <summary>The store's fencing token for this grant; null only for reservations beadboard wrote.</summary>
     /// <remarks>Usage: <c>r.FencingToken</c></remarks>
     public FencingToken? FencingToken { get; init; }
+
+    /// <summary>Why it was reserved, as the request said (JSON <c>reason</c>, written only when given); null for none.</summary>
+    /// <remarks>Usage: <c>r.Reason</c></remarks>
+    public string? Reason { get; init; }
 
     /// <summary>Fields other writers put in the reservation, written back as they were.</summary>
     internal ExtraFields? Extra { get; init; }

@@ -7,9 +7,10 @@ namespace AgentLocks;
 /// instance's earlier waiters, tries, on its first conflict takes its place in the store's queue shared by every
 /// process (<see cref="IReservationPersistence.QueueAsync"/>) and, once at its head, sleeps until <paramref name="changes"/> reports a change to an
 /// overlapping scope or the first conflicting lease lapses, never on a poll. Scopes compare by their relative form
-/// under <paramref name="repository"/>.
+/// under <paramref name="repository"/>. Each operation reports to <see cref="Telemetry"/> at its decision points
+/// (logs, metrics, a span).
 /// </summary>
-internal sealed class ReservationEngine(IReservationPersistence persistence, ReservationPolicy policy, ChangeFeed changes, RepositoryRoot? repository = null) : IReservationStore, IReservationLeaseOwner
+internal sealed class ReservationEngine(IReservationPersistence persistence, ReservationPolicy policy, ChangeFeed changes, StoreTelemetry telemetry, RepositoryRoot? repository = null) : IReservationStore, IReservationLeaseOwner
 {
     /// <summary>A timer's longest sleep (a longer wait wakes once a day to look again): what <see cref="Task.Delay(TimeSpan)"/> accepts, with margin.</summary>
     private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(1);
@@ -20,8 +21,25 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
 
     public RepositoryRoot Repository { get; } = repository ?? RepositoryRoot.None;
 
-    public Task<AgentRecord> RegisterAgentAsync(AgentId agent, AgentRegistration? registration = null, CancellationToken cancellationToken = default)
-        => persistence.UpsertAgentAsync(agent, (existing, now) => AgentRegistrations.Apply(existing, agent, registration, now), cancellationToken);
+    public StoreTelemetry Telemetry { get; } = telemetry;
+
+    public async Task<AgentRecord> RegisterAgentAsync(AgentId agent, AgentRegistration? registration = null, CancellationToken cancellationToken = default)
+    {
+        var op = Telemetry.Start(StoreTelemetry.Register, agent);
+        AgentRecord record;
+        try
+        {
+            record = await persistence.UpsertAgentAsync(agent, (existing, now) => AgentRegistrations.Apply(existing, agent, registration, now), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
+            throw;
+        }
+
+        op.End();
+        return record;
+    }
 
     public async Task<ReservationHandle> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
     {
@@ -33,7 +51,13 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     {
         ArgumentNullException.ThrowIfNull(request);
         var outcome = await ReserveWaitingAsync([request], cancellationToken).ConfigureAwait(false);
-        return outcome.Error is { } error ? ReserveResult.Refused(error) : ReserveResult.Granted(outcome.Value![0]);
+        if (outcome.Error is { } error)
+        {
+            Telemetry.Refused(request, error);
+            return ReserveResult.Refused(error);
+        }
+
+        return ReserveResult.Granted(outcome.Value![0]);
     }
 
     public async Task<ReservationSetHandle> ReserveAllAsync(IEnumerable<ReservationRequest> requests, CancellationToken cancellationToken = default)
@@ -50,19 +74,37 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
             }
         }
 
-        return new ReservationSetHandle((await ReserveWaitingAsync(ordered, cancellationToken).ConfigureAwait(false)).GetOrThrow());
+        var outcome = await ReserveWaitingAsync(ordered, cancellationToken).ConfigureAwait(false);
+        if (outcome.Error is { } error && ordered.Count > 0)
+        {
+            Telemetry.Refused(ordered[0], error);
+        }
+
+        return new ReservationSetHandle(outcome.GetOrThrow());
     }
 
-    public async Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
-        => (await UpdateAsync(LedgerFocus.Changing(scope), ledger => ledger.Renew(agent, scope, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+    public Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+        => ObserveAsync(StoreTelemetry.Renew, agent, scope, ledger => ledger.Renew(agent, scope, ttl, Policy), cancellationToken);
 
-    public async Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default)
-        => (await UpdateAsync(LedgerFocus.Changing(scope), ledger => ledger.Release(agent, scope), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+    public Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default)
+        => ObserveAsync(StoreTelemetry.Release, agent, scope, ledger => ledger.Release(agent, scope), cancellationToken);
 
     public async Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
     {
-        var messages = await persistence.ReadMessagesAsync(cancellationToken).ConfigureAwait(false);
-        var outcome = await UpdateAsync(LedgerFocus.WithHistory, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
+        var op = Telemetry.Start(StoreTelemetry.Status, query?.Agent);
+        Outcome<ReservationStatus> outcome;
+        try
+        {
+            var messages = await persistence.ReadMessagesAsync(cancellationToken).ConfigureAwait(false);
+            outcome = await UpdateAsync(LedgerFocus.WithHistory, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
+            throw;
+        }
+
+        op.End(outcome.Error);
         return outcome.GetOrThrow();
     }
 
@@ -73,21 +115,83 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     public Task<IReadOnlyList<Reservation>> ExpiredAsync(bool sweep, CancellationToken cancellationToken)
         => UpdateAsync<IReadOnlyList<Reservation>>(LedgerFocus.Everything, ledger => sweep ? ledger.Sweep() : ledger.Expired(), cancellationToken);
 
-    async Task<Reservation> IReservationLeaseOwner.RenewAsync(Reservation reservation, TimeSpan? ttl, CancellationToken cancellationToken)
-        => (await UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken).ConfigureAwait(false)).GetOrThrow();
+    Task<Reservation> IReservationLeaseOwner.RenewAsync(Reservation reservation, TimeSpan? ttl, CancellationToken cancellationToken)
+        => ObserveAsync(StoreTelemetry.Renew, reservation.AgentId, reservation.Scope, ledger => ledger.RenewById(reservation.Id, ttl, Policy), cancellationToken);
 
-    Task IReservationLeaseOwner.ReleaseAsync(Reservation reservation, CancellationToken cancellationToken)
-        => UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.ReleaseById(reservation.Id), cancellationToken);
+    async Task IReservationLeaseOwner.ReleaseAsync(Reservation reservation, CancellationToken cancellationToken)
+    {
+        var op = Telemetry.Start(StoreTelemetry.Release, reservation.AgentId, reservation.Scope);
+        Reservation? released;
+        try
+        {
+            released = await UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.ReleaseById(reservation.Id), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
+            throw;
+        }
 
-    Task<Reservation?> IReservationLeaseOwner.FindLiveAsync(ReservationId id, CancellationToken cancellationToken)
-        => UpdateAsync(LedgerFocus.Lookup(id), ledger => ledger.FindLive(id), cancellationToken);
+        op.End();
+        if (released is not null)
+        {
+            Log.Released(Telemetry.Logger, released.AgentId, released.Scope);
+        }
+    }
+
+    async Task<Reservation?> IReservationLeaseOwner.FindLiveAsync(ReservationId id, CancellationToken cancellationToken)
+    {
+        var op = Telemetry.Start(StoreTelemetry.Check);
+        Reservation? live;
+        try
+        {
+            live = await UpdateAsync(LedgerFocus.Lookup(id), ledger => ledger.FindLive(id), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
+            throw;
+        }
+
+        op.End();
+        return live;
+    }
+
+    /// <summary>Runs a renewal or a release of one agent's scope, timed and logged; a refusal is thrown.</summary>
+    private async Task<Reservation> ObserveAsync(string operation, AgentId agent, ScopePattern scope, Func<ReservationLedger, Outcome<Reservation>> decide, CancellationToken cancellationToken)
+    {
+        var op = Telemetry.Start(operation, agent, scope);
+        Outcome<Reservation> outcome;
+        try
+        {
+            outcome = await UpdateAsync(LedgerFocus.Changing(scope), decide, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
+            throw;
+        }
+
+        op.End(outcome.Error);
+        var done = outcome.GetOrThrow();
+        if (operation == StoreTelemetry.Renew)
+        {
+            Log.Renewed(Telemetry.Logger, agent, scope, done.ExpiresAt);
+        }
+        else
+        {
+            Log.Released(Telemetry.Logger, agent, scope);
+        }
+
+        return done;
+    }
 
     /// <summary>
     /// Grants every request or none in one decision; with a wait (the longest of the requests'), tries again on each
     /// change that concerns them and when the first conflicting lease lapses, until granted, refused for another
     /// reason, out of time (the last conflict is returned) or cancelled.
     /// </summary>
-    private async Task<Outcome<IReadOnlyList<ReservationHandle>>> ReserveWaitingAsync(IReadOnlyList<ReservationRequest> requests, CancellationToken cancellationToken)
+    private async Task<Outcome<IReadOnlyList<ReservationHandle>>> ReserveWaitingAsync(List<ReservationRequest> requests, CancellationToken cancellationToken)
     {
         if (requests.FirstOrDefault(r => r.Wait < TimeSpan.Zero && r.Wait != Timeout.InfiniteTimeSpan) is { } invalid)
         {
@@ -112,6 +216,9 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         IAsyncDisposable? place = null;
         var queued = false;
         var granted = false;
+        var waitStarted = time.GetUtcNow();
+        var waitOutcome = "error";
+        var announced = false;
         try
         {
             watch = await changes.WatchAsync(cancellationToken).ConfigureAwait(false);
@@ -123,7 +230,14 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
                 granted = attempt.Outcome.Error is null;
                 if (attempt.Outcome.Error is not { Code: ErrorCode.ReservationConflict } || time.GetUtcNow() >= deadline)
                 {
+                    waitOutcome = StoreTelemetry.OutcomeName(attempt.Outcome.Error?.Code);
                     return attempt.Outcome;
+                }
+
+                if (!announced)
+                {
+                    announced = true;
+                    Telemetry.Waiting(requests[0]);
                 }
 
                 if (!queued && attempt.MayQueue)
@@ -132,6 +246,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
                     (place, var outOfTime) = await QueueAsync(waiting, deadline, cancellationToken).ConfigureAwait(false);
                     if (outOfTime)
                     {
+                        waitOutcome = StoreTelemetry.OutcomeName(attempt.Outcome.Error?.Code);
                         return attempt.Outcome;
                     }
 
@@ -149,6 +264,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         }
         finally
         {
+            Telemetry.Waited(requests[0], time.GetUtcNow() - waitStarted, waitOutcome);
             _queue.Leave(waiter);
             if (place is not null)
             {
@@ -206,16 +322,29 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
     {
         // Read before the grant, so a connection lost while granting is reported by the handle too.
         var connectionLost = persistence.ConnectionLost;
-        var (outcome, untilLapse, extending) = await UpdateAsync(LedgerFocus.Reserving(requests.Select(r => r.Scope)), ledger =>
+        var op = Telemetry.Start(StoreTelemetry.Reserve, requests[0].Agent, requests[0].Scope);
+        (Outcome<IReadOnlyList<Reservation>> Decided, TimeSpan? UntilLapse, bool Extending, IReadOnlyList<Reservation> TakenOver) result;
+        try
         {
-            // A holder extending its own work does not wait behind earlier waiters: they wait for it anyway.
-            var queueing = requests.Where(r => !ledger.HoldsOverlapping(r.Agent, r.Scope)).ToList();
-            var ahead = waiter is null ? null : queueing.Select(r => _queue.Ahead(waiter, r)).FirstOrDefault(a => a is not null);
-            var decided = ahead is not null
-                ? new(null, new AgentLocksError(ErrorCode.ReservationConflict, $"Agent {ahead.Agent} has been waiting longer for the overlapping scope '{ahead.Scope}'."))
-                : ledger.ReserveAll(requests, Policy);
-            return (decided, decided.Error is null ? null : ledger.UntilFirstLapse(requests), queueing.Count < requests.Count);
-        }, cancellationToken).ConfigureAwait(false);
+            result = await UpdateAsync(LedgerFocus.Reserving(requests.Select(r => r.Scope)), ledger =>
+            {
+                // A holder extending its own work does not wait behind earlier waiters: they wait for it anyway.
+                var queueing = requests.Where(r => !ledger.HoldsOverlapping(r.Agent, r.Scope)).ToList();
+                var ahead = waiter is null ? null : queueing.Select(r => _queue.Ahead(waiter, r)).FirstOrDefault(a => a is not null);
+                var decided = ahead is not null
+                    ? new(null, new AgentLocksError(ErrorCode.ReservationConflict, $"Agent {ahead.Agent} has been waiting longer for the overlapping scope '{ahead.Scope}'."))
+                    : ledger.ReserveAll(requests, Policy);
+                return (decided, decided.Error is null ? null : ledger.UntilFirstLapse(requests), queueing.Count < requests.Count, ledger.TakenOver());
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
+            throw;
+        }
+
+        var (outcome, untilLapse, extending, takenOver) = result;
+        op.End(outcome.Error);
         if (outcome.Error is { } error)
         {
             return new Attempt(Refused(error), untilLapse, !extending);
@@ -224,8 +353,9 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         List<ReservationHandle> handles = [];
         for (var i = 0; i < requests.Count; i++)
         {
+            Telemetry.Granted(outcome.Value![i], i == 0 ? takenOver : []);
             Policy.Validate(requests[i].Ttl, out var ttl);
-            handles.Add(new ReservationHandle(this, outcome.Value![i], ttl, requests[i].AutoRenew, persistence.TimeProvider, connectionLost));
+            handles.Add(new ReservationHandle(this, outcome.Value![i], ttl, requests[i].AutoRenew, persistence.TimeProvider, connectionLost, Telemetry));
         }
 
         return new Attempt(new(handles, null), null, false);

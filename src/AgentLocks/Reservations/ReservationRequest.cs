@@ -31,4 +31,8 @@ public sealed record ReservationRequest(AgentId Agent, ScopePattern Scope, BeadI
     /// <summary>Renew the lease automatically at a third of its TTL while the handle is held.</summary>
     /// <remarks>Usage: <c>request with { AutoRenew = true }</c></remarks>
     public bool AutoRenew { get; init; }
+
+    /// <summary>Why the scope is reserved, in free text for people and other agents; null for none.</summary>
+    /// <remarks>Usage: <c>request with { Reason = "splitting the login flow" }</c></remarks>
+    public string? Reason { get; init; }
 }

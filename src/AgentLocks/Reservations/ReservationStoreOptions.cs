@@ -1,6 +1,9 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+
 namespace AgentLocks;
 
-/// <summary>What the file and in-memory stores may be configured with: the clock, the TTL policy, the repository root.</summary>
+/// <summary>What the file and in-memory stores may be configured with: the clock, the TTL policy, the repository root, logging and metrics.</summary>
 /// <remarks>Usage: <c>new FileReservationStore(root, new ReservationStoreOptions { TimeProvider = fakeTime, Policy = demoPolicy })</c></remarks>
 public sealed record ReservationStoreOptions
 {
@@ -19,8 +22,18 @@ public sealed record ReservationStoreOptions
     /// <summary>
     /// The repository scopes are relative to: under it, an absolute scope (beadboard's <c>/repo/src/auth</c>, or
     /// one in any worktree of it) overlaps its relative form (<c>src/auth</c>). Null: absolute and relative scopes
-    /// never overlap. Every agent of one store should give the same repository.
+    /// never overlap. The file store records the first root it is given (or that git shows) in
+    /// <c>reservations/agentlocks-repository.json</c> and uses the recorded one when this is null or finds no
+    /// repository, so every agent of one store agrees; a given root that differs is used by this store only.
     /// </summary>
     /// <remarks>Usage: <c>new ReservationStoreOptions { Repository = RepositoryRoot.Discover(Environment.CurrentDirectory) }</c></remarks>
     public RepositoryRoot? Repository { get; init; }
+
+    /// <summary>Where the store's log events go (category <c>AgentLocks</c>); none when null.</summary>
+    /// <remarks>Usage: <c>new ReservationStoreOptions { LoggerFactory = loggerFactory }</c></remarks>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>The factory of the <c>AgentLocks</c> meter (a container's); the process-wide meter when null.</summary>
+    /// <remarks>Usage: <c>new ReservationStoreOptions { MeterFactory = services.GetRequiredService&lt;IMeterFactory&gt;() }</c></remarks>
+    public IMeterFactory? MeterFactory { get; init; }
 }

@@ -52,6 +52,23 @@ public sealed class RepositoryRoot
     internal static RepositoryRoot DiscoverOnUse(string directory, string? fallback)
         => new(() => GitWorktrees(directory) ?? (fallback is null ? [] : [fallback]));
 
+    /// <summary>
+    /// The root every agent of one store agrees on: the store's own root (given, or discovered from git) when it has
+    /// one, else the root <paramref name="record"/> holds. The first own root is recorded; a recorded root is never
+    /// replaced, so an own root that differs is used for this store only.
+    /// </summary>
+    internal static RepositoryRoot Agreed(RepositoryRoot? own, IRepositoryRecord record)
+    {
+        // Only while nothing is recorded is git asked at once; afterwards as before, once an absolute scope needs it.
+        if (own is not null && !record.Exists && own.Worktrees is [var top, ..])
+        {
+            record.Create(top);
+        }
+
+        return new(() => own?.Worktrees is { Count: > 0 } mine ? mine
+            : record.Read() is { } recorded ? GitWorktrees(recorded) ?? [recorded] : []);
+    }
+
     /// <summary>The top level of the git work tree <paramref name="directory"/> is in and every worktree of its repository; null outside one.</summary>
     private static List<string>? GitWorktrees(string directory)
     {

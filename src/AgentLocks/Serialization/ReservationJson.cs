@@ -43,6 +43,12 @@ internal static class ReservationJson
             writer.WriteNull("fencing_token"u8);
         }
 
+        if (r.Reason is { } reason)
+        {
+            // Only when given, so what beadboard reads stays as before for reservations without one.
+            writer.WriteString("reason"u8, reason);
+        }
+
         r.Extra?.WriteTo(writer);
     }
 
@@ -78,6 +84,7 @@ internal static class ReservationJson
         DateTimeOffset? released = null;
         var mode = ReservationMode.Exclusive;
         FencingToken? token = null;
+        string? reason = null;
         List<KeyValuePair<string, string>>? extras = null;
         var seen = Required.None;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -130,6 +137,9 @@ internal static class ReservationJson
                         : ReadInt64(ref reader, name) is > 0 and <= FencingCeiling.MaxToken and var value ? new FencingToken(value)
                         : throw new JsonException($"A fencing token must be a positive integer up to {FencingCeiling.MaxToken}.");
                     break;
+                case "reason" when reader.TokenType is JsonTokenType.String or JsonTokenType.Null:
+                    reason = reader.GetString();
+                    break;
                 default:
                     if (extra?.Invoke(name, ref reader) != true)
                     {
@@ -158,6 +168,7 @@ internal static class ReservationJson
             ExpiresAt = expires,
             ReleasedAt = released,
             FencingToken = token,
+            Reason = reason,
             Extra = extras is null ? null : new ExtraFields(extras),
         };
     }

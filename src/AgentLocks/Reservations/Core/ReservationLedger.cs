@@ -129,7 +129,7 @@ internal sealed class ReservationLedger
         _seen.Add(request.Agent);
         if (own is not null)
         {
-            return Replace(own, own with { ExpiresAt = Now + ttl, Mode = request.Mode, BeadId = request.Bead }, ReservationEvent.Renewed);
+            return Replace(own, own with { ExpiresAt = Now + ttl, Mode = request.Mode, BeadId = request.Bead, Reason = request.Reason ?? own.Reason }, ReservationEvent.Renewed);
         }
 
         var id = ReservationId.New(Now);
@@ -152,6 +152,7 @@ internal sealed class ReservationLedger
             CreatedAt = Now,
             ExpiresAt = Now + ttl,
             FencingToken = new FencingToken(LastFencingToken),
+            Reason = request.Reason,
         };
         _active.Add(granted);
         _appended.Add(new ReservationHistoryEntry(ReservationEvent.Reserved, granted, Now));
@@ -266,6 +267,12 @@ internal sealed class ReservationLedger
     /// reservation stays for status to sweep or another agent to take over on request.
     /// </summary>
     public Reservation? FindLive(ReservationId id) => _active.Find(r => r.Id == id && r.IsLiveAt(Now));
+
+    /// <summary>The expired reservations this operation took over (for telemetry); none in most operations.</summary>
+    public IReadOnlyList<Reservation> TakenOver()
+        => _appended.Exists(e => e.Event == ReservationEvent.TakenOver)
+            ? _appended.Where(e => e.Event == ReservationEvent.TakenOver).Select(e => e.Reservation).ToList()
+            : [];
 
     /// <summary>The reservations whose lease has run out and that are not swept yet; changes nothing.</summary>
     public List<Reservation> Expired() => _active.Where(r => !r.IsLiveAt(Now)).ToList();

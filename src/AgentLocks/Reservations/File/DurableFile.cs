@@ -9,7 +9,22 @@ namespace AgentLocks;
 internal static class DurableFile
 {
     /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> all at once.</summary>
-    public static void WriteAtomic(string path, ReadOnlySpan<byte> content)
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> content) => MoveIntoPlace(path, content, overwrite: true);
+
+    /// <summary>Creates <paramref name="path"/> with <paramref name="content"/> all at once; a file already there is left as it is.</summary>
+    public static void CreateAtomic(string path, ReadOnlySpan<byte> content)
+    {
+        try
+        {
+            MoveIntoPlace(path, content, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another writer created it first; its content stands.
+        }
+    }
+
+    private static void MoveIntoPlace(string path, ReadOnlySpan<byte> content, bool overwrite)
     {
         // pid + 64 random bits: two writers never share a name, not even within one millisecond (beadboard's collide).
         var temp = $"{path}.tmp-{Environment.ProcessId}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}";
@@ -21,7 +36,7 @@ internal static class DurableFile
                 stream.Flush(flushToDisk: true);
             }
 
-            File.Move(temp, path, overwrite: true);
+            File.Move(temp, path, overwrite);
         }
         catch
         {

@@ -158,7 +158,7 @@ internal sealed partial class FileReservationPersistence
 
     private IEnumerable<string> FilesOfTheStore()
     {
-        string[] fixedFiles = [ActivePath, CeilingPath, HistoryPath];
+        string[] fixedFiles = [ActivePath, CeilingPath, HistoryPath, RepositoryPath];
         IEnumerable<string> agents = Native.StatNoFollow(AgentsDirectory) is { IsDirectory: true }
             ? Directory.EnumerateFileSystemEntries(AgentsDirectory, "*.json").Order(StringComparer.Ordinal)
             : [];
@@ -189,6 +189,10 @@ internal sealed partial class FileReservationPersistence
             else if (path == HistoryPath)
             {
                 ReadHistory();
+            }
+            else if (path == RepositoryPath)
+            {
+                ((IRepositoryRecord)this).Read();
             }
             else if (Path.GetDirectoryName(path) == AgentsDirectory)
             {

@@ -44,6 +44,9 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
 
     public TimeProvider TimeProvider { get; }
 
+    /// <summary>Told the path and holder of a store mutex that was found abandoned and removed (for the store's log).</summary>
+    public Action<string, string>? StaleMutexRemoved { get; init; }
+
     public string Root { get; }
 
     public string ReservationsDirectory { get; }
@@ -65,7 +68,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     {
         StoreFiles.RequireDirectory(ReservationsDirectory);
         Warm();
-        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken).ConfigureAwait(false);
+        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken, StaleMutexRemoved).ConfigureAwait(false);
 
         // Everything is read and checked before anything is written, so a damaged file changes nothing.
         var state = ReadState(withHistory);
@@ -85,7 +88,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     {
         StoreFiles.RequireDirectory(ReservationsDirectory);
         StoreFiles.RequireDirectory(AgentsDirectory);
-        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken).ConfigureAwait(false);
+        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken, StaleMutexRemoved).ConfigureAwait(false);
         var path = AgentPath(agent);
         var existing = AgentFile.Read(path);
         var record = decide(existing?.Record, TimeProvider.GetUtcNow());
@@ -380,6 +383,8 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
             Native.Fsync(history, HistoryPath);
             throw new IOException($"Writing the store under {ReservationsDirectory} failed ({e.Message}); the change was undone, nothing was changed.", e);
         }
+
+        RecordRepository();
     }
 
     /// <summary>Test seam: called at named points of a commit (<c>history-appended</c>), so a test can kill the process there.</summary>

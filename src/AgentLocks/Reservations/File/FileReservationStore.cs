@@ -25,8 +25,9 @@ public sealed class FileReservationStore : IReservationStore
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentNullException.ThrowIfNull(options);
-        Files = new FileReservationPersistence(root, options.TimeProvider, options.LockTimeout);
-        _engine = new ReservationEngine(Files, options.Policy, FileChangeWatcher.Feed(Files.ReservationsDirectory), options.Repository);
+        var telemetry = new StoreTelemetry("file", options.LoggerFactory, options.MeterFactory);
+        Files = new FileReservationPersistence(root, options.TimeProvider, options.LockTimeout) { StaleMutexRemoved = telemetry.StaleLockRemoved };
+        _engine = new ReservationEngine(Files, options.Policy, FileChangeWatcher.Feed(Files.ReservationsDirectory), telemetry, RepositoryRoot.Agreed(options.Repository, Files));
     }
 
     /// <summary>The absolute root directory.</summary>

@@ -60,8 +60,11 @@ internal sealed class StoreMutex : IDisposable
     /// <summary>Test seam: runs after a lock file was judged stale and before it is removed, to widen that window.</summary>
     internal static Func<Task>? BeforeStaleRemoval { get; set; }
 
-    /// <summary>Takes the mutex, removing an abandoned lock file at once; fails with <c>LOCKED</c> after <paramref name="timeout"/> while a live process holds it.</summary>
-    public static async Task<StoreMutex> AcquireAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the mutex, removing an abandoned lock file at once (and telling <paramref name="removedStale"/> its path and
+    /// whose it was); fails with <c>LOCKED</c> after <paramref name="timeout"/> while a live process holds it.
+    /// </summary>
+    public static async Task<StoreMutex> AcquireAsync(string path, TimeSpan timeout, CancellationToken cancellationToken, Action<string, string>? removedStale = null)
     {
         var started = Stopwatch.GetTimestamp();
         var queue = await EnterQueueAsync(path, timeout, cancellationToken).ConfigureAwait(false);
@@ -77,6 +80,11 @@ internal sealed class StoreMutex : IDisposable
                 }
 
                 var inspection = await JudgeAsync(path, removeStale: true).ConfigureAwait(false);
+                if (inspection.Verdict == LockVerdict.RemovedStale)
+                {
+                    removedStale?.Invoke(path, inspection.Holder);
+                }
+
                 if (Stopwatch.GetElapsedTime(started) > timeout)
                 {
                     throw Locked(path, inspection.Holder, timeout);
