@@ -11,7 +11,8 @@ public abstract partial class ReservationStoreContract
         var store = await StoreWithAgentsAsync();
         const string reason = "splitting the login flow: \"auth\" → 2 files";
         var granted = await store.ReserveAsync(Request(AgentA, "src/auth") with { Reason = reason });
-        await store.ReserveAsync(Request(AgentB, "docs"));
+        LeftHeld.OnPurpose(granted); // refreshed below, and released through the store at the end
+        LeftHeld.OnPurpose(await store.ReserveAsync(Request(AgentB, "docs")));
 
         Assert.Equal(reason, granted.Reservation.Reason);
         var status = await store.GetStatusAsync();
@@ -19,9 +20,9 @@ public abstract partial class ReservationStoreContract
         Assert.Null(status.Reservations.Single(r => r.AgentId == AgentB).Reason);
 
         Assert.Equal(reason, (await store.RenewAsync(AgentA, ScopePattern.Parse("src/auth"), TimeSpan.FromMinutes(30))).Reason);
-        await store.ReserveAsync(Request(AgentA, "src/auth"));
+        LeftHeld.OnPurpose(await store.ReserveAsync(Request(AgentA, "src/auth")));
         Assert.Equal(reason, (await store.GetStatusAsync(new StatusQuery { Agent = AgentA })).Reservations.Single().Reason);
-        await store.ReserveAsync(Request(AgentA, "src/auth") with { Reason = "a new reason" });
+        LeftHeld.OnPurpose(await store.ReserveAsync(Request(AgentA, "src/auth") with { Reason = "a new reason" }));
         Assert.Equal("a new reason", (await store.GetStatusAsync(new StatusQuery { Agent = AgentA })).Reservations.Single().Reason);
         Assert.Equal("a new reason", (await store.ReleaseAsync(AgentA, ScopePattern.Parse("src/auth"))).Reason);
     }

@@ -28,6 +28,7 @@ public sealed class TelemetryTests
         var held = await store.ReserveAsync(new ReservationRequest(a, scope, Bead) { Mode = ReservationMode.Shared });
         Assert.Equal([1L], Held(recorder));
         var refused = await store.TryReserveAsync(new ReservationRequest(b, ScopePattern.Parse("src/api/x.cs"), Bead));
+        await using var unexpected = refused.Handle; // released if the store wrongly granted it
         Assert.False(refused.Succeeded);
         await held.DisposeAsync();
 
@@ -170,6 +171,7 @@ public sealed class TelemetryTests
         Assert.Contains(loggers.Collector.GetSnapshot(), r => r.Id.Id == 3);
         time.Advance(TimeSpan.FromMinutes(3));
         var result = await waiting;
+        await using var unexpected = result.Handle; // released if the store wrongly granted it
 
         Assert.Equal(ErrorCode.ReservationConflict, result.Error?.Code);
         var wait = Assert.Single(waits);

@@ -31,6 +31,7 @@ public sealed class FileReservationStoreTests : ReservationStoreContract, IDispo
 
         Repository = null;
         var refused = await (await CreateStoreAsync(ReservationPolicy.Default)).TryReserveAsync(Request(AgentB, "/repo/src/auth/login.cs"));
+        await using var unexpected = refused.Handle; // released if the store wrongly granted it
 
         Assert.Equal(ErrorCode.ReservationConflict, refused.Error?.Code);
         Assert.Contains("\"repository\": \"/repo\"", File.ReadAllText(Path.Combine(_root.Path, "reservations", "agentlocks-repository.json")), StringComparison.Ordinal);
