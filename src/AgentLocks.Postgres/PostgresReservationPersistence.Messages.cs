@@ -65,21 +65,24 @@ internal sealed partial class PostgresReservationPersistence
                 throw new AgentLocksException(ErrorCode.MessageNotFound, $"No message {messageId} is addressed to agent {agent}.");
             }
 
-            return new AgentMessage
-            {
-                MessageId = reader.GetString(0),
-                ThreadId = Text(reader, 1),
-                BeadId = Text(reader, 2),
-                FromAgent = Text(reader, 3),
-                ToAgent = Text(reader, 4),
-                Category = Text(reader, 5),
-                Subject = Text(reader, 6),
-                Body = Text(reader, 7),
-                State = Text(reader, 8),
-                RequiresAck = reader.GetBoolean(9),
-                CreatedAt = Instant(reader, 10),
-                ReadAt = Instant(reader, 11),
-                AckedAt = Instant(reader, 12),
-            };
+            return ReadMessage(reader);
         }, cancellationToken);
+
+    /// <summary>One row of the messages table, its columns in the order every message query selects them.</summary>
+    private static AgentMessage ReadMessage(NpgsqlDataReader reader) => new()
+    {
+        MessageId = reader.GetString(0),
+        ThreadId = Text(reader, 1),
+        BeadId = Text(reader, 2),
+        FromAgent = Text(reader, 3),
+        ToAgent = Text(reader, 4),
+        Category = Text(reader, 5),
+        Subject = Text(reader, 6),
+        Body = Text(reader, 7),
+        State = Text(reader, 8),
+        RequiresAck = reader.GetBoolean(9),
+        CreatedAt = Instant(reader, 10),
+        ReadAt = Instant(reader, 11),
+        AckedAt = Instant(reader, 12),
+    };
 }

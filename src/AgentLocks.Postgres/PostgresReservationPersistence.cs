@@ -153,22 +153,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
             await using var readerScope = reader.ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                messages.Add(new AgentMessage
-                {
-                    MessageId = reader.GetString(0),
-                    ThreadId = Text(reader, 1),
-                    BeadId = Text(reader, 2),
-                    FromAgent = Text(reader, 3),
-                    ToAgent = Text(reader, 4),
-                    Category = Text(reader, 5),
-                    Subject = Text(reader, 6),
-                    Body = Text(reader, 7),
-                    State = Text(reader, 8),
-                    RequiresAck = reader.GetBoolean(9),
-                    CreatedAt = Instant(reader, 10),
-                    ReadAt = Instant(reader, 11),
-                    AckedAt = Instant(reader, 12),
-                });
+                messages.Add(ReadMessage(reader));
             }
 
             return messages;
