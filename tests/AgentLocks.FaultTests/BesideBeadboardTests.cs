@@ -33,16 +33,17 @@ public sealed class BesideBeadboardTests : IDisposable
         };
         try
         {
-            var store = new FileReservationStore(_root.Path, new ReservationStoreOptions { LockTimeout = TimeSpan.FromSeconds(60) });
-            var registering = store.RegisterAgentAsync(AgentId.Parse("agent-a"));
-            await held.Task.WaitAsync(Processes.HangBound);
+            // beadboard holds the mutex from inside the window: our call must wait for it until its timeout, not
+            // remove its file and go in.
+            var store = new FileReservationStore(_root.Path, new ReservationStoreOptions { LockTimeout = TimeSpan.FromSeconds(2) });
+            var refused = await Assert.ThrowsAsync<AgentLocksException>(() => store.RegisterAgentAsync(AgentId.Parse("agent-a")).WaitAsync(Processes.HangBound));
+            Assert.True(held.Task.IsCompletedSuccessfully, "the stale lock was never judged");
+            Assert.Equal(ErrorCode.Locked, refused.Code);
+            Assert.Equal(beadboard.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), await File.ReadAllTextAsync(_root.Lock));
 
-            // beadboard holds the mutex: our call must wait for it, not remove its file.
-            await Task.Delay(300);
-            Assert.False(registering.IsCompleted, "AgentLocks went in while beadboard held the mutex");
             await beadboard.StandardInput.WriteLineAsync("release");
             Assert.Equal("released", await beadboard.ReadLineAsync());
-            await registering.WaitAsync(Processes.HangBound);
+            await store.RegisterAgentAsync(AgentId.Parse("agent-a")).WaitAsync(Processes.HangBound);
         }
         finally
         {
