@@ -342,8 +342,8 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         parameters.Add(new() { Value = r.Scope.Value });
         parameters.Add(new() { Value = r.AgentId.Value });
         parameters.Add(new() { Value = r.BeadId.Value });
-        parameters.Add(new() { Value = r.Mode == ReservationMode.Shared ? "shared" : "exclusive" });
-        parameters.Add(new() { Value = StateName(r.State) });
+        parameters.Add(new() { Value = r.Mode.ToWireName() });
+        parameters.Add(new() { Value = r.State.ToWireName() });
         parameters.Add(new() { Value = r.CreatedAt.ToUniversalTime() });
         parameters.Add(new() { Value = r.ExpiresAt.ToUniversalTime() });
         parameters.Add(new() { Value = r.ReleasedAt is { } released ? released.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -357,25 +357,13 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         Scope = ScopePattern.Parse(reader.GetString(1)),
         AgentId = AgentId.Parse(reader.GetString(2)),
         BeadId = BeadId.Parse(reader.GetString(3)),
-        Mode = reader.GetString(4) == "shared" ? ReservationMode.Shared : ReservationMode.Exclusive,
-        State = reader.GetString(5) switch
-        {
-            "active" => ReservationState.Active,
-            "released" => ReservationState.Released,
-            _ => ReservationState.Expired,
-        },
+        Mode = ReservationWireNames.ParseMode(reader.GetString(4)),
+        State = ReservationWireNames.ParseState(reader.GetString(5)),
         CreatedAt = reader.GetFieldValue<DateTimeOffset>(6),
         ExpiresAt = reader.GetFieldValue<DateTimeOffset>(7),
         ReleasedAt = Instant(reader, 8),
         FencingToken = reader.IsDBNull(9) ? null : new FencingToken(reader.GetInt64(9)),
         Reason = Text(reader, 10),
-    };
-
-    private static string StateName(ReservationState state) => state switch
-    {
-        ReservationState.Active => "active",
-        ReservationState.Released => "released",
-        _ => "expired",
     };
 
     private static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

@@ -43,7 +43,7 @@ internal static class PathHolders
     /// <summary>One line per holder: the path, who holds it, the scope, the bead and until when.</summary>
     public static IEnumerable<string> Describe(PathHold hold)
         => hold.Others.Select(r => string.Create(CultureInfo.InvariantCulture,
-            $"{Quote(hold.Path)}: reserved by {r.AgentId} ({(r.Mode == ReservationMode.Shared ? "shared" : "exclusive")} scope {r.Scope}, bead {r.BeadId}, until {UtcTimestampJsonConverter.Text(r.ExpiresAt)})"));
+            $"{Quote(hold.Path)}: reserved by {r.AgentId} ({r.Mode.ToWireName()} scope {r.Scope}, bead {r.BeadId}, until {UtcTimestampJsonConverter.Text(r.ExpiresAt)})"));
 
     public static JsonObject Json(PathHold hold) => new()
     {

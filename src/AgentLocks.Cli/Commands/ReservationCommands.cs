@@ -48,7 +48,7 @@ internal static class ReservationCommands
         var held = await OpenStore(context).ReserveAsync(request, cancellationToken).ConfigureAwait(false);
         LeftHeld.OnPurpose(held);
         var r = held.Reservation;
-        return new CommandResult(Json(r), $"reserved {r.Scope} for {r.AgentId} (bead {r.BeadId}, {Name(r.Mode)}) until {Text(r.ExpiresAt)}; fencing token {Token(r)}");
+        return new CommandResult(Json(r), $"reserved {r.Scope} for {r.AgentId} (bead {r.BeadId}, {r.Mode.ToWireName()}) until {Text(r.ExpiresAt)}; fencing token {Token(r)}");
     }
 
     private static async Task<CommandResult> ReleaseAsync(CommandContext context, CancellationToken cancellationToken)
@@ -136,8 +136,6 @@ internal static class ReservationCommands
     }
 
     private static string Text(DateTimeOffset instant) => UtcTimestampJsonConverter.Text(instant);
-
-    private static string Name(ReservationMode mode) => mode == ReservationMode.Shared ? "shared" : "exclusive";
 
     /// <summary>The fencing token, or <c>-</c> for a reservation beadboard wrote (it has none).</summary>
     private static string Token(Reservation reservation) => reservation.FencingToken?.ToString() ?? "-";

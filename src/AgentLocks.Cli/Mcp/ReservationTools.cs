@@ -152,7 +152,7 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
     {
         var scopes = Scopes(args.Strings("paths", MaxPaths)) ?? throw ToolArguments.Invalid("'paths' is required.");
         var bead = args.RequiredId<BeadId>("bead");
-        var mode = args.Choice("mode", "exclusive", "shared") == "shared" ? ReservationMode.Shared : ReservationMode.Exclusive;
+        var mode = ReservationWireNames.ParseMode(args.Choice("mode", ReservationWireNames.Modes));
         var ttl = Minutes(args.Integer("ttl_minutes", 5, 1440));
         var takeover = args.Boolean("takeover_stale");
         var reason = args.String("reason");
@@ -166,7 +166,7 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
             var held = await ReserveOrWaitAsync(requests, wait, args, cancellationToken).ConfigureAwait(false);
             LeftHeld.OnPurpose(held);
             var granted = held.Handles.Select(h => h.Reservation).ToList();
-            var text = new StringBuilder($"Reserved {granted.Count} scope(s) for bead {bead} ({Mode(mode)}):");
+            var text = new StringBuilder($"Reserved {granted.Count} scope(s) for bead {bead} ({mode.ToWireName()}):");
             foreach (var r in granted)
             {
                 text.AppendLine().Append(CultureInfo.InvariantCulture, $"  {r.Scope} until {Time(r.ExpiresAt)}");
@@ -207,7 +207,7 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
             .OrderBy(r => r.ExpiresAt)
             .ToList();
         var details = string.Join(Environment.NewLine, blocking.Select(r =>
-            $"  held: {r.Scope} by agent {r.AgentId} for bead {r.BeadId} ({Mode(r.Mode)}) until {Time(r.ExpiresAt)} ({ReservationCommands.ExpiresIn(r.ExpiresAt - time.GetUtcNow())} left)"
+            $"  held: {r.Scope} by agent {r.AgentId} for bead {r.BeadId} ({r.Mode.ToWireName()}) until {Time(r.ExpiresAt)} ({ReservationCommands.ExpiresIn(r.ExpiresAt - time.GetUtcNow())} left)"
             + (r.Reason is { } reason ? $": {reason}" : string.Empty)));
         string[] next =
         [
@@ -398,7 +398,7 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
         ["agent_id"] = r.AgentId.Value,
         ["scope"] = r.Scope.Value,
         ["bead_id"] = r.BeadId.Value,
-        ["mode"] = Mode(r.Mode),
+        ["mode"] = r.Mode.ToWireName(),
         ["expires_at"] = Time(r.ExpiresAt),
         ["expires_in_seconds"] = Math.Max(0, (long)(r.ExpiresAt - time.GetUtcNow()).TotalSeconds),
         ["fencing_token"] = r.FencingToken?.Value,
@@ -406,13 +406,11 @@ internal sealed class ReservationTools(McpAgent agent, TimeProvider time)
     };
 
     private string Line(Reservation r)
-        => $"{r.Scope}: agent {r.AgentId}, bead {r.BeadId}, {Mode(r.Mode)}, until {Time(r.ExpiresAt)} ({ReservationCommands.ExpiresIn(r.ExpiresAt - time.GetUtcNow())} left)"
+        => $"{r.Scope}: agent {r.AgentId}, bead {r.BeadId}, {r.Mode.ToWireName()}, until {Time(r.ExpiresAt)} ({ReservationCommands.ExpiresIn(r.ExpiresAt - time.GetUtcNow())} left)"
             + (r.Reason is { } reason ? $", reason: {reason}" : string.Empty);
 
     private static JsonArray Array(IEnumerable<Reservation> reservations, Func<Reservation, JsonNode?> shape)
         => new([.. reservations.Select(shape)]);
-
-    private static string Mode(ReservationMode mode) => mode == ReservationMode.Shared ? "shared" : "exclusive";
 
     private static string Time(DateTimeOffset instant) => UtcTimestampJsonConverter.Text(instant);
 }

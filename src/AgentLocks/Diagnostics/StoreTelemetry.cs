@@ -68,14 +68,14 @@ internal sealed class StoreTelemetry
     {
         if (_instruments.Grants.Enabled)
         {
-            _instruments.Grants.Add(1, Tag(AgentLocksDiagnostics.BackendTag, Backend), Tag(AgentLocksDiagnostics.ModeTag, ModeName(granted.Mode)));
+            _instruments.Grants.Add(1, Tag(AgentLocksDiagnostics.BackendTag, Backend), Tag(AgentLocksDiagnostics.ModeTag, granted.Mode.ToWireName()));
         }
 
         foreach (var old in takenOver)
         {
             if (_instruments.Takeovers.Enabled)
             {
-                _instruments.Takeovers.Add(1, Tag(AgentLocksDiagnostics.BackendTag, Backend), Tag(AgentLocksDiagnostics.ModeTag, ModeName(granted.Mode)));
+                _instruments.Takeovers.Add(1, Tag(AgentLocksDiagnostics.BackendTag, Backend), Tag(AgentLocksDiagnostics.ModeTag, granted.Mode.ToWireName()));
             }
 
             Log.TakenOver(Logger, granted.AgentId, old.Scope, old.AgentId);
@@ -88,7 +88,7 @@ internal sealed class StoreTelemetry
     {
         if (error.Code == ErrorCode.ReservationConflict && _instruments.Conflicts.Enabled)
         {
-            _instruments.Conflicts.Add(1, Tag(AgentLocksDiagnostics.BackendTag, Backend), Tag(AgentLocksDiagnostics.ModeTag, ModeName(request.Mode)));
+            _instruments.Conflicts.Add(1, Tag(AgentLocksDiagnostics.BackendTag, Backend), Tag(AgentLocksDiagnostics.ModeTag, request.Mode.ToWireName()));
         }
 
         Log.Conflict(Logger, request.Agent, request.Scope, error.Message);
@@ -103,7 +103,7 @@ internal sealed class StoreTelemetry
         if (_instruments.WaitDuration.Enabled)
         {
             _instruments.WaitDuration.Record(waited.TotalSeconds,
-                Tag(AgentLocksDiagnostics.BackendTag, Backend), Tag(AgentLocksDiagnostics.ModeTag, ModeName(request.Mode)), Tag(AgentLocksDiagnostics.OutcomeTag, outcome));
+                Tag(AgentLocksDiagnostics.BackendTag, Backend), Tag(AgentLocksDiagnostics.ModeTag, request.Mode.ToWireName()), Tag(AgentLocksDiagnostics.OutcomeTag, outcome));
         }
     }
 
@@ -127,8 +127,6 @@ internal sealed class StoreTelemetry
     }
 
     public void StaleLockRemoved(string path, string holder) => Log.StaleLockRemoved(Logger, path, holder);
-
-    internal static string ModeName(ReservationMode mode) => mode == ReservationMode.Shared ? "shared" : "exclusive";
 
     internal static string OutcomeName(ErrorCode? error) => error is { } code ? code.ToWireName().ToLowerInvariant() : "ok";
 

@@ -29,11 +29,11 @@ internal static class ReservationJson
         writer.WriteString("scope"u8, r.Scope.Value);
         writer.WriteString("agent_id"u8, r.AgentId.Value);
         writer.WriteString("bead_id"u8, r.BeadId.Value);
-        writer.WriteString("state"u8, Name(r.State));
+        writer.WriteString("state"u8, r.State.ToWireName());
         WriteTimestamp(writer, "created_at"u8, r.CreatedAt);
         WriteTimestamp(writer, "expires_at"u8, r.ExpiresAt);
         WriteTimestamp(writer, "released_at"u8, r.ReleasedAt);
-        writer.WriteString("mode"u8, r.Mode == ReservationMode.Shared ? "shared" : "exclusive");
+        writer.WriteString("mode"u8, r.Mode.ToWireName());
         if (r.FencingToken is { } token)
         {
             writer.WriteNumber("fencing_token"u8, token.Value);
@@ -110,16 +110,11 @@ internal static class ReservationJson
                     seen |= Required.Bead;
                     break;
                 case "state":
-                    state = ReadEnum(ref reader, name, ["active", "released", "expired"]) switch
-                    {
-                        0 => ReservationState.Active,
-                        1 => ReservationState.Released,
-                        _ => ReservationState.Expired,
-                    };
+                    state = (ReservationState)ReadEnum(ref reader, name, ReservationWireNames.States);
                     seen |= Required.State;
                     break;
                 case "mode":
-                    mode = ReadEnum(ref reader, name, ["exclusive", "shared"]) == 0 ? ReservationMode.Exclusive : ReservationMode.Shared;
+                    mode = (ReservationMode)ReadEnum(ref reader, name, ReservationWireNames.Modes);
                     break;
                 case "created_at":
                     created = UtcTimestampJsonConverter.ReadValue(ref reader);
@@ -198,18 +193,10 @@ internal static class ReservationJson
             ? value
             : throw new JsonException($"'{name}' must be an integer.");
 
-    private static string Name(ReservationState state) => state switch
-    {
-        ReservationState.Active => "active",
-        ReservationState.Released => "released",
-        _ => "expired",
-    };
-
     /// <summary>The index of the string's value among <paramref name="names"/>, in any case; numbers are refused.</summary>
     private static int ReadEnum(ref Utf8JsonReader reader, string name, string[] names)
     {
-        var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-        var index = Array.FindIndex(names, n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase));
+        var index = ReservationWireNames.IndexOf(names, reader.TokenType == JsonTokenType.String ? reader.GetString() : null);
         return index >= 0 ? index : throw new JsonException($"'{name}' must be one of {string.Join(", ", names)}.");
     }
 
