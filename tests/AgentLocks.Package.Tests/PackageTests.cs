@@ -38,13 +38,20 @@ public sealed class PackageTests(PackageFeedFixture feed)
         Assert.Equal("agentlocks", settings.Descendants("Command").Single().Attribute("Name")!.Value);
     }
 
-    [Fact]
-    public void The_postgres_package_depends_on_the_same_version_of_AgentLocks()
+    [Theory]
+    [InlineData("AgentLocks.Postgres", new[] { "AgentLocks" })]
+    [InlineData("AgentLocks.Extensions.Hosting", new[] { "AgentLocks", "AgentLocks.Postgres" })]
+    public void Each_package_depends_on_exactly_the_version_of_AgentLocks_it_was_built_with(string id, string[] ours)
     {
-        using var package = ZipFile.OpenRead(feed.PackageFile("AgentLocks.Postgres"));
-        var dependencies = Nuspec(package).Descendants().Where(e => e.Name.LocalName == "dependency").ToList();
+        // They compile against AgentLocks internals, so "this version or newer" would let NuGet pair them with a
+        // newer AgentLocks whose internals differ (docs/architecture.md, the seam).
+        using var package = ZipFile.OpenRead(feed.PackageFile(id));
+        var dependencies = Nuspec(package).Descendants().Where(e => e.Name.LocalName == "dependency")
+            .Where(d => d.Attribute("id")!.Value.StartsWith("AgentLocks", StringComparison.Ordinal))
+            .ToList();
 
-        Assert.Contains(dependencies, d => d.Attribute("id")!.Value == "AgentLocks" && d.Attribute("version")!.Value == feed.Version);
+        Assert.Equal(ours.Order(), dependencies.Select(d => d.Attribute("id")!.Value).Distinct().Order());
+        Assert.All(dependencies, d => Assert.Equal($"[{feed.Version}]", d.Attribute("version")!.Value));
     }
 
     [Fact]
