@@ -76,7 +76,7 @@ namespace AgentLocks
 
         static bool global::AgentLocks.ITypedId<OrderLineId>.TryCreate(string text, out OrderLineId value, out string? error)
         {
-            error = Validate(text);
+            error = Validate(ref text);
             value = error is null ? new OrderLineId(text) : default;
             return error is null;
         }

@@ -18,6 +18,8 @@ public sealed class TypedIdTests
             internal sealed class TypedIdAttribute : System.Attribute
             {
                 public string? Example { get; init; }
+
+                public string? Kind { get; init; }
             }
         }
         """;
@@ -29,7 +31,7 @@ public sealed class TypedIdTests
         [TypedId(Example = "line \"7\" <a&b>")]
         public readonly partial struct OrderLineId
         {
-            private static string? Validate(string text) => null;
+            private static string? Validate(ref string text) => null;
         }
         """));
 
@@ -39,6 +41,18 @@ public sealed class TypedIdTests
     [InlineData("Id", "id")]
     public void KindNameSplitsTheTypeNameIntoLowercaseWords(string typeName, string kind) =>
         Assert.Equal(kind, TypedIdGenerator.KindName(typeName));
+
+    [Fact]
+    public void AKindGivenInTheAttributeNamesTheIdInErrors()
+    {
+        var generated = Generate("AgentLocks.ScopePattern.TypedId.g.cs", """
+            namespace AgentLocks;
+
+            [TypedId(Example = "src/**", Kind = "scope")]
+            public readonly partial struct ScopePattern;
+            """);
+        Assert.Contains("KindName => \"scope\";", generated, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void NestedStructsAndStructsWithoutAnExampleGetNothing()

@@ -90,7 +90,7 @@ internal static class TypedIdEmitter
 
                 static bool global::AgentLocks.ITypedId<{{t}}>.TryCreate(string text, out {{t}} value, out string? error)
                 {
-                    error = Validate(text);
+                    error = Validate(ref text);
                     value = error is null ? new {{t}}(text) : default;
                     return error is null;
                 }

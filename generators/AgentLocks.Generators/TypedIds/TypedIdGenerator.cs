@@ -6,9 +6,10 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace AgentLocks.Generators.TypedIds;
 
 /// <summary>
-/// The AgentLocks library's own template for its typed IDs (<c>AgentId</c>, <c>WorkerId</c>, ...): for each
+/// The AgentLocks library's own template for its typed IDs (<c>AgentId</c>, <c>ScopePattern</c>, ...): for each
 /// <c>[TypedId]</c> partial struct it writes the members every ID shares (parsing, ordinal equality and ordering,
-/// operators); the struct's own file keeps only what differs, its docs and its <c>Validate</c> rule, plus its
+/// operators); the struct's own file keeps only what differs, its docs and its <c>Validate</c> rule (which may
+/// rewrite the text to its canonical form), plus its
 /// <c>[JsonConverter]</c>, which System.Text.Json's source generator must see in the hand-written source (generators
 /// do not see each other's output). <c>TypedIdAttribute</c> is internal to the library, so user code never triggers it.
 /// </summary>
@@ -39,17 +40,20 @@ public sealed class TypedIdGenerator : IIncrementalGenerator
         }
 
         string? example = null;
+        string? kind = null;
         foreach (var argument in context.Attributes[0].NamedArguments)
         {
-            if (argument is { Key: "Example", Value.Value: string value })
+            _ = argument switch
             {
-                example = value;
-            }
+                { Key: "Example", Value.Value: string value } => example = value,
+                { Key: "Kind", Value.Value: string value } => kind = value,
+                _ => null,
+            };
         }
 
         return example is null
             ? null
-            : new TypedIdModel(type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString(), type.Name, KindName(type.Name), example);
+            : new TypedIdModel(type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString(), type.Name, kind ?? KindName(type.Name), example);
     }
 
     /// <summary>The name in error messages: <c>ReservationId</c> becomes <c>reservation id</c>.</summary>

@@ -10,5 +10,5 @@ namespace AgentLocks;
 [TypedId(Example = "auth-refactorer")]
 public readonly partial struct AgentId
 {
-    private static string? Validate(string text) => IdRules.AgentId(text);
+    private static string? Validate(ref string text) => IdRules.AgentId(text);
 }

@@ -11,5 +11,5 @@ namespace AgentLocks;
 [TypedId(Example = "bd-42")]
 public readonly partial struct BeadId
 {
-    private static string? Validate(string text) => IdRules.BeadId(text);
+    private static string? Validate(ref string text) => IdRules.BeadId(text);
 }

@@ -23,5 +23,5 @@ public readonly partial struct ReservationId
             $"res_{now.UtcDateTime:yyyyMMdd_HHmmss.fff}Z_{Convert.ToHexString(random).ToLowerInvariant()}"));
     }
 
-    private static string? Validate(string text) => IdRules.ReservationId(text);
+    private static string? Validate(ref string text) => IdRules.ReservationId(text);
 }

@@ -22,5 +22,5 @@ public readonly partial struct SessionId
 
     private static bool IsNumber(string text) => text.Length > 0 && text.All(char.IsAsciiDigit);
 
-    private static string? Validate(string text) => IdRules.SessionId(text);
+    private static string? Validate(ref string text) => IdRules.SessionId(text);
 }

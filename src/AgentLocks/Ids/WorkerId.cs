@@ -10,5 +10,5 @@ namespace AgentLocks;
 [TypedId(Example = "polecat-1")]
 public readonly partial struct WorkerId
 {
-    private static string? Validate(string text) => IdRules.WorkerId(text);
+    private static string? Validate(ref string text) => IdRules.WorkerId(text);
 }

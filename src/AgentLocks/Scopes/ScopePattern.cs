@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 
 namespace AgentLocks;
@@ -14,35 +12,9 @@ namespace AgentLocks;
 /// </summary>
 /// <remarks>Usage: <c>var id = ScopePattern.Parse("src/auth/**");</c></remarks>
 [JsonConverter(typeof(TypedIdJsonConverter<ScopePattern>))]
-[DebuggerDisplay("{Value}")]
-public readonly struct ScopePattern : IEquatable<ScopePattern>, IComparable<ScopePattern>, ISpanParsable<ScopePattern>, ITypedId<ScopePattern>
+[TypedId(Example = "src/auth/**", Kind = "scope")]
+public readonly partial struct ScopePattern
 {
-    private readonly string? _value;
-
-    private ScopePattern(string value) => _value = value;
-
-    /// <summary>The canonical text of the ID; empty only for <c>default</c>.</summary>
-    /// <remarks>Usage: <c>string text = id.Value;</c></remarks>
-    public string Value => _value ?? string.Empty;
-
-    static string ITypedId<ScopePattern>.KindName => "scope";
-
-    /// <summary>Parses <paramref name="text"/>, throwing a <see cref="FormatException"/> that names the broken rule.</summary>
-    /// <remarks>Usage: <c>var id = ScopePattern.Parse("src/auth/**");</c></remarks>
-    public static ScopePattern Parse(string text) => TypedId.Parse<ScopePattern>(text);
-
-    /// <summary>Parses <paramref name="text"/>, returning false instead of throwing.</summary>
-    /// <remarks>Usage: <c>if (ScopePattern.TryParse(input, out var id)) { ... }</c></remarks>
-    public static bool TryParse([NotNullWhen(true)] string? text, out ScopePattern value) => TypedId.TryParse(text, out value);
-
-    static ScopePattern IParsable<ScopePattern>.Parse(string s, IFormatProvider? provider) => TypedId.Parse<ScopePattern>(s);
-
-    static bool IParsable<ScopePattern>.TryParse([NotNullWhen(true)] string? s, IFormatProvider? provider, out ScopePattern result) => TryParse(s, out result);
-
-    static ScopePattern ISpanParsable<ScopePattern>.Parse(ReadOnlySpan<char> s, IFormatProvider? provider) => TypedId.Parse<ScopePattern>(s.ToString());
-
-    static bool ISpanParsable<ScopePattern>.TryParse(ReadOnlySpan<char> s, IFormatProvider? provider, out ScopePattern result) => TryParse(s.ToString(), out result);
-
     /// <summary>True for a path or glob; false for a non-path scope such as <c>deploy:prod</c>.</summary>
     /// <remarks>Usage: <c>if (scope.IsPath) { ... }</c></remarks>
     public bool IsPath => !ScopeGlob.IsNonPath(Value);
@@ -65,58 +37,10 @@ public readonly struct ScopePattern : IEquatable<ScopePattern>, IComparable<Scop
         && !ScopeGlob.HasWildcard(normalized!)
         && ScopeGlob.Overlaps(Value, normalized!);
 
-    /// <summary>Compares ordinally.</summary>
-    /// <remarks>Usage: <c>a.Equals(b)</c></remarks>
-    public bool Equals(ScopePattern other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
-
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is ScopePattern other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
-
-    /// <summary>Orders ordinally, so sorted output is stable across cultures.</summary>
-    /// <remarks>Usage: <c>ids.Order()</c></remarks>
-    public int CompareTo(ScopePattern other) => string.CompareOrdinal(Value, other.Value);
-
-    /// <summary>The canonical text.</summary>
-    /// <remarks>Usage: <c>Console.WriteLine(id);</c></remarks>
-    public override string ToString() => Value;
-
-    /// <summary>Equality.</summary>
-    /// <remarks>Usage: <c>a == b</c></remarks>
-    public static bool operator ==(ScopePattern left, ScopePattern right) => left.Equals(right);
-
-    /// <summary>Inequality.</summary>
-    /// <remarks>Usage: <c>a != b</c></remarks>
-    public static bool operator !=(ScopePattern left, ScopePattern right) => !left.Equals(right);
-
-    /// <summary>Ordinal ordering.</summary>
-    /// <remarks>Usage: <c>a &lt; b</c></remarks>
-    public static bool operator <(ScopePattern left, ScopePattern right) => left.CompareTo(right) < 0;
-
-    /// <summary>Ordinal ordering.</summary>
-    /// <remarks>Usage: <c>a &gt; b</c></remarks>
-    public static bool operator >(ScopePattern left, ScopePattern right) => left.CompareTo(right) > 0;
-
-    /// <summary>Ordinal ordering.</summary>
-    /// <remarks>Usage: <c>a &lt;= b</c></remarks>
-    public static bool operator <=(ScopePattern left, ScopePattern right) => left.CompareTo(right) <= 0;
-
-    /// <summary>Ordinal ordering.</summary>
-    /// <remarks>Usage: <c>a &gt;= b</c></remarks>
-    public static bool operator >=(ScopePattern left, ScopePattern right) => left.CompareTo(right) >= 0;
-
-    static bool ITypedId<ScopePattern>.TryCreate(string text, out ScopePattern value, out string? error)
+    private static string? Validate(ref string text)
     {
-        value = default;
-        error = ScopeGlob.Normalize(text, out var normalized);
-        if (error is not null)
-        {
-            return false;
-        }
-
-        value = new ScopePattern(normalized!);
-        return true;
+        var error = ScopeGlob.Normalize(text, out var normalized);
+        text = normalized ?? text;
+        return error;
     }
 }
