@@ -9,6 +9,13 @@ internal static class ShellCompletion
 {
     public const string Verb = "completion";
 
+    /// <summary>
+    /// The command as help and the parser see it. A shell's name or <c>suggest</c> after it is answered before the
+    /// parser (<see cref="Run"/>), so what reaches <see cref="CommandSpec.Run"/> names no shell.
+    /// </summary>
+    public static readonly CommandSpec Spec = new(
+        [Verb], Verb, "completion bash|zsh|fish", [], [], (_, _) => throw CommandLine.Invalid("Name a shell: agentlocks completion bash|zsh|fish."));
+
     private const string Bash = """
         # bash completion for agentlocks: source <(agentlocks completion bash), or save it as
         # /etc/bash_completion.d/agentlocks. An empty answer falls back to file names (-o default).
@@ -110,10 +117,9 @@ internal static class ShellCompletion
             return ["bash", "fish", "zsh"];
         }
 
-        var next = commands
+        return commands
             .Where(c => c.Words.Length > typed.Count && c.Words.Take(typed.Count).SequenceEqual(typed))
             .Select(c => c.Words[typed.Count]);
-        return typed.Count == 0 ? next.Append(Verb) : next;
     }
 
     private static string[] Options(List<string> typed, IReadOnlyList<CommandSpec> commands)
