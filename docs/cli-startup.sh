@@ -23,9 +23,9 @@ publish() { # name, then dotnet publish options
   dotnet publish src/AgentLocks.Cli -c Release --artifacts-path "$builds/artifacts-$name" -o "$builds/$name" "$@" >"$builds/$name.log" 2>&1 \
     || { cat "$builds/$name.log" >&2; exit 1; }
 }
-publish jit
-publish readytorun -r "$rid" --self-contained false -p:PublishReadyToRun=true
-publish readytorun-composite -r "$rid" --self-contained -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true
+publish jit -p:PublishAot=false
+publish readytorun -r "$rid" --self-contained false -p:PublishAot=false -p:PublishReadyToRun=true
+publish readytorun-composite -r "$rid" --self-contained -p:PublishAot=false -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true
 publish aot -r "$rid" -p:PublishAot=true
 
 variants=(jit-dll jit-apphost jit-TieredPGO=0 jit-TC=0 readytorun readytorun-composite aot)
