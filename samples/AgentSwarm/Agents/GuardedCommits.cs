@@ -49,7 +49,9 @@ internal static class GuardedCommits
         {
             await keepLease();
             var result = await RunAsync("git", ["commit", "-q", "-m", message, "--only", "--", .. files], layout.Repository, Environment(layout, options, agent), cancellationToken);
-            if (result.ExitCode == 0)
+            // The second case: git made the commit, then could not write the shared index back because another
+            // agent's commit held it; the commit stands, and later commits (--only) start from HEAD, not that index.
+            if (result.ExitCode == 0 || result.Output.Contains("repository has been updated, but unable to write", StringComparison.Ordinal))
             {
                 return null;
             }
