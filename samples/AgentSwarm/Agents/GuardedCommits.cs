@@ -61,13 +61,17 @@ internal static class GuardedCommits
                 return result.Output.Trim();
             }
 
-            // Agents share one repository: another agent's commit holds git's index or ref lock for a moment.
-            if (LockFile.Match(result.Output) is not { Success: true } busy)
+            // Agents share one repository: another agent's commit holds git's index or ref lock for a moment, or
+            // moved HEAD while this commit was being made (then nothing was committed: try again on the new HEAD).
+            if (LockFile.Match(result.Output) is { Success: true } busy)
+            {
+                RemoveIfAbandoned(busy.Groups[1].Value);
+            }
+            else if (!result.Output.Contains("cannot lock ref 'HEAD'", StringComparison.Ordinal))
             {
                 throw new InvalidOperationException($"git commit failed: {result.Output}");
             }
 
-            RemoveIfAbandoned(busy.Groups[1].Value);
             await Task.Delay(Random.Shared.Next(5, 25), cancellationToken);
         }
     }
