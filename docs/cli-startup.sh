@@ -5,15 +5,10 @@
 # rounds. Each round runs every variant once, in an order that rotates from round to round, so all variants
 # meet the same load on a shared machine.
 # Usage: docs/cli-startup.sh [BUILD_DIR] [ROUNDS]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-unset AGENTLOCKS_ROOT AGENTLOCKS_POSTGRES
+source "$(dirname "$0")/startup-env.sh"
 
 builds=${1:-$(mktemp -d /tmp/agentlocks-cli-builds.XXXXXX)}
 rounds=${2:-100}
-rid=linux-x64
-[ "$(uname -m)" = aarch64 ] && rid=linux-arm64
 
 publish() { # name, then dotnet publish options
   local name=$1; shift

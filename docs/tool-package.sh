@@ -6,15 +6,10 @@
 # calls of the installed tool beside the framework-dependent build and an empty console program, interleaved, ROUNDS
 # rounds (default 60) after 3 warm-up rounds.
 # Usage: docs/tool-package.sh [WORK_DIR] [ROUNDS]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-unset AGENTLOCKS_ROOT AGENTLOCKS_POSTGRES
+source "$(dirname "$0")/startup-env.sh"
 
 work=${1:-$(mktemp -d /tmp/agentlocks-tool-package.XXXXXX)}
 rounds=${2:-60}
-rid=linux-x64
-[ "$(uname -m)" = aarch64 ] && rid=linux-arm64
 version=0.0.0-local.$(date -u +%Y%m%d%H%M%S)
 feed=$work/feed
 mkdir -p "$feed"
