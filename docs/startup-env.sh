@@ -4,5 +4,4 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 unset AGENTLOCKS_ROOT AGENTLOCKS_POSTGRES
-rid=linux-x64
-[ "$(uname -m)" = aarch64 ] && rid=linux-arm64
+case $(uname -m) in aarch64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
