@@ -18,6 +18,9 @@ internal sealed record CommandAbout(string Summary, string[]? Examples = null, (
 /// </summary>
 internal static class CommandHelp
 {
+    /// <summary>What <c>--version</c> (only before any command) does.</summary>
+    internal const string VersionDescription = "Print the version.";
+
     /// <summary>The options of <c>agentlocks</c> itself, accepted before or after any command.</summary>
     internal static readonly Dictionary<string, OptionHelp> GlobalOptions = new(StringComparer.Ordinal)
     {
@@ -190,7 +193,7 @@ internal static class CommandHelp
         text.AppendLine(About(group)?.Summary ?? "Worker identity locks and scope reservations for a swarm of coding agents.").AppendLine();
         var rows = members.Select(c => (string.Join(' ', c.Words.Skip(group.Count)), About(c.Words)?.Summary ?? ""));
         Section(text, "Commands:", rows);
-        Section(text, "Global options:", GlobalOptions.Select(o => Row(o.Key, o.Value)).Concat(group.Count == 0 ? [("--version", "Print the version.")] : []));
+        Section(text, "Global options:", GlobalOptions.Select(o => Row(o.Key, o.Value)).Concat(group.Count == 0 ? [("--version", VersionDescription)] : []));
         text.Append("Run 'agentlocks help ").Append(prefix).Append("<command>' or 'agentlocks ").Append(prefix).Append("<command> --help' for a command's options.");
         return text.ToString();
     }
