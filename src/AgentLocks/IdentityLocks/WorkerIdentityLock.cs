@@ -255,20 +255,10 @@ public sealed class WorkerIdentityLock : IWorkerIdentityLock
     private async Task<(WorkerLockHandle? Handle, WorkerLockStatus Blocker)> AcquireCoreAsync(WorkerLockRequest? request, CancellationToken cancellationToken)
     {
         var processes = _environment.Processes;
-        var monitorInterval = (request ?? new WorkerLockRequest()).EffectiveMonitorInterval();
-        var pid = request?.HolderPid ?? Environment.ProcessId;
-        var host = request?.HostName ?? processes.HostName;
-        if (string.IsNullOrWhiteSpace(host) || host.Any(char.IsControl))
-        {
-            throw new AgentLocksException(ErrorCode.InvalidArgs, "The host name must be non-empty text without control characters.");
-        }
-
-        // The holder must be alive now, or the lock would be stale the moment it is written (gastown's launcher PID).
-        var startTime = processes.StartTime(pid);
-        if (pid <= 0 || !processes.IsAlive(pid))
-        {
-            throw new AgentLocksException(ErrorCode.InvalidArgs, $"The holder process {pid} is not running.");
-        }
+        request ??= new WorkerLockRequest();
+        var monitorInterval = request.EffectiveMonitorInterval();
+        var host = request.EffectiveHostName(processes.HostName);
+        var (pid, startTime) = request.RunningHolder(processes);
 
         _file.RequireWorkerDirectory();
         using var guard = await _file.LockAsync(create: true, cancellationToken).ConfigureAwait(false);
@@ -278,7 +268,7 @@ public sealed class WorkerIdentityLock : IWorkerIdentityLock
             return (null, current);
         }
 
-        var info = new WorkerLockInfo(pid, _environment.Time.GetUtcNow(), request?.Session, host, startTime, processes.BootId, Guid.NewGuid().ToString("N"));
+        var info = new WorkerLockInfo(pid, _environment.Time.GetUtcNow(), request.Session, host, startTime, processes.BootId, Guid.NewGuid().ToString("N"));
         guard.Runtime.Write(info);
         return (new FileWorkerLockHandle(this, info, current.State == WorkerLockState.Stale ? current : null, _environment.Time, monitorInterval), current);
     }
