@@ -14,9 +14,9 @@ internal sealed class SwarmStores : IAsyncDisposable
     private static readonly TimeSpan IdentityWait = TimeSpan.FromSeconds(30);
 
     private readonly AgentContext _context;
-    private readonly PostgresWorkerIdentityLock? _postgresLocks;
+    private readonly PostgresWorkerIdentityLocks? _postgresLocks;
 
-    private SwarmStores(AgentContext context, IReservationStore store, PostgresWorkerIdentityLock? postgresLocks)
+    private SwarmStores(AgentContext context, IReservationStore store, PostgresWorkerIdentityLocks? postgresLocks)
     {
         _context = context;
         Store = store;
@@ -33,7 +33,7 @@ internal sealed class SwarmStores : IAsyncDisposable
         if (context.Options.Postgres is { } connection)
         {
             var options = new PostgresStoreOptions { Schema = context.Options.PostgresSchema, Policy = policy };
-            return new SwarmStores(context, new PostgresReservationStore(connection, options), new PostgresWorkerIdentityLock(connection, options));
+            return new SwarmStores(context, new PostgresReservationStore(connection, options), new PostgresWorkerIdentityLocks(connection, options));
         }
 
         var fileOptions = new ReservationStoreOptions { TimeProvider = context.Clock, Policy = policy };
@@ -58,7 +58,7 @@ internal sealed class SwarmStores : IAsyncDisposable
         var waited = Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)
         {
-            var held = await _postgresLocks.TryAcquireAsync(WorkerId.Parse(role), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var held = await _postgresLocks.ForWorker(WorkerId.Parse(role)).TryAcquireAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             if (held is not null)
             {
                 return (held, attempt > 1 ? $"after {waited.Elapsed.TotalSeconds:0.0} s, when the server had ended the previous holder's session" : null);

@@ -36,12 +36,12 @@ internal static class DoctorCommand
     {
         var scan = await WorkerIdentityLock.FindAllAsync(under, cancellationToken).ConfigureAwait(false);
         var cleaned = report.Fix
-            ? (await WorkerIdentityLock.CleanStaleAsync(under, cancellationToken).ConfigureAwait(false)).Cleaned.Select(s => s.WorkerDirectory).ToHashSet()
+            ? (await WorkerIdentityLock.CleanStaleAsync(under, cancellationToken).ConfigureAwait(false)).Cleaned.Select(s => s.Worker).ToHashSet()
             : [];
         foreach (var stale in scan.Locks.Where(s => s.State == WorkerLockState.Stale))
         {
-            report.Add("stale-lock", LockPath(stale.WorkerDirectory), $"{stale.Reason} (pid {stale.Holder?.Pid})",
-                cleaned.Contains(stale.WorkerDirectory) ? "removed" : "left: it changed since it was judged");
+            report.Add("stale-lock", LockPath(stale.Worker), $"{stale.Reason} (pid {stale.Holder?.Pid})",
+                cleaned.Contains(stale.Worker) ? "removed" : "left: it changed since it was judged");
         }
 
         // tmux is asked only when a live lock names a session, so a machine without tmux and without such locks is fine.
@@ -53,8 +53,8 @@ internal static class DoctorCommand
                 foreach (var gone in collisions.Collisions.Where(c => c.Kind == WorkerLockCollisionKind.SessionNotFound))
                 {
                     // The holder lives: killing or unlocking it is a decision for people, not for doctor.
-                    report.Add("session-gone", LockPath(gone.Status.WorkerDirectory), gone.Message, "left: its process is alive",
-                        repair: $"not by --fix: end pid {gone.Status.Holder?.Pid}, or agentlocks lock release --force --worker {gone.Status.WorkerDirectory}");
+                    report.Add("session-gone", LockPath(gone.Status.Worker), gone.Message, "left: its process is alive",
+                        repair: $"not by --fix: end pid {gone.Status.Holder?.Pid}, or agentlocks lock release --force --worker {gone.Status.Worker}");
                 }
             }
             catch (AgentLocksException e) when (e.Code == ErrorCode.InternalError)

@@ -19,7 +19,7 @@ internal static class PostgresDoctor
         var schema = await store.ReadSchemaStateAsync(upgrade: false, cancellationToken).ConfigureAwait(false);
         if (await CheckSchemaAsync(store, schema, report, cancellationToken).ConfigureAwait(false))
         {
-            await CheckLocksAsync(Backends.OpenPostgresLocks(context), prefix, context.TmuxSockets() ?? [null], schema.Schema, report, cancellationToken).ConfigureAwait(false);
+            await CheckLocksAsync(Backends.OpenWorkerLocks(context), prefix, context.TmuxSockets() ?? [null], schema.Schema, report, cancellationToken).ConfigureAwait(false);
             foreach (var expired in await store.ExpiredAsync(sweep: report.Fix, cancellationToken).ConfigureAwait(false))
             {
                 report.AddExpired($"{schema.Schema}.reservations/{expired.Id}", expired);
@@ -65,26 +65,27 @@ internal static class PostgresDoctor
     }
 
     private static async Task CheckLocksAsync(
-        PostgresWorkerIdentityLock store, string? prefix, IReadOnlyList<string?> tmuxSockets, string schema, DoctorCommand.Report report, CancellationToken cancellationToken)
+        IWorkerIdentityLocks store, string? prefix, IReadOnlyList<string?> tmuxSockets, string schema, DoctorCommand.Report report, CancellationToken cancellationToken)
     {
-        var locks = await store.ListAsync(prefix, cancellationToken).ConfigureAwait(false);
-        var cleaned = report.Fix && locks.Any(s => s.State == PostgresWorkerLockState.Stale)
-            ? (await store.CleanStaleAsync(prefix, cancellationToken).ConfigureAwait(false)).Select(s => s.Worker).ToHashSet()
+        var scan = await store.FindAllAsync(prefix, cancellationToken).ConfigureAwait(false);
+        var locks = scan.Locks;
+        var cleaned = report.Fix && locks.Any(s => s.State == WorkerLockState.Stale)
+            ? (await store.CleanStaleAsync(prefix, cancellationToken).ConfigureAwait(false)).Cleaned.Select(s => s.Worker).ToHashSet()
             : [];
-        foreach (var stale in locks.Where(s => s.State == PostgresWorkerLockState.Stale))
+        foreach (var stale in locks.Where(s => s.State == WorkerLockState.Stale))
         {
-            report.Add("stale-lock", Row(schema, stale), PostgresLockCommands.StatusJson(stale)["reason"]!.GetValue<string>(),
+            report.Add("stale-lock", Row(schema, stale), stale.Reason,
                 cleaned.Contains(stale.Worker) ? "removed" : "left: it was taken again since it was judged");
         }
 
         try
         {
-            var collisions = await PostgresLockCommands.FindCollisionsAsync(locks, tmuxSockets, cancellationToken).ConfigureAwait(false);
+            var collisions = (await WorkerLockCollisionFinder.FindAsync(scan, tmuxSockets, LockEnvironment.Default, cancellationToken).ConfigureAwait(false)).Collisions;
             foreach (var gone in collisions.Where(c => c.Kind == WorkerLockCollisionKind.SessionNotFound))
             {
                 // The holder lives: ending it is a decision for people, not for doctor.
                 report.Add("session-gone", Row(schema, gone.Status), gone.Message, "left: its process is alive",
-                    repair: $"not by --fix: end pid {gone.Status.Pid}, or agentlocks --postgres ... lock release --force --worker {gone.Status.Worker}");
+                    repair: $"not by --fix: end pid {gone.Status.Holder?.Pid}, or agentlocks --postgres ... lock release --force --worker {gone.Status.Worker}");
             }
         }
         catch (AgentLocksException e) when (e.Code == ErrorCode.InternalError)
@@ -93,5 +94,5 @@ internal static class PostgresDoctor
         }
     }
 
-    private static string Row(string schema, PostgresWorkerLockStatus status) => $"{schema}.worker_locks/{status.Worker}";
+    private static string Row(string schema, WorkerLockStatus status) => $"{schema}.worker_locks/{status.Worker}";
 }
