@@ -3,7 +3,7 @@ using AgentLocks.ContractTests;
 namespace AgentLocks.Postgres.Tests;
 
 /// <summary>The shared identity-lock contract against a real server: a fresh schema per test; a holder dies as its connection does.</summary>
-public sealed class PostgresWorkerIdentityLockContractTests : WorkerIdentityLockContract, IAsyncLifetime
+public sealed class PostgresWorkerIdentityLockContractTests : WorkerIdentityLockContract, IAsyncLifetime, IAsyncDisposable
 {
     private readonly TestSchema _schema = new();
     private readonly List<PostgresWorkerIdentityLocks> _locks = [];
@@ -12,7 +12,9 @@ public sealed class PostgresWorkerIdentityLockContractTests : WorkerIdentityLock
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
+    public async Task DisposeAsync() => await ((IAsyncDisposable)this).DisposeAsync();
+
+    async ValueTask IAsyncDisposable.DisposeAsync()
     {
         foreach (var locks in _locks)
         {
