@@ -16,11 +16,7 @@ public sealed class PostgresWorkerIdentityLock : IWorkerIdentityLock
 {
     private readonly PostgresWorkerIdentityLocks _store;
 
-    internal PostgresWorkerIdentityLock(PostgresWorkerIdentityLocks store, WorkerId worker)
-    {
-        _store = store;
-        WorkerId = worker;
-    }
+    internal PostgresWorkerIdentityLock(PostgresWorkerIdentityLocks store, WorkerId worker) => (_store, WorkerId) = (store, worker);
 
     /// <summary>The worker identity.</summary>
     /// <remarks>Usage: <c>workerLock.WorkerId</c></remarks>
