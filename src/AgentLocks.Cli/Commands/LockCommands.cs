@@ -26,7 +26,7 @@ internal static class LockCommands
     /// The holder when no --pid is given: the process that ran agentlocks (a shell, an agent), not this short-lived
     /// command, whose lock would be stale the moment it exits.
     /// </summary>
-    internal static int HolderPid(CommandContext context)
+    private static int HolderPid(CommandContext context)
     {
         var text = context.Optional("pid");
         if (text is null)
@@ -79,7 +79,7 @@ internal static class LockCommands
     }
 
     /// <summary>The command of <c>lock exec</c>: what follows <c>--</c>.</summary>
-    internal static IReadOnlyList<string> ExecCommand(CommandContext context)
+    private static IReadOnlyList<string> ExecCommand(CommandContext context)
         => context.Line.Rest.Count > 0
             ? context.Line.Rest
             : throw CommandLine.Invalid("lock exec needs a command after '--'. Usage: agentlocks lock exec --worker DIR [--session ID] -- CMD [ARG...]");
@@ -181,13 +181,13 @@ internal static class LockCommands
     }
 
     /// <summary>Whether <c>lock release</c> was given <c>--force</c>, which excludes <c>--pid</c>.</summary>
-    internal static bool Force(CommandContext context)
+    private static bool Force(CommandContext context)
         => context.Flag("force") && context.Optional("pid") is not null
             ? throw CommandLine.Invalid("--pid and --force exclude each other: --force releases whoever holds the lock.")
             : context.Flag("force");
 
     /// <summary>A status as the envelope's data: the state, the holder's fields under gastown's names (and the server backend on PostgreSQL), and the age.</summary>
-    internal static JsonObject StatusJson(WorkerLockStatus status)
+    private static JsonObject StatusJson(WorkerLockStatus status)
     {
         var holder = status.Holder;
         return new JsonObject
