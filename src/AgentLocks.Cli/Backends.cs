@@ -22,10 +22,6 @@ internal static class Backends
             : new FileReservationStore(context.Root, new ReservationStoreOptions { Repository = repository });
     }
 
-    /// <summary>The PostgreSQL reservation store of this invocation; only for commands run with <c>--postgres</c>.</summary>
-    public static PostgresReservationStore OpenPostgresReservations(CommandContext context)
-        => context.Own(new PostgresReservationStore(ConnectionString(context), Options with { Repository = Repository(context, Environment.CurrentDirectory) }));
-
     /// <summary>
     /// The repository scopes are relative to: <c>--repo</c>, else <c>$AGENTLOCKS_REPO</c>, else the git repository of
     /// <paramref name="workingDirectory"/> (with all its worktrees, so agents in any worktree agree), else none.
@@ -89,10 +85,6 @@ internal static class Backends
             throw;
         }
     }
-
-    /// <summary>What runs <paramref name="spec"/>: its own work, or, with <c>--postgres</c>, the PostgreSQL form of doctor.</summary>
-    public static Func<CommandContext, CancellationToken, Task<CommandResult>> RunnerFor(CommandSpec spec, CommandContext context)
-        => context.Postgres is not null && spec.JsonName == "doctor" ? PostgresDoctor.RunAsync : spec.Run;
 
     private static string ConnectionString(CommandContext context)
         => context.Postgres ?? throw new InvalidOperationException("Only commands run with --postgres open PostgreSQL stores.");
