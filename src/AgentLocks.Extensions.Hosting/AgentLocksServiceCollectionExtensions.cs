@@ -70,6 +70,7 @@ public static class AgentLocksServiceCollectionExtensions
             {
                 TimeProvider = services.GetRequiredService<TimeProvider>(),
                 LockTimeout = o.LockTimeout,
+                Policy = o.Policy,
                 LoggerFactory = services.GetService<ILoggerFactory>(),
                 MeterFactory = services.GetService<IMeterFactory>(),
             });
@@ -84,6 +85,7 @@ public static class AgentLocksServiceCollectionExtensions
     {
         Schema = o.PostgresSchema,
         HeartbeatInterval = o.HeartbeatInterval,
+        Policy = o.Policy,
         TimeProvider = services.GetRequiredService<TimeProvider>(),
         LoggerFactory = services.GetService<ILoggerFactory>(),
         MeterFactory = services.GetService<IMeterFactory>(),
