@@ -22,4 +22,11 @@ if (args is ["mcp-interleaved", var rounds])
     return;
 }
 
+// `file-store [ROUNDS]`: the file store beside its floor, and 1 against 8 processes (ReservationBenchmarks).
+if (args is ["file-store", .. var storeArgs])
+{
+    await ReservationBenchmarks.RunAsync(storeArgs.Length > 0 ? int.Parse(storeArgs[0], System.Globalization.CultureInfo.InvariantCulture) : 200, Console.Out);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
