@@ -22,10 +22,11 @@ if (args is ["mcp-interleaved", var rounds])
     return;
 }
 
-// `file-store [ROUNDS]`: the file store beside its floor, and 1 against 8 processes (ReservationBenchmarks).
+// `file-store [ROUNDS] [--in-process]`: the file store beside its floor, and 1 against 8 processes (ReservationBenchmarks).
 if (args is ["file-store", .. var storeArgs])
 {
-    await ReservationBenchmarks.RunAsync(storeArgs.Length > 0 ? int.Parse(storeArgs[0], System.Globalization.CultureInfo.InvariantCulture) : 200, Console.Out);
+    var storeRounds = storeArgs.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) is { } text ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 200;
+    await ReservationBenchmarks.RunAsync(storeRounds, processes: !storeArgs.Contains("--in-process"), Console.Out);
     return;
 }
 

@@ -12,27 +12,33 @@ namespace AgentLocks.Benchmarks;
 /// <item>Real taker processes on disjoint scopes, 1 and then 8 at once, each doing its round trips back to back:
 /// total round trips per second, p50 and p99 of one round trip, and how many failed with <c>LOCKED</c>.</item>
 /// </list>
-/// Run: <c>dotnet run -c Release --project tests/AgentLocks.Benchmarks -- file-store [ROUNDS]</c> (ROUNDS per cell and per
-/// process, 200 by default).
+/// Run: <c>dotnet run -c Release --project tests/AgentLocks.Benchmarks -- file-store [ROUNDS] [--in-process]</c> (ROUNDS per
+/// cell and per process, 200 by default; <c>--in-process</c> leaves out the taker processes).
 /// </summary>
 public static class ReservationBenchmarks
 {
     private const int Processes = 8;
 
-    public static async Task RunAsync(int rounds, TextWriter output)
+    public static async Task RunAsync(int rounds, bool processes, TextWriter output)
     {
         output.WriteLine($"file store, {rounds} rounds per cell, load average {LoadAverage()}");
-        output.WriteLine("active | active.json | floor p50 | round trip p50 | ratio | round trip p99 | 1 process: /s, p50, p99, LOCKED | 8 processes: /s, p50, p99, LOCKED | 8 ÷ 1");
+        output.WriteLine("active | active.json | floor p50 | round trip p50 | ratio | round trip p99 | CPU per round trip | 1 process: /s, p50, p99, LOCKED | 8 processes: /s, p50, p99, LOCKED | 8 ÷ 1");
         foreach (var active in new[] { 0, 100, 1_000 })
         {
             var root = Path.Combine(Path.GetTempPath(), "agentlocks-bench", Guid.NewGuid().ToString("N"));
             try
             {
-                var (size, floor, roundTrip) = await InProcessAsync(root, active, rounds);
-                var one = await TakersAsync(root, 1, rounds);
-                var eight = await TakersAsync(root, Processes, rounds);
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{active,6} | {size / 1024.0,8:0.0} KB | {Median(floor),6:0.00} ms | {Median(roundTrip),6:0.00} ms | {Median(roundTrip) / Median(floor),4:0.00}x | {Percentile(roundTrip, 0.99),6:0.00} ms | {one} | {eight} | {eight.PerSecond / one.PerSecond:0.00}x"));
+                var (size, floor, roundTrip, cpu, floorCpu) = await InProcessAsync(root, active, rounds);
+                var row = string.Create(CultureInfo.InvariantCulture,
+                    $"{active,6} | {size / 1024.0,8:0.0} KB | {Median(floor),6:0.00} ms | {Median(roundTrip),6:0.00} ms | {Median(roundTrip) / Median(floor),4:0.00}x | {Percentile(roundTrip, 0.99),6:0.00} ms | {cpu,6:0.00} ms ({cpu / floorCpu:0.0}x the floor's)");
+                if (processes)
+                {
+                    var one = await TakersAsync(root, 1, rounds);
+                    var eight = await TakersAsync(root, Processes, rounds);
+                    row += string.Create(CultureInfo.InvariantCulture, $" | {one} | {eight} | {eight.PerSecond / one.PerSecond:0.00}x");
+                }
+
+                output.WriteLine(row);
             }
             finally
             {
@@ -43,8 +49,11 @@ public static class ReservationBenchmarks
         output.WriteLine($"load average after: {LoadAverage()}");
     }
 
-    /// <summary>Floor and round trip, alternating, in this process; returns active.json's size and both series in ms.</summary>
-    private static async Task<(long Size, List<double> Floor, List<double> RoundTrip)> InProcessAsync(string root, int active, int rounds)
+    /// <summary>
+    /// Floor and round trip, alternating, in this process; returns active.json's size, both series in ms, and the CPU
+    /// time of a round trip and of the floor (this process's, kernel included; less moved by other processes' load).
+    /// </summary>
+    private static async Task<(long Size, List<double> Floor, List<double> RoundTrip, double Cpu, double FloorCpu)> InProcessAsync(string root, int active, int rounds)
     {
         var store = new FileReservationStore(root);
         await FillAsync(store, root, active);
@@ -52,23 +61,32 @@ public static class ReservationBenchmarks
         await store.RegisterAgentAsync(agent);
         var request = new ReservationRequest(agent, ScopePattern.Parse("src/library/**"), BeadId.Parse("bd-1"));
         var activePath = Path.Combine(root, "reservations", "active.json");
-        await RoundTripAsync(store, request); // warm up: JIT and first reads
+        for (var i = 0; i < 30; i++)
+        {
+            await RoundTripAsync(store, request); // warm up: JIT (tiered, so more than once) and first reads
+        }
+
         var size = new FileInfo(activePath).Length;
         var payload = new byte[size];
         var floorDirectory = Path.Combine(root, "floor");
         Directory.CreateDirectory(floorDirectory);
         List<double> floor = [], roundTrip = [];
+        TimeSpan cpu = TimeSpan.Zero, floorCpu = TimeSpan.Zero;
         for (var i = 0; i < rounds; i++)
         {
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var started = Stopwatch.GetTimestamp();
             DurableWrite(floorDirectory, payload);
             floor.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            floorCpu += Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             started = Stopwatch.GetTimestamp();
             await RoundTripAsync(store, request);
             roundTrip.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            cpu += Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         }
 
-        return (size, floor, roundTrip);
+        return (size, floor, roundTrip, cpu.TotalMilliseconds / rounds, floorCpu.TotalMilliseconds / rounds);
     }
 
     private static async Task RoundTripAsync(FileReservationStore store, ReservationRequest request)

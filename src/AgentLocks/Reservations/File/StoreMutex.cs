@@ -18,8 +18,9 @@ namespace AgentLocks;
 /// AgentLocks processes queue for the mutex: each takes a blocking OS lock on the reservations directory (with a deadline)
 /// before it races for <c>.lock</c>, so only one of them at a time looks at <c>.lock</c> or judges it, nobody polls,
 /// and beadboard, which knows nothing of the queue, still meets the same <c>.lock</c>. After a release the queue is
-/// held as long again as the mutex was held (at least a millisecond, at most 50 ms), so beadboard's 50 ms retries
-/// find the mutex free half the time even while AgentLocks processes are queued.
+/// held a quarter as long again as the mutex was held (at most 50 ms), so <c>.lock</c> is free a fifth of the time
+/// even while AgentLocks processes are queued: each of beadboard's tries (every 50 ms, 100 of them) finds it free with
+/// that chance, so beadboard gives up only when 100 tries in a row miss (0.8^100, about 2e-10).
 /// </para>
 /// </summary>
 internal sealed class StoreMutex : IDisposable
@@ -32,6 +33,9 @@ internal sealed class StoreMutex : IDisposable
 
     /// <summary>The longest the queue is kept after a release: one of beadboard's retry intervals.</summary>
     private static readonly TimeSpan MaxGap = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The queue is kept after a release for the time the mutex was held divided by this.</summary>
+    private const int GapDivisor = 4;
 
     /// <summary>How much later than its lock file a process may appear to have started (boot time is known to the second).</summary>
     private static readonly TimeSpan StartTimeSlack = TimeSpan.FromSeconds(2);
@@ -120,7 +124,7 @@ internal sealed class StoreMutex : IDisposable
         return await JudgeAsync(path, removeStale: true).ConfigureAwait(false);
     }
 
-    /// <summary>Releases the mutex: the file goes first, then our OS lock on it; the queue a moment later.</summary>
+    /// <summary>Releases the mutex: the file goes first, then our OS lock on it; the queue a moment later (<see cref="QueueRelease"/>).</summary>
     public void Dispose()
     {
         try
@@ -130,8 +134,7 @@ internal sealed class StoreMutex : IDisposable
         finally
         {
             _stream.Dispose();
-            var gap = TimeSpan.FromTicks(Math.Clamp(Stopwatch.GetElapsedTime(_acquired).Ticks, TimeSpan.TicksPerMillisecond, MaxGap.Ticks));
-            _ = Task.Delay(gap).ContinueWith(static (_, queue) => ((SafeFileHandle)queue!).Dispose(), _queue, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            QueueRelease.After(_queue, TimeSpan.FromTicks(Math.Min(Stopwatch.GetElapsedTime(_acquired).Ticks / GapDivisor, MaxGap.Ticks)));
         }
     }
 
@@ -149,6 +152,7 @@ internal sealed class StoreMutex : IDisposable
         var directory = Path.GetDirectoryName(path)!;
         var handle = Native.OpenDirectoryNoFollow(directory, out var errno)
             ?? throw new AgentLocksException(ErrorCode.StoreCorrupt, $"{directory} must be a directory (not a symbolic link or file); it cannot be opened (errno {errno}). Nothing was changed.");
+        await QueueRelease.Idle.ConfigureAwait(false);
         if (Native.TryLockExclusive(handle))
         {
             return handle;
