@@ -24,7 +24,7 @@ internal sealed record ActiveFile
     public long? HistorySize { get; init; }
 
     /// <exception cref="JsonException">It is not an active file.</exception>
-    public static ActiveFile Read(ReadOnlySpan<byte> json) => Read(json, static (raw, _) => Reservation(raw));
+    public static ActiveFile Read(ReadOnlySpan<byte> json) => Read(json, Reservation);
 
     /// <summary>
     /// Reads the file, handing each reservation's text (from its <c>{</c> to its <c>}</c>, exactly as in the file) to
@@ -173,16 +173,18 @@ internal sealed record ActiveFile
             buffer.Write("\n  ]"u8);
         }
 
-        foreach (var (name, value) in new[] { ("agentlocks_last_fencing_token", LastFencingToken), ("agentlocks_history_size", HistorySize) })
+        WriteNumber(buffer, "agentlocks_last_fencing_token", LastFencingToken);
+        WriteNumber(buffer, "agentlocks_history_size", HistorySize);
+        buffer.Write("\n}\n"u8);
+        return buffer.WrittenSpan.ToArray();
+
+        static void WriteNumber(ArrayBufferWriter<byte> buffer, string name, long? value)
         {
             if (value is { } number)
             {
                 buffer.Write(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $",\n  \"{name}\": {number}")));
             }
         }
-
-        buffer.Write("\n}\n"u8);
-        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>
@@ -232,15 +234,15 @@ internal sealed record ActiveFile
 
             var start = (int)reader.TokenStartIndex;
             reader.Skip();
-            list.Add(reservation(json[start..(int)reader.BytesConsumed], list.Count));
+            list.Add(reservation(json[start..(int)reader.BytesConsumed]));
         }
 
         return list;
     }
 }
 
-/// <summary>Reads (or finds already read) the reservation whose text in active.json is <paramref name="text"/>, the <paramref name="index"/>th of the list.</summary>
-internal delegate Reservation ReservationText(ReadOnlySpan<byte> text, int index);
+/// <summary>Reads (or finds already read) the reservation whose text in active.json is <paramref name="text"/>.</summary>
+internal delegate Reservation ReservationText(ReadOnlySpan<byte> text);
 
 /// <summary>
 /// <c>reservations/agentlocks.json</c>: a ceiling above every fencing token handed out, raised in blocks so it

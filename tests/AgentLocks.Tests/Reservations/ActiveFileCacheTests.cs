@@ -66,10 +66,13 @@ public sealed class ActiveFileCacheTests : IDisposable
     [Fact]
     public async Task A_store_sees_a_same_size_rewrite_in_place_that_follows_its_own_write()
     {
-        var store = new FileReservationStore(_root.Path);
         var (a, b) = (AgentId.Parse("agent-a"), AgentId.Parse("agent-b"));
-        await store.RegisterAgentAsync(a);
-        await store.RegisterAgentAsync(b);
+        var store = new FileReservationStore(_root.Path);
+        foreach (var agent in new[] { a, b })
+        {
+            await store.RegisterAgentAsync(agent);
+        }
+
         LeftHeld.OnPurpose(await store.ReserveAsync(new ReservationRequest(a, ScopePattern.Parse("src/aaaa/**"), BeadId.Parse("bd-1"))));
 
         // In place: same inode, same size, within the file system's timestamp tick (a statx key could not tell).

@@ -35,7 +35,7 @@ internal sealed class ActiveFileCache
 
         Dictionary<byte[], Reservation> byText = new(TextComparer.Instance);
         Dictionary<Reservation, byte[]> textOf = new(ReferenceEqualityComparer.Instance);
-        var file = ActiveFile.Read(json, (text, _) =>
+        var file = ActiveFile.Read(json, text =>
         {
             var copy = text.ToArray();
             if (!_byText.TryGetValue(copy, out var reservation))
