@@ -5,15 +5,10 @@
 # rounds. Each round runs every variant once, in an order that rotates from round to round, so all variants
 # meet the same load on a shared machine.
 # Usage: docs/cli-startup.sh [BUILD_DIR] [ROUNDS]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-unset AGENTLOCKS_ROOT AGENTLOCKS_POSTGRES
+source "$(dirname "$0")/startup-env.sh"
 
 builds=${1:-$(mktemp -d /tmp/agentlocks-cli-builds.XXXXXX)}
 rounds=${2:-100}
-rid=linux-x64
-[ "$(uname -m)" = aarch64 ] && rid=linux-arm64
 
 publish() { # name, then dotnet publish options
   local name=$1; shift
@@ -23,9 +18,9 @@ publish() { # name, then dotnet publish options
   dotnet publish src/AgentLocks.Cli -c Release --artifacts-path "$builds/artifacts-$name" -o "$builds/$name" "$@" >"$builds/$name.log" 2>&1 \
     || { cat "$builds/$name.log" >&2; exit 1; }
 }
-publish jit
-publish readytorun -r "$rid" --self-contained false -p:PublishReadyToRun=true
-publish readytorun-composite -r "$rid" --self-contained -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true
+publish jit -p:PublishAot=false
+publish readytorun -r "$rid" --self-contained false -p:PublishAot=false -p:PublishReadyToRun=true
+publish readytorun-composite -r "$rid" --self-contained -p:PublishAot=false -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true
 publish aot -r "$rid" -p:PublishAot=true
 
 variants=(jit-dll jit-apphost jit-TieredPGO=0 jit-TC=0 readytorun readytorun-composite aot)

@@ -21,10 +21,6 @@ internal static class Backends
             : new FileReservationStore(context.Root, new ReservationStoreOptions { Repository = repository });
     }
 
-    /// <summary>The PostgreSQL reservation store of this invocation; only for commands run with <c>--postgres</c>.</summary>
-    public static PostgresReservationStore OpenPostgresReservations(CommandContext context)
-        => context.Own(new PostgresReservationStore(ConnectionString(context), Options with { Repository = Repository(context, Environment.CurrentDirectory) }));
-
     /// <summary>
     /// The repository scopes are relative to: <c>--repo</c>, else <c>$AGENTLOCKS_REPO</c>, else the git repository of
     /// <paramref name="workingDirectory"/> (with all its worktrees, so agents in any worktree agree), else none.
@@ -48,13 +44,13 @@ internal static class Backends
     public static PostgresWorkerIdentityLock OpenPostgresLocks(CommandContext context)
         => context.Own(new PostgresWorkerIdentityLock(ConnectionString(context), Options));
 
-    /// <summary>What runs <paramref name="spec"/>: its own work, or, with <c>--postgres</c>, the PostgreSQL form of a lock command or of doctor.</summary>
+    /// <summary>What runs <paramref name="spec"/>: its own work, or, with <c>--postgres</c>, the PostgreSQL form of a lock command.</summary>
     public static Func<CommandContext, CancellationToken, Task<CommandResult>> RunnerFor(CommandSpec spec, CommandContext context)
         => context.Postgres is not null && PostgresForms.TryGetValue(spec.JsonName, out var run) ? run : spec.Run;
 
     /// <summary>The commands whose work differs on PostgreSQL, by JSON name; the rest only open <see cref="OpenReservationStore"/>.</summary>
     private static Dictionary<string, Func<CommandContext, CancellationToken, Task<CommandResult>>> PostgresForms { get; } =
-        new(PostgresLockCommands.ByName, StringComparer.Ordinal) { ["doctor"] = PostgresDoctor.RunAsync };
+        new(PostgresLockCommands.ByName, StringComparer.Ordinal);
 
     private static string ConnectionString(CommandContext context)
         => context.Postgres ?? throw new InvalidOperationException("Only commands run with --postgres open PostgreSQL stores.");

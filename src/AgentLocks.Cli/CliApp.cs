@@ -9,10 +9,11 @@ namespace AgentLocks.Cli;
 /// <summary>Parses an invocation, runs its command, and prints the answer: the JSON envelope or a human text.</summary>
 internal static class CliApp
 {
-    internal static readonly string[] GlobalOptions = ["root", "postgres", "repo"];
+    /// <summary>The global options that take a value.</summary>
+    internal static readonly string[] GlobalOptions = [.. CommandHelp.GlobalOptions.Where(o => o.Value.Value.Length > 0).Select(o => o.Key)];
 
     /// <summary>Every command of cli.md. Each area lists its own commands.</summary>
-    internal static readonly CommandSpec[] Commands = [.. LockCommands.All, .. ReservationCommands.All, .. DoctorCommand.All, .. McpCommand.All, .. PathCheckCommands.All, .. GuardCommands.All];
+    internal static readonly CommandSpec[] Commands = [.. LockCommands.All, .. ReservationCommands.All, .. DoctorCommand.All, .. McpCommand.All, .. PathCheckCommands.All, .. GuardCommands.All, ShellCompletion.Spec];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -30,15 +31,14 @@ internal static class CliApp
                     throw unnamed;
                 }
 
-                if (line.Words.Count > 0)
-                {
-                    throw CommandLine.Invalid($"Unknown command '{string.Join(' ', line.Words)}'.{Environment.NewLine}{Help()}");
-                }
-
-                // No command is a usage error; --help alone asks for the usage.
-                return line.Flags.Contains("help")
-                    ? await AnswerAsync(stdout, json, "help", new JsonObject { ["usage"] = Help() }, Help()).ConfigureAwait(false)
-                    : throw CommandLine.Invalid($"No command given.{Environment.NewLine}{Help()}");
+                // No command, or a group's name (`lock`), is a usage error; with --help it asks for the list.
+                IReadOnlyList<string> group = CommandHelp.About(line.Words) is null ? [] : line.Words;
+                var help = CommandHelp.RenderGroup(group, Commands);
+                return line.Flags.Contains("help") && group.Count == line.Words.Count
+                    ? await AnswerAsync(stdout, json, "help", new JsonObject { ["usage"] = help }, help).ConfigureAwait(false)
+                    : throw CommandLine.Invalid(line.Words.Count == 0
+                        ? $"No command given.{Environment.NewLine}{help}"
+                        : $"Unknown command '{string.Join(' ', line.Words)}'.{Environment.NewLine}{help}");
             }
 
             jsonName = spec.JsonName;
@@ -49,8 +49,8 @@ internal static class CliApp
 
             if (line.Flags.Contains("help"))
             {
-                var usage = "usage: agentlocks " + spec.Usage;
-                return await AnswerAsync(stdout, json, jsonName, new JsonObject { ["usage"] = usage }, usage).ConfigureAwait(false);
+                var help = CommandHelp.Render(spec);
+                return await AnswerAsync(stdout, json, jsonName, new JsonObject { ["usage"] = help }, help).ConfigureAwait(false);
             }
 
             Validate(spec, line);
@@ -184,18 +184,5 @@ internal static class CliApp
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static string Help()
-    {
-        var text = new StringBuilder("usage: agentlocks [--root DIR] [--postgres CONN] [--repo DIR] [--json] <command> [options]").AppendLine().AppendLine();
-        foreach (var spec in Commands)
-        {
-            text.Append("  ").AppendLine(spec.Usage);
-        }
-
-        text.Append("  ").Append(ShellCompletion.Verb).AppendLine(" bash|zsh|fish").AppendLine().AppendLine("agentlocks --version; agentlocks <command> --help");
-
-        return text.ToString().TrimEnd();
     }
 }

@@ -4,6 +4,7 @@ namespace AgentLocks.Cli;
 /// The words, options and flags of one invocation. Options may stand anywhere (before or after the command
 /// name); <c>--name value</c> and <c>--name=value</c> both work; everything after <c>--</c> is passed through.
 /// An option or flag given twice, and an option with an empty value (an unset <c>$VAR</c>), are <c>INVALID_ARGS</c>.
+/// <c>-h</c> is <c>--help</c>, and <c>help CMD</c> is <c>CMD --help</c>.
 /// </summary>
 internal sealed class CommandLine
 {
@@ -51,7 +52,7 @@ internal sealed class CommandLine
         AgentLocksException? error = null;
         for (var i = 0; i < args.Count; i++)
         {
-            var arg = args[i];
+            var arg = args[i] == "-h" ? "--help" : args[i];
             if (arg == "--")
             {
                 rest.AddRange(args.Skip(i + 1));
@@ -111,6 +112,12 @@ internal sealed class CommandLine
             {
                 error ??= Invalid($"--{name} is given twice.");
             }
+        }
+
+        if (words is ["help", ..])
+        {
+            words.RemoveAt(0);
+            flags.Add("help");
         }
 
         var line = new CommandLine(words, options, flags, rest) { Error = error };

@@ -7,7 +7,7 @@ if (PostgresLockKeeper.IsKeeper(args))
 
 return args switch
 {
-    [ShellCompletion.Verb, ..] => ShellCompletion.Run(args, CliApp.Commands, Console.Out, Console.Error),
+    [ShellCompletion.Verb, "bash" or "zsh" or "fish" or "suggest", ..] => ShellCompletion.Run(args, CliApp.Commands, Console.Out, Console.Error),
     ["--version"] => Version(),
     _ => await CliApp.RunAsync(args, Console.Out, Console.Error, CancellationToken.None),
 };

@@ -40,6 +40,10 @@ public sealed class AgentLocksOptions
     /// <remarks>Usage: <c>"WedgedMutexAfter": "00:01:00"</c></remarks>
     public TimeSpan WedgedMutexAfter { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The TTLs the store grants (set in code; not bound from configuration).</summary>
+    /// <remarks>Usage: <c>o.Policy = new ReservationPolicy(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(1));</c></remarks>
+    public ReservationPolicy Policy { get; set; } = ReservationPolicy.Default;
+
     /// <summary>A data source the application owns (set by <see cref="UsePostgres(NpgsqlDataSource)"/>; not bound from configuration).</summary>
     internal NpgsqlDataSource? PostgresDataSource { get; private set; }
 

@@ -66,6 +66,7 @@ public static class AgentLocksServiceCollectionExtensions
             {
                 TimeProvider = services.GetRequiredService<TimeProvider>(),
                 LockTimeout = o.LockTimeout,
+                Policy = o.Policy,
                 LoggerFactory = services.GetService<ILoggerFactory>(),
                 MeterFactory = services.GetService<IMeterFactory>(),
             });
@@ -80,6 +81,7 @@ public static class AgentLocksServiceCollectionExtensions
     {
         Schema = o.PostgresSchema,
         HeartbeatInterval = o.HeartbeatInterval,
+        Policy = o.Policy,
         TimeProvider = services.GetRequiredService<TimeProvider>(),
         LoggerFactory = services.GetService<ILoggerFactory>(),
         MeterFactory = services.GetService<IMeterFactory>(),

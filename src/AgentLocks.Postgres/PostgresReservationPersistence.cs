@@ -30,10 +30,14 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
 
     private PostgresSchema Schema => connector.Schema;
 
-    public Task<T> UpdateAsync<T>(bool withHistory, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
-        => UpdateAsync(withHistory ? LedgerFocus.WithHistory : LedgerFocus.Everything, decide, cancellationToken);
-
     public Task<T> UpdateAsync<T>(LedgerFocus focus, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
+        => UpdateAsync(focus, (ledger, _) => decide(ledger), cancellationToken);
+
+    public Task<T> UpdateWithHistoryAsync<T>(Func<ReservationLedger, IReadOnlyList<ReservationHistoryEntry>, T> decide, CancellationToken cancellationToken)
+        => UpdateAsync(LedgerFocus.WithHistory, decide, cancellationToken);
+
+    /// <summary>One decision; <paramref name="decide"/> gets the history when <paramref name="focus"/> reads it (none otherwise).</summary>
+    private Task<T> UpdateAsync<T>(LedgerFocus focus, Func<ReservationLedger, IReadOnlyList<ReservationHistoryEntry>, T> decide, CancellationToken cancellationToken)
         => connector.WithRetryAsync(async (connection, attempt, ct) =>
         {
             var state = await ReadStateAsync(connection, focus, ct).ConfigureAwait(false);
@@ -56,8 +60,8 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
                     }
 
                     return false;
-                }, state.Now, state.History, state.DrawnTokens);
-                var result = decide(ledger);
+                }, state.Now, state.DrawnTokens);
+                var result = decide(ledger, state.History ?? []);
                 if (asked.Count > 0)
                 {
                     await LookUpAgentsAsync(connection, asked, unknown, ct).ConfigureAwait(false);

@@ -11,10 +11,9 @@ namespace AgentLocks.Postgres;
 /// its own open and watched; when it is lost, every handle the store granted reports <c>HandleLost</c>.
 /// </summary>
 /// <remarks>Usage: <c>await using var store = new PostgresReservationStore("Host=db;Username=agents;Database=swarm"); await using var held = await store.ReserveAsync(request);</c></remarks>
-public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposable
+public sealed class PostgresReservationStore : ReservationStore, IAsyncDisposable
 {
     private readonly PostgresConnector _connector;
-    private readonly ReservationEngine _engine;
 
     /// <summary>Creates the store on a connection string; nothing is contacted until the first call.</summary>
     /// <remarks>Usage: <c>new PostgresReservationStore("Host=db;Username=agents;Password=...;Database=swarm")</c></remarks>
@@ -32,54 +31,14 @@ public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposab
     }
 
     private PostgresReservationStore(PostgresConnector connector)
+        : base(Engine(connector, out var persistence))
     {
         _connector = connector;
-        Persistence = new PostgresReservationPersistence(connector);
-        _engine = new ReservationEngine(Persistence, connector.Options.Policy, PostgresChangeListener.Feed(connector),
-            new StoreTelemetry("postgres", connector.Options.LoggerFactory, connector.Options.MeterFactory), connector.Options.Repository);
+        Persistence = persistence;
     }
 
     /// <summary>The persistence, for tests that pin and move the server clock.</summary>
     internal PostgresReservationPersistence Persistence { get; }
-
-    /// <inheritdoc/>
-    public Task<AgentRecord> RegisterAgentAsync(AgentId agent, AgentRegistration? registration = null, CancellationToken cancellationToken = default)
-        => _engine.RegisterAgentAsync(agent, registration, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<ReservationHandle> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
-        => _engine.ReserveAsync(request, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<ReserveResult> TryReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
-        => _engine.TryReserveAsync(request, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<ReservationSetHandle> ReserveAllAsync(IEnumerable<ReservationRequest> requests, CancellationToken cancellationToken = default)
-        => _engine.ReserveAllAsync(requests, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
-        => _engine.RenewAsync(agent, scope, ttl, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default)
-        => _engine.ReleaseAsync(agent, scope, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
-        => _engine.GetStatusAsync(query, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken = default)
-        => _engine.AcknowledgeMessageAsync(agent, messageId, cancellationToken);
-
-    /// <summary>
-    /// The reservations whose lease ran out and that no status has swept yet; with <paramref name="sweep"/>, exactly
-    /// those are moved into the history as expired in the same transaction. For <c>doctor</c>.
-    /// </summary>
-    internal Task<IReadOnlyList<Reservation>> ExpiredAsync(bool sweep, CancellationToken cancellationToken)
-        => _engine.ExpiredAsync(sweep, cancellationToken);
 
     /// <summary>
     /// Where the store is, and its schema's version against the newest this package knows; the schema is created or
@@ -89,6 +48,13 @@ public sealed class PostgresReservationStore : IReservationStore, IAsyncDisposab
         => new(_connector.Where, _connector.Schema.Name,
             await _connector.AppliedSchemaVersionAsync(upgrade, cancellationToken).ConfigureAwait(false),
             PostgresSchema.Migrations[^1].Version);
+
+    private static ReservationEngine Engine(PostgresConnector connector, out PostgresReservationPersistence persistence)
+    {
+        persistence = new PostgresReservationPersistence(connector);
+        return new ReservationEngine(persistence, connector.Options.Policy, PostgresChangeListener.Feed(connector),
+            new StoreTelemetry("postgres", connector.Options.LoggerFactory, connector.Options.MeterFactory), connector.Options.Repository);
+    }
 
     /// <summary>Closes the watched connection and disposes the data source when this store created it; handles still held can no longer renew or release.</summary>
     /// <remarks>Usage: <c>await using var store = new PostgresReservationStore(connectionString);</c></remarks>

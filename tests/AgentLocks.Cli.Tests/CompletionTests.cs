@@ -45,6 +45,20 @@ public sealed class CompletionTests : IDisposable
     }
 
     [Fact]
+    public async Task Suggestions_for_fish_carry_what_each_command_and_option_means()
+    {
+        var options = await CliRunner.RunAsync(["completion", "suggest", "--describe", "--", "reserve", "--t"]);
+        var commands = await CliRunner.RunAsync(["completion", "suggest", "--describe", "--", "lo"]);
+        var fish = await CliRunner.RunAsync(["completion", "fish"]);
+
+        Assert.Equal(
+            ["--takeover-stale\tTake over a conflicting reservation whose holder is stale, notifying it, instead of failing.", "--ttl\tThe lease, in whole minutes from 5 to 1440 (default: 120)."],
+            options.Stdout.TrimEnd().Split('\n'));
+        Assert.Equal("lock\tWorker identity locks: one live process per worker directory, compatible with gastown's agent.lock.", commands.Stdout.TrimEnd());
+        Assert.Contains("completion suggest --describe --", fish.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_shell_is_bad_arguments_and_version_prints_the_version()
     {
         var bad = await CliRunner.RunAsync(["completion", "powershell"]);

@@ -36,6 +36,26 @@ public sealed class ServiceCollectionTests
     }
 
     [Fact]
+    public async Task The_policy_set_in_code_decides_the_TTLs_the_store_grants()
+    {
+        using var root = new TempRoot();
+        var demo = new ReservationPolicy(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(1));
+        await using var services = TestHost.Build(new Dictionary<string, string?>(), configure: o =>
+        {
+            o.UseFileStore(root.Path);
+            o.Policy = demo;
+        });
+        var store = services.GetRequiredService<IReservationStore>();
+        var agent = AgentId.Parse("agent-a");
+        await store.RegisterAgentAsync(agent);
+
+        // One minute is below the default policy's shortest lease (5 minutes), and the demo policy's default.
+        await using var held = await store.ReserveAsync(new ReservationRequest(agent, ScopePattern.Parse("src/**"), BeadId.Parse("bb-1")));
+
+        Assert.Equal(TimeSpan.FromMinutes(1), held.Reservation.ExpiresAt - held.Reservation.CreatedAt);
+    }
+
+    [Fact]
     public async Task PostgreSQL_from_configuration_gives_the_PostgreSQL_store_and_identity_lock()
     {
         await using var services = TestHost.Build(new Dictionary<string, string?>

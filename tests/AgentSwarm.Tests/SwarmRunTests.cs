@@ -23,6 +23,8 @@ public sealed class SwarmRunTests
         Assert.Matches(@"took its worker identity lock \(took over the stale lock of pid \d+", output);
         // Seven-column summary with a total row: three agents, four processes (one restarted).
         Assert.Matches(@"total\s+4\s", output);
+        // The killed process cannot report its meter; the three that finished do.
+        AssertPlausibleMetrics(output, processes: 3, rounds: int.Parse(Regex.Match(output, @"total\s+4\s+(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.False(Directory.Exists(run), "a successful run removes its directory");
     }
 
@@ -39,12 +41,30 @@ public sealed class SwarmRunTests
         var output = await RunSwarmAsync("--agents", "4", "--rounds", "4", "--no-kill", "--postgres", connection);
 
         Assert.Contains("invariant: OK", output, StringComparison.Ordinal);
+        AssertPlausibleMetrics(output, processes: 4, rounds: 16);
         var schema = Regex.Match(output, @"store: PostgreSQL, schema (agentswarm_\d+)").Groups[1].Value;
         Assert.NotEmpty(schema);
         await using var dataSource = NpgsqlDataSource.Create(connection!);
         await using var count = dataSource.CreateCommand("SELECT count(*) FROM information_schema.schemata WHERE schema_name = $1");
         count.Parameters.Add(new NpgsqlParameter { Value = schema });
         Assert.Equal(0L, await count.ExecuteScalarAsync());
+    }
+
+    /// <summary>
+    /// The metrics table the run printed from the agents' <c>AgentLocks</c> meters: every round granted at least one
+    /// reservation, every grant and release was an operation, and the durations are ordered.
+    /// </summary>
+    private static void AssertPlausibleMetrics(string output, int processes, int rounds)
+    {
+        var table = Regex.Match(output, @"AgentLocks meter, from (\d+) agent processes:\s*\n.*grants.*op p99\s*\n[- ]+\n\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+) ms\s+([\d.]+) ms");
+        Assert.True(table.Success, output);
+        var n = table.Groups.Values.Skip(1).Select(g => double.Parse(g.Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var (reported, grants, conflicts, waits, operations, p50, p99) = (n[0], n[1], n[2], n[3], n[6], n[7], n[8]);
+        Assert.Equal(processes, reported);
+        Assert.True(grants >= rounds, $"{grants} grants for {rounds} rounds");
+        Assert.True(operations >= 2 * rounds, $"{operations} operations for {rounds} rounds");
+        Assert.True(waits <= conflicts + grants, $"{waits} waits");
+        Assert.True(p50 > 0 && p50 <= p99, $"p50 {p50} ms, p99 {p99} ms");
     }
 
     /// <summary>Runs the built sample as a user would (<c>dotnet AgentSwarm.dll ...</c>); asserts exit 0 and returns what it printed.</summary>

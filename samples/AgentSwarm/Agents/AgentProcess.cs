@@ -20,6 +20,7 @@ internal static class AgentProcess
         var layout = new RunLayout(options.RunDirectory ?? throw new ArgumentException("--dir is required for an agent."));
         var clock = new AcceleratedTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(options.EpochMs), 60.0 / options.LeaseSeconds);
         using var log = new AgentLog(options.Role!, layout.Log(options.Role!, Environment.ProcessId));
+        using var metrics = new AgentMetricsListener();
         try
         {
             return await AgentCatalog.RunAsync(new AgentContext(options, layout, clock, log), cancellationToken);
@@ -28,6 +29,10 @@ internal static class AgentProcess
         {
             log.Write(EventKinds.Failed, x => x with { Detail = $"{e.GetType().Name}: {e.Message}" });
             return 1;
+        }
+        finally
+        {
+            log.Write(EventKinds.Metrics, x => x with { Metrics = metrics.Snapshot() });
         }
     }
 

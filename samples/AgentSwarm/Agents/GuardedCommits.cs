@@ -49,7 +49,9 @@ internal static class GuardedCommits
         {
             await keepLease();
             var result = await RunAsync("git", ["commit", "-q", "-m", message, "--only", "--", .. files], layout.Repository, Environment(layout, options, agent), cancellationToken);
-            if (result.ExitCode == 0)
+            // The second case: git made the commit, then could not write the shared index back because another
+            // agent's commit held it; the commit stands, and later commits (--only) start from HEAD, not that index.
+            if (result.ExitCode == 0 || result.Output.Contains("repository has been updated, but unable to write", StringComparison.Ordinal))
             {
                 return null;
             }
@@ -59,13 +61,17 @@ internal static class GuardedCommits
                 return result.Output.Trim();
             }
 
-            // Agents share one repository: another agent's commit holds git's index or ref lock for a moment.
-            if (LockFile.Match(result.Output) is not { Success: true } busy)
+            // Agents share one repository: another agent's commit holds git's index or ref lock for a moment, or
+            // moved HEAD while this commit was being made (then nothing was committed: try again on the new HEAD).
+            if (LockFile.Match(result.Output) is { Success: true } busy)
+            {
+                RemoveIfAbandoned(busy.Groups[1].Value);
+            }
+            else if (!result.Output.Contains("cannot lock ref 'HEAD'", StringComparison.Ordinal))
             {
                 throw new InvalidOperationException($"git commit failed: {result.Output}");
             }
 
-            RemoveIfAbandoned(busy.Groups[1].Value);
             await Task.Delay(Random.Shared.Next(5, 25), cancellationToken);
         }
     }

@@ -1,12 +1,17 @@
 using System.Diagnostics;
 using AgentLocks;
 using AgentLocks.Postgres;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace AgentSwarm.Agents;
 
 /// <summary>
-/// The backend an agent works with: the embedded file store and worker directories under the run directory, or
-/// one PostgreSQL schema per run for both reservations and identity locks (<c>--postgres</c>).
+/// The backend an agent works with, from the generic host's container (<c>AddAgentLocks</c>): the embedded file
+/// store and worker directories under the run directory, or one PostgreSQL schema per run for both reservations
+/// and identity locks (<c>--postgres</c>). The host's logging goes to stderr, which the orchestrator shows, since
+/// stdout carries the agent's events.
 /// </summary>
 internal sealed class SwarmStores : IAsyncDisposable
 {
@@ -14,30 +19,47 @@ internal sealed class SwarmStores : IAsyncDisposable
     private static readonly TimeSpan IdentityWait = TimeSpan.FromSeconds(30);
 
     private readonly AgentContext _context;
+    private readonly IHost _host;
     private readonly PostgresWorkerIdentityLock? _postgresLocks;
 
-    private SwarmStores(AgentContext context, IReservationStore store, PostgresWorkerIdentityLock? postgresLocks)
+    private SwarmStores(AgentContext context, IHost host)
     {
         _context = context;
-        Store = store;
-        _postgresLocks = postgresLocks;
+        _host = host;
+        Store = host.Services.GetRequiredService<IReservationStore>();
+        _postgresLocks = context.Options.Postgres is null ? null : host.Services.GetRequiredService<PostgresWorkerIdentityLock>();
     }
 
     public IReservationStore Store { get; }
 
     public static SwarmStores Open(AgentContext context)
     {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
+
         // TTLs are whole minutes: one minute is the shortest lease. On the file store the run's accelerated clock
         // makes it a few seconds; PostgreSQL keeps time itself, so there it is a real minute.
         var policy = new ReservationPolicy(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(1));
         if (context.Options.Postgres is { } connection)
         {
-            var options = new PostgresStoreOptions { Schema = context.Options.PostgresSchema, Policy = policy };
-            return new SwarmStores(context, new PostgresReservationStore(connection, options), new PostgresWorkerIdentityLock(connection, options));
+            builder.Services.AddAgentLocks(o =>
+            {
+                o.UsePostgres(connection);
+                o.PostgresSchema = context.Options.PostgresSchema;
+                o.Policy = policy;
+            });
+        }
+        else
+        {
+            builder.Services.AddSingleton<TimeProvider>(context.Clock);
+            builder.Services.AddAgentLocks(o =>
+            {
+                o.UseFileStore(context.Layout.Store);
+                o.Policy = policy;
+            });
         }
 
-        var fileOptions = new ReservationStoreOptions { TimeProvider = context.Clock, Policy = policy };
-        return new SwarmStores(context, new FileReservationStore(context.Layout.Store, fileOptions), null);
+        return new SwarmStores(context, builder.Build());
     }
 
     /// <summary>
@@ -74,16 +96,6 @@ internal sealed class SwarmStores : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_postgresLocks is not null)
-        {
-            await _postgresLocks.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (Store is IAsyncDisposable disposable)
-        {
-            await disposable.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    /// <summary>The container disposes the stores it made.</summary>
+    public ValueTask DisposeAsync() => ((IAsyncDisposable)_host).DisposeAsync();
 }

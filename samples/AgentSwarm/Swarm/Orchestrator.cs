@@ -82,6 +82,8 @@ internal sealed class Orchestrator(SwarmOptions options, TextWriter output, bool
         var report = SwarmReport.From([.. SwarmReport.ReadLogs(layout.Logs)], _deathsNs);
         await output.WriteLineAsync().ConfigureAwait(false);
         await output.WriteAsync(report.Table).ConfigureAwait(false);
+        await output.WriteLineAsync().ConfigureAwait(false);
+        await output.WriteAsync(report.MetricsTable).ConfigureAwait(false);
         await output.WriteLineAsync(report.InvariantText()).ConfigureAwait(false);
 
         // The guard is not decoration: an edit nobody reserved for its author is refused at the commit.

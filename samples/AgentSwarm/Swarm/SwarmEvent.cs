@@ -46,6 +46,10 @@ internal sealed record SwarmEvent
     [JsonPropertyName("detail")]
     public string? Detail { get; init; }
 
+    /// <summary>What the agent's stores recorded on the <c>AgentLocks</c> meter (the <see cref="EventKinds.Metrics"/> event).</summary>
+    [JsonPropertyName("metrics")]
+    public AgentSwarm.Agents.AgentMetrics? Metrics { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, SwarmJsonContext.Default.SwarmEvent);
 
     public static SwarmEvent? TryParse(string line)
@@ -82,6 +86,9 @@ internal static class EventKinds
     public const string CommitRefused = "commit-refused";
     public const string Released = "released";
     public const string Done = "done";
+
+    /// <summary>The agent's metrics, written last, when it is done or failed.</summary>
+    public const string Metrics = "metrics";
     public const string Failed = "failed";
 
     /// <summary>Not written by agents: a line of an agent's stderr, as the orchestrator relays it.</summary>

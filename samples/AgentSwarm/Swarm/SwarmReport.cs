@@ -4,7 +4,8 @@ using System.Text;
 namespace AgentSwarm.Swarm;
 
 /// <summary>The end of a run: the summary table and the invariant, both computed from the agents' own logs.</summary>
-internal sealed record SwarmReport(string Table, IReadOnlyList<WriteInterval> Writes, IReadOnlyList<Violation> Violations, int Processes)
+/// <param name="MetricsTable">What the agents' stores recorded on the <c>AgentLocks</c> meter, summed over the processes that reported it.</param>
+internal sealed record SwarmReport(string Table, string MetricsTable, IReadOnlyList<WriteInterval> Writes, IReadOnlyList<Violation> Violations, int Processes)
 {
     public bool InvariantHolds => Violations.Count == 0 && Writes.Count > 0;
 
@@ -20,7 +21,7 @@ internal sealed record SwarmReport(string Table, IReadOnlyList<WriteInterval> Wr
         rows.Add(Row("total", events));
         var table = TextTable.Render(["agent", "processes", "rounds", "writes", "commits", "refused", "conflicts", "takeovers", "mean wait", "p99 wait"], rows);
         var writes = InvariantChecker.Intervals(events, deathsNs);
-        return new SwarmReport(table, writes, InvariantChecker.Check(writes), events.Select(e => e.Pid).Distinct().Count());
+        return new SwarmReport(table, Metrics([.. events.Select(e => e.Metrics).OfType<Agents.AgentMetrics>()]), writes, InvariantChecker.Check(writes), events.Select(e => e.Pid).Distinct().Count());
     }
 
     /// <summary>The closing line the tests look for: <c>invariant: OK</c> only when it holds.</summary>
@@ -45,6 +46,18 @@ internal sealed record SwarmReport(string Table, IReadOnlyList<WriteInterval> Wr
         }
 
         return text.ToString();
+    }
+
+    /// <summary>The metrics table: one row for the swarm, from the agent processes that lived to report (a killed one cannot).</summary>
+    private static string Metrics(IReadOnlyList<Agents.AgentMetrics> agents)
+    {
+        var durations = agents.SelectMany(a => a.OperationMs).Order().ToArray();
+        string Sum(Func<Agents.AgentMetrics, long> count) => agents.Sum(count).ToString(CultureInfo.InvariantCulture);
+        string Duration(double p) => durations.Length == 0 ? "-" : Percentile(durations, p).ToString("0.0", CultureInfo.InvariantCulture) + " ms";
+        return $"AgentLocks meter, from {agents.Count} agent processes:{Environment.NewLine}" + TextTable.Render(
+            ["grants", "conflicts", "waits", "takeovers", "handles lost", "operations", "op p50", "op p99"],
+            [[Sum(a => a.Grants), Sum(a => a.Conflicts), Sum(a => a.Waits), Sum(a => a.Takeovers), Sum(a => a.HandlesLost),
+              durations.Length.ToString(CultureInfo.InvariantCulture), Duration(0.50), Duration(0.99)]]);
     }
 
     private static string[] Row(string name, IReadOnlyList<SwarmEvent> agent)

@@ -9,6 +9,13 @@ internal static class ShellCompletion
 {
     public const string Verb = "completion";
 
+    /// <summary>
+    /// The command as help and the parser see it. A shell's name or <c>suggest</c> after it is answered before the
+    /// parser (<see cref="Run"/>), so what reaches <see cref="CommandSpec.Run"/> names no shell.
+    /// </summary>
+    public static readonly CommandSpec Spec = new(
+        [Verb], Verb, "completion bash|zsh|fish", [], [], (_, _) => throw CommandLine.Invalid("Name a shell: agentlocks completion bash|zsh|fish."));
+
     private const string Bash = """
         # bash completion for agentlocks: source <(agentlocks completion bash), or save it as
         # /etc/bash_completion.d/agentlocks. An empty answer falls back to file names (-o default).
@@ -33,10 +40,14 @@ internal static class ShellCompletion
 
     private const string Fish = """
         # fish completion for agentlocks: agentlocks completion fish > ~/.config/fish/completions/agentlocks.fish
-        complete -c agentlocks -f -a '(agentlocks completion suggest -- (commandline -opc)[2..-1] (commandline -ct))'
+        # Each suggestion comes with what it means (fish shows the text after a tab).
+        complete -c agentlocks -f -a '(agentlocks completion suggest --describe -- (commandline -opc)[2..-1] (commandline -ct))'
         """;
 
-    /// <summary>Runs <c>completion bash|zsh|fish</c> or <c>completion suggest -- WORDS</c>; <paramref name="args"/> starts with <see cref="Verb"/>.</summary>
+    /// <summary>
+    /// Runs <c>completion bash|zsh|fish</c> or <c>completion suggest [--describe] -- WORDS</c> (with <c>--describe</c>, each
+    /// suggestion is followed by a tab and what it means); <paramref name="args"/> starts with <see cref="Verb"/>.
+    /// </summary>
     public static int Run(string[] args, IReadOnlyList<CommandSpec> commands, TextWriter stdout, TextWriter stderr)
     {
         switch (args)
@@ -51,9 +62,16 @@ internal static class ShellCompletion
                 stdout.WriteLine(Fish);
                 return ExitCodes.Done;
             case [_, "suggest", "--", .. var words]:
-                foreach (var suggestion in Suggest(words, commands))
+                foreach (var (text, _) in Suggest(words, commands))
                 {
-                    stdout.WriteLine(suggestion);
+                    stdout.WriteLine(text);
+                }
+
+                return ExitCodes.Done;
+            case [_, "suggest", "--describe", "--", .. var words]:
+                foreach (var (text, description) in Suggest(words, commands))
+                {
+                    stdout.WriteLine(description.Length == 0 ? text : text + "\t" + description);
                 }
 
                 return ExitCodes.Done;
@@ -65,9 +83,9 @@ internal static class ShellCompletion
 
     /// <summary>
     /// What may stand in place of the last of <paramref name="words"/> (the word being typed, possibly empty), given the
-    /// words before it (everything after <c>agentlocks</c>).
+    /// words before it (everything after <c>agentlocks</c>), each with what it means (empty when nothing says).
     /// </summary>
-    public static IEnumerable<string> Suggest(IReadOnlyList<string> words, IReadOnlyList<CommandSpec> commands)
+    public static IEnumerable<(string Text, string Description)> Suggest(IReadOnlyList<string> words, IReadOnlyList<CommandSpec> commands)
     {
         var current = words.Count > 0 ? words[^1] : "";
         var before = words.Take(Math.Max(0, words.Count - 1)).ToList();
@@ -93,36 +111,35 @@ internal static class ShellCompletion
         }
 
         var previous = before.Count > 0 ? before[^1] : "";
-        IEnumerable<string> candidates = previous switch
+        IEnumerable<(string Text, string Description)> candidates = previous switch
         {
-            "--agent" => KnownAgents(values.GetValueOrDefault("root")),
+            "--agent" => KnownAgents(values.GetValueOrDefault("root")).Select(a => (a, "an agent registered in the store")),
             _ when previous.StartsWith("--", StringComparison.Ordinal) && valued.Contains(previous[2..]) => [],
             _ when current.StartsWith('-') => Options(typed, commands),
             _ => NextWords(typed, commands),
         };
-        return candidates.Where(c => c.StartsWith(current, StringComparison.Ordinal)).Distinct().Order(StringComparer.Ordinal);
+        return candidates.Where(c => c.Text.StartsWith(current, StringComparison.Ordinal)).DistinctBy(c => c.Text).OrderBy(c => c.Text, StringComparer.Ordinal);
     }
 
-    private static IEnumerable<string> NextWords(List<string> typed, IReadOnlyList<CommandSpec> commands)
+    private static IEnumerable<(string, string)> NextWords(List<string> typed, IReadOnlyList<CommandSpec> commands)
     {
         if (typed is [Verb])
         {
-            return ["bash", "fish", "zsh"];
+            return [("bash", ""), ("fish", ""), ("zsh", "")];
         }
 
-        var next = commands
+        return commands
             .Where(c => c.Words.Length > typed.Count && c.Words.Take(typed.Count).SequenceEqual(typed))
-            .Select(c => c.Words[typed.Count]);
-        return typed.Count == 0 ? next.Append(Verb) : next;
+            .Select(c => (c.Words[typed.Count], CommandHelp.About(c.Words.Take(typed.Count + 1))?.Summary ?? ""));
     }
 
-    private static string[] Options(List<string> typed, IReadOnlyList<CommandSpec> commands)
+    private static IEnumerable<(string, string)> Options(List<string> typed, IReadOnlyList<CommandSpec> commands)
     {
-        string[] always = ["--help", "--json", .. CliApp.GlobalOptions.Select(o => "--" + o)];
+        var always = CommandHelp.GlobalOptions.Select(o => ("--" + o.Key, o.Value.Description));
         var command = commands.FirstOrDefault(c => c.Words.SequenceEqual(typed));
         return command is null
-            ? typed.Count == 0 ? [.. always, "--version"] : always
-            : [.. always, .. command.Options.Concat(command.Flags).Select(o => "--" + o)];
+            ? typed.Count == 0 ? always.Append(("--version", CommandHelp.VersionDescription)) : always
+            : always.Concat(command.Options.Concat(command.Flags).Select(o => ("--" + o, CommandHelp.Option(command, o)?.Description ?? "")));
     }
 
     /// <summary>The agents registered in the file store (<c>agents/ID.json</c>); none when it cannot be read.</summary>

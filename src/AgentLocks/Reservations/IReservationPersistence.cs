@@ -3,7 +3,7 @@ namespace AgentLocks;
 /// <summary>
 /// The persistence seam. A store implements only this; <see cref="ReservationEngine"/> turns it into an
 /// <see cref="IReservationStore"/> with every rule taken from <see cref="ReservationLedger"/>.
-/// <see cref="UpdateAsync{T}(bool, Func{ReservationLedger, T}, CancellationToken)"/> is one atomic "read state, decide with the core, write changes": the file store
+/// <see cref="UpdateAsync{T}(LedgerFocus, Func{ReservationLedger, T}, CancellationToken)"/> is one atomic "read state, decide with the core, write changes": the file store
 /// runs it under beadboard's <c>reservations/.lock</c>, the in-memory store under a lock, and PostgreSQL in one
 /// transaction serialised with every decision about overlapping scopes, with the server's <c>now()</c> as the ledger's <c>now</c>. Implementations write only
 /// when <see cref="ReservationLedger.Changed"/>, and write <see cref="ReservationLedger.LastFencingToken"/> so
@@ -14,15 +14,17 @@ internal interface IReservationPersistence
     /// <summary>The clock that drives lease monitors (not decisions: those use the ledger's <c>now</c>).</summary>
     TimeProvider TimeProvider { get; }
 
-    /// <summary>Reads the state (with the history when <paramref name="withHistory"/>), runs <paramref name="decide"/>, persists its changes.</summary>
-    Task<T> UpdateAsync<T>(bool withHistory, Func<ReservationLedger, T> decide, CancellationToken cancellationToken);
+    /// <summary>
+    /// Reads the state a decision about <paramref name="focus"/> needs (a store that cannot load less loads
+    /// everything), runs <paramref name="decide"/>, persists its changes.
+    /// </summary>
+    Task<T> UpdateAsync<T>(LedgerFocus focus, Func<ReservationLedger, T> decide, CancellationToken cancellationToken);
 
     /// <summary>
-    /// <see cref="UpdateAsync{T}(bool, Func{ReservationLedger, T}, CancellationToken)"/> for a decision that concerns only
-    /// <paramref name="focus"/>; a store that cannot load less loads everything.
+    /// <see cref="UpdateAsync{T}(LedgerFocus, Func{ReservationLedger, T}, CancellationToken)"/> over everything, for
+    /// a decision that also reads the past (a status): <paramref name="decide"/> gets the history read in the same step.
     /// </summary>
-    Task<T> UpdateAsync<T>(LedgerFocus focus, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
-        => UpdateAsync(focus.History, decide, cancellationToken);
+    Task<T> UpdateWithHistoryAsync<T>(Func<ReservationLedger, IReadOnlyList<ReservationHistoryEntry>, T> decide, CancellationToken cancellationToken);
 
     /// <summary>Creates or refreshes an agent's record atomically; <paramref name="decide"/> gets the existing record and <c>now</c>.</summary>
     Task<AgentRecord> UpsertAgentAsync(AgentId agent, Func<AgentRecord?, DateTimeOffset, AgentRecord> decide, CancellationToken cancellationToken);

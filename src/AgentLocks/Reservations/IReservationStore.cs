@@ -2,8 +2,8 @@ namespace AgentLocks;
 
 /// <summary>
 /// A store of scope reservations: the file store (<c>FileReservationStore</c>, the embedded default),
-/// the in-memory store for tests, and the PostgreSQL store. Every store applies the same rules (TTL bounds,
-/// overlap, takeover, history, error codes); they differ only in where the state lives.
+/// the in-memory store for tests, and the PostgreSQL store, each a <see cref="ReservationStore"/>. Every store
+/// applies the same rules (TTL bounds, overlap, takeover, history, error codes); they differ only in where the state lives.
 /// </summary>
 /// <remarks>Usage: <c>await using var held = await store.ReserveAsync(new ReservationRequest(agent, scope, bead));</c></remarks>
 public interface IReservationStore

@@ -5,51 +5,21 @@ namespace AgentLocks;
 /// tests (pair it with a fake <see cref="TimeProvider"/>) and single-process tools. Nothing survives the process.
 /// </summary>
 /// <remarks>Usage: <c>IReservationStore store = new InMemoryReservationStore(new ReservationStoreOptions { TimeProvider = fakeTime });</c></remarks>
-public sealed class InMemoryReservationStore : IReservationStore
+public sealed class InMemoryReservationStore : ReservationStore
 {
-    private readonly ReservationEngine _engine;
-
     /// <summary>Creates an empty store.</summary>
     /// <remarks>Usage: <c>var store = new InMemoryReservationStore();</c></remarks>
     public InMemoryReservationStore(ReservationStoreOptions? options = null)
+        : base(Engine(options ?? new ReservationStoreOptions()))
     {
-        options ??= new ReservationStoreOptions();
-        var changes = new ChangeFeed();
-        _engine = new ReservationEngine(new InMemoryReservationPersistence(options.TimeProvider, changes), options.Policy, changes,
-            new StoreTelemetry("memory", options.LoggerFactory, options.MeterFactory), options.Repository);
     }
 
-    /// <inheritdoc/>
-    public Task<AgentRecord> RegisterAgentAsync(AgentId agent, AgentRegistration? registration = null, CancellationToken cancellationToken = default)
-        => _engine.RegisterAgentAsync(agent, registration, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<ReservationHandle> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
-        => _engine.ReserveAsync(request, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<ReserveResult> TryReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
-        => _engine.TryReserveAsync(request, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<ReservationSetHandle> ReserveAllAsync(IEnumerable<ReservationRequest> requests, CancellationToken cancellationToken = default)
-        => _engine.ReserveAllAsync(requests, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
-        => _engine.RenewAsync(agent, scope, ttl, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default)
-        => _engine.ReleaseAsync(agent, scope, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
-        => _engine.GetStatusAsync(query, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken = default)
-        => _engine.AcknowledgeMessageAsync(agent, messageId, cancellationToken);
+    private static ReservationEngine Engine(ReservationStoreOptions options)
+    {
+        var changes = new ChangeFeed();
+        return new ReservationEngine(new InMemoryReservationPersistence(options.TimeProvider, changes), options.Policy, changes,
+            new StoreTelemetry("memory", options.LoggerFactory, options.MeterFactory), options.Repository);
+    }
 }
 
 /// <summary>The in-memory state; one lock makes each read-decide-write atomic. Each ended reservation is announced to <paramref name="changes"/>.</summary>
@@ -64,12 +34,19 @@ internal sealed class InMemoryReservationPersistence(TimeProvider timeProvider, 
 
     public TimeProvider TimeProvider { get; } = timeProvider;
 
-    public Task<T> UpdateAsync<T>(bool withHistory, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
+    public Task<T> UpdateAsync<T>(LedgerFocus focus, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
+        => Update(decide, cancellationToken);
+
+    public Task<T> UpdateWithHistoryAsync<T>(Func<ReservationLedger, IReadOnlyList<ReservationHistoryEntry>, T> decide, CancellationToken cancellationToken)
+        => Update(ledger => decide(ledger, [.. _history]), cancellationToken);
+
+    /// <summary>Decides on everything under the lock; the history a decision reads is copied there too.</summary>
+    private Task<T> Update<T>(Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            var ledger = new ReservationLedger(_active, _lastFencingToken, _agents.ContainsKey, TimeProvider.GetUtcNow(), withHistory ? [.. _history] : null);
+            var ledger = new ReservationLedger(_active, _lastFencingToken, _agents.ContainsKey, TimeProvider.GetUtcNow());
             var result = decide(ledger);
             if (ledger.Changed)
             {

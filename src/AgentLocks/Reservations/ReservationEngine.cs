@@ -8,7 +8,7 @@ namespace AgentLocks;
 /// process (<see cref="IReservationPersistence.QueueAsync"/>) and, once at its head, sleeps until <paramref name="changes"/> reports a change to an
 /// overlapping scope or the first conflicting lease lapses, never on a poll. Scopes compare by their relative form
 /// under <paramref name="repository"/>. Each operation reports to <see cref="Telemetry"/> at its decision points
-/// (logs, metrics, a span).
+/// (logs, metrics, a span). Every store is this engine behind <see cref="ReservationStore"/>.
 /// </summary>
 internal sealed class ReservationEngine(IReservationPersistence persistence, ReservationPolicy policy, ChangeFeed changes, StoreTelemetry telemetry, RepositoryRoot? repository = null) : IReservationStore, IReservationLeaseOwner
 {
@@ -96,7 +96,8 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         try
         {
             var messages = await persistence.ReadMessagesAsync(cancellationToken).ConfigureAwait(false);
-            outcome = await UpdateAsync(LedgerFocus.WithHistory, ledger => ledger.Status(query ?? new StatusQuery(), messages), cancellationToken).ConfigureAwait(false);
+            outcome = await DeliverNoticesAsync(await persistence.UpdateWithHistoryAsync(
+                (ledger, history) => Decide(ledger, l => l.Status(query ?? new StatusQuery(), messages, history)), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -323,7 +324,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         // Read before the grant, so a connection lost while granting is reported by the handle too.
         var connectionLost = persistence.ConnectionLost;
         var op = Telemetry.Start(StoreTelemetry.Reserve, requests[0].Agent, requests[0].Scope);
-        (Outcome<IReadOnlyList<Reservation>> Decided, TimeSpan? UntilLapse, bool Extending, IReadOnlyList<Reservation> TakenOver) result;
+        (Outcome<IReadOnlyList<Reservation>> Decided, TimeSpan? UntilLapse, bool Extending, IReadOnlyList<Reservation> TakenOver, DateTimeOffset Now) result;
         try
         {
             result = await UpdateAsync(LedgerFocus.Reserving(requests.Select(r => r.Scope)), ledger =>
@@ -334,7 +335,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
                 var decided = ahead is not null
                     ? new(null, new AgentLocksError(ErrorCode.ReservationConflict, $"Agent {ahead.Agent} has been waiting longer for the overlapping scope '{ahead.Scope}'."))
                     : ledger.ReserveAll(requests, Policy);
-                return (decided, decided.Error is null ? null : ledger.UntilFirstLapse(requests), queueing.Count < requests.Count, ledger.TakenOver());
+                return (decided, decided.Error is null ? null : ledger.UntilFirstLapse(requests), queueing.Count < requests.Count, ledger.TakenOver(), ledger.Now);
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -343,7 +344,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
             throw;
         }
 
-        var (outcome, untilLapse, extending, takenOver) = result;
+        var (outcome, untilLapse, extending, takenOver, decidedAt) = result;
         op.End(outcome.Error);
         if (outcome.Error is { } error)
         {
@@ -353,9 +354,11 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         List<ReservationHandle> handles = [];
         for (var i = 0; i < requests.Count; i++)
         {
-            Telemetry.Granted(outcome.Value![i], i == 0 ? takenOver : []);
-            Policy.Validate(requests[i].Ttl, out var ttl);
-            handles.Add(new ReservationHandle(this, outcome.Value![i], ttl, requests[i].AutoRenew, persistence.TimeProvider, connectionLost, Telemetry));
+            var granted = outcome.Value![i];
+            Telemetry.Granted(granted, i == 0 ? takenOver : []);
+
+            // The lease the core granted (it checked the TTL): the grant expires that long after the decision.
+            handles.Add(new ReservationHandle(this, granted, granted.ExpiresAt - decidedAt, requests[i].AutoRenew, persistence.TimeProvider, connectionLost, Telemetry));
         }
 
         return new Attempt(new(handles, null), null, false);
@@ -407,27 +410,31 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
             : throw new AgentLocksException(ErrorCode.InvalidArgs, $"Message id '{messageId}' must be letters, digits, '_', '-' or ':'.");
     }
 
-    /// <summary>
-    /// One decision under the store's repository root; the takeover notices it produced are delivered once its
-    /// changes are persisted (even if the caller cancels now: the takeover has happened).
-    /// </summary>
+    /// <summary>One decision about <paramref name="focus"/> (<see cref="Decide"/>), its notices delivered.</summary>
     private async Task<T> UpdateAsync<T>(LedgerFocus focus, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<AgentMessage> notices = [];
         // A store that reads or locks only what overlaps the decision's scopes must see every form of them.
-        var result = await persistence.UpdateAsync(focus.Widened(Repository), ledger =>
+        => await DeliverNoticesAsync(await persistence.UpdateAsync(focus.Widened(Repository), ledger => Decide(ledger, decide), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+
+    /// <summary>Runs <paramref name="decide"/> under the store's repository root, with the takeover notices it produced (none when it changed nothing).</summary>
+    private (T Result, IReadOnlyList<AgentMessage> Notices) Decide<T>(ReservationLedger ledger, Func<ReservationLedger, T> decide)
+    {
+        ledger.Repository = Repository;
+        var result = decide(ledger);
+        return (result, ledger.Changed ? ledger.Notices : []);
+    }
+
+    /// <summary>
+    /// Delivers the takeover notices of a decision whose changes are persisted, even if the caller cancels now: the
+    /// takeover has happened.
+    /// </summary>
+    private async Task<T> DeliverNoticesAsync<T>((T Result, IReadOnlyList<AgentMessage> Notices) decided)
+    {
+        if (decided.Notices.Count > 0)
         {
-            ledger.Repository = Repository;
-            var decided = decide(ledger);
-            notices = ledger.Changed ? ledger.Notices : [];
-            return decided;
-        }, cancellationToken).ConfigureAwait(false);
-        if (notices.Count > 0)
-        {
-            await persistence.WriteMessagesAsync(notices, CancellationToken.None).ConfigureAwait(false);
+            await persistence.WriteMessagesAsync(decided.Notices, CancellationToken.None).ConfigureAwait(false);
         }
 
-        return result;
+        return decided.Result;
     }
 
     private static Outcome<IReadOnlyList<ReservationHandle>> Refused(AgentLocksError error) => new(null, error);

@@ -3,14 +3,14 @@ namespace AgentLocks;
 /// <summary>
 /// What one decision reads and may change, so a store can load less than everything: the reservations that
 /// overlap some scopes (all the ledger looks at to reserve them, or to renew or release one), one reservation
-/// by id (a read-only lookup), or everything (status, sweep). A store may always load more.
+/// by id (a read-only lookup), or everything (a sweep; a status, with the history). A store may always load more.
 /// </summary>
 internal sealed record LedgerFocus
 {
     /// <summary>Every active reservation; with the history when <see cref="History"/>.</summary>
     public static LedgerFocus Everything { get; } = new();
 
-    /// <summary>Everything and the history, for a status.</summary>
+    /// <summary>Everything and the history: what a store that loads by focus reads for <see cref="IReservationPersistence.UpdateWithHistoryAsync"/>.</summary>
     public static LedgerFocus WithHistory { get; } = new() { History = true };
 
     /// <summary>Null for everything; otherwise the decision concerns only reservations that overlap one of these scopes.</summary>

@@ -20,7 +20,6 @@ internal sealed class ReservationLedger
     /// <param name="lastFencingToken">The highest token the store has handed out (0 for none).</param>
     /// <param name="isKnownAgent">Whether an agent is registered.</param>
     /// <param name="now">The store's time: its clock, or the database server's.</param>
-    /// <param name="history">The past history, loaded only for status summaries.</param>
     /// <param name="drawnTokens">
     /// Tokens the store drew for this decision from a sequence shared by concurrent decisions (PostgreSQL), used in
     /// order instead of counting on from <paramref name="lastFencingToken"/>; one per grant the decision may make.
@@ -30,14 +29,12 @@ internal sealed class ReservationLedger
         long lastFencingToken,
         Func<AgentId, bool> isKnownAgent,
         DateTimeOffset now,
-        IReadOnlyList<ReservationHistoryEntry>? history = null,
         IEnumerable<long>? drawnTokens = null)
     {
         _active = [.. active];
         _drawnTokens = drawnTokens is null ? null : new(drawnTokens);
         _isKnownAgent = isKnownAgent;
         Now = now;
-        History = history;
 
         // A token in the active set above the recorded one (a merged or hand-edited file) still moves the counter on.
         LastFencingToken = _active.Aggregate(lastFencingToken, (max, r) => Math.Max(max, r.FencingToken?.Value ?? 0));
@@ -54,8 +51,6 @@ internal sealed class ReservationLedger
     public IReadOnlyList<Reservation> Active => _active;
 
     public long LastFencingToken { get; private set; }
-
-    public IReadOnlyList<ReservationHistoryEntry>? History { get; }
 
     /// <summary>What this operation did, in order; every change appends an entry, so none means nothing to write.</summary>
     public IReadOnlyList<ReservationHistoryEntry> Appended => _appended;
@@ -292,17 +287,12 @@ internal sealed class ReservationLedger
 
     /// <summary>
     /// beadboard's status: sweep, then the active reservations and unacknowledged required messages matching the
-    /// query, with counts. Released and expired are counted from the whole history (this sweep included).
-    /// Needs <see cref="History"/>.
+    /// query, with counts. Released and expired are counted from the whole <paramref name="history"/> (the store's,
+    /// read in the same step) and this sweep.
     /// </summary>
-    public Outcome<ReservationStatus> Status(StatusQuery query, IEnumerable<AgentMessage> messages)
+    public Outcome<ReservationStatus> Status(StatusQuery query, IEnumerable<AgentMessage> messages, IReadOnlyList<ReservationHistoryEntry> history)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (History is null)
-        {
-            throw new InvalidOperationException("A status needs the history; load the ledger with it.");
-        }
-
         if (query.Agent is { } agent && !_isKnownAgent(agent))
         {
             return AgentNotFound(agent);
@@ -311,7 +301,7 @@ internal sealed class ReservationLedger
         Sweep();
         bool Matches(Reservation r) => (query.Bead is null || r.BeadId == query.Bead) && (query.Agent is null || r.AgentId == query.Agent);
         var reservations = _active.Where(Matches).ToList();
-        var past = History.Concat(_appended).Select(e => e.Reservation).Where(Matches).ToList();
+        var past = history.Concat(_appended).Select(e => e.Reservation).Where(Matches).ToList();
         var unacked = messages
             .Concat(_notices)
             .Where(m => m.RequiresAck && m.AckedAt is null

@@ -66,17 +66,24 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
 
     public string MessagesDirectory { get; }
 
-    public async Task<T> UpdateAsync<T>(bool withHistory, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
+    public Task<T> UpdateAsync<T>(LedgerFocus focus, Func<ReservationLedger, T> decide, CancellationToken cancellationToken)
+        => UpdateAsync(focus, (ledger, _) => decide(ledger), cancellationToken);
+
+    public Task<T> UpdateWithHistoryAsync<T>(Func<ReservationLedger, IReadOnlyList<ReservationHistoryEntry>, T> decide, CancellationToken cancellationToken)
+        => UpdateAsync(LedgerFocus.WithHistory, decide, cancellationToken);
+
+    /// <summary>One decision; <paramref name="decide"/> gets the history when <paramref name="focus"/> reads it (none otherwise).</summary>
+    private async Task<T> UpdateAsync<T>(LedgerFocus focus, Func<ReservationLedger, IReadOnlyList<ReservationHistoryEntry>, T> decide, CancellationToken cancellationToken)
     {
         StoreFiles.RequireDirectory(ReservationsDirectory);
         Warm();
         using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken, StaleMutexRemoved).ConfigureAwait(false);
 
         // Everything is read and checked before anything is written, so a damaged file changes nothing.
-        var state = ReadState(withHistory);
+        var state = ReadState(focus.History);
         Dictionary<AgentId, AgentFile?> agents = [];
-        var ledger = new ReservationLedger(state.Active.Reservations, state.LastFencingToken, agent => LookUpAgent(agent, agents) is not null, TimeProvider.GetUtcNow(), state.History);
-        var result = decide(ledger);
+        var ledger = new ReservationLedger(state.Active.Reservations, state.LastFencingToken, agent => LookUpAgent(agent, agents) is not null, TimeProvider.GetUtcNow());
+        var result = decide(ledger, state.History ?? []);
         if (ledger.Changed)
         {
             Commit(ledger, state);

@@ -8,10 +8,8 @@ namespace AgentLocks;
 /// removed at once. Many processes may share one root.
 /// </summary>
 /// <remarks>Usage: <c>IReservationStore store = new FileReservationStore(Path.Combine(home, ".agentlocks"));</c></remarks>
-public sealed class FileReservationStore : IReservationStore
+public sealed class FileReservationStore : ReservationStore
 {
-    private readonly ReservationEngine _engine;
-
     /// <summary>A store under <paramref name="root"/> with the system clock and beadboard's TTL policy.</summary>
     /// <remarks>Usage: <c>var store = new FileReservationStore("/home/me/.beadboard/agent");</c></remarks>
     public FileReservationStore(string root)
@@ -22,12 +20,9 @@ public sealed class FileReservationStore : IReservationStore
     /// <summary>A store under <paramref name="root"/> with a given clock, TTL policy and mutex timeout.</summary>
     /// <remarks>Usage: <c>var store = new FileReservationStore(root, new ReservationStoreOptions { TimeProvider = fakeTime });</c></remarks>
     public FileReservationStore(string root, ReservationStoreOptions options)
+        : base(Engine(root, options, out var files))
     {
-        ArgumentException.ThrowIfNullOrEmpty(root);
-        ArgumentNullException.ThrowIfNull(options);
-        var telemetry = new StoreTelemetry("file", options.LoggerFactory, options.MeterFactory);
-        Files = new FileReservationPersistence(root, options.TimeProvider, options.LockTimeout) { StaleMutexRemoved = telemetry.StaleLockRemoved };
-        _engine = new ReservationEngine(Files, options.Policy, FileChangeWatcher.Feed(Files.ReservationsDirectory), telemetry, RepositoryRoot.Agreed(options.Repository, Files));
+        Files = files;
     }
 
     /// <summary>The absolute root directory.</summary>
@@ -37,35 +32,12 @@ public sealed class FileReservationStore : IReservationStore
     /// <summary>The files, for <c>doctor</c> and tests.</summary>
     internal FileReservationPersistence Files { get; }
 
-    /// <inheritdoc/>
-    public Task<AgentRecord> RegisterAgentAsync(AgentId agent, AgentRegistration? registration = null, CancellationToken cancellationToken = default)
-        => _engine.RegisterAgentAsync(agent, registration, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<ReservationHandle> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
-        => _engine.ReserveAsync(request, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<ReserveResult> TryReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
-        => _engine.TryReserveAsync(request, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<ReservationSetHandle> ReserveAllAsync(IEnumerable<ReservationRequest> requests, CancellationToken cancellationToken = default)
-        => _engine.ReserveAllAsync(requests, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<Reservation> RenewAsync(AgentId agent, ScopePattern scope, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
-        => _engine.RenewAsync(agent, scope, ttl, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<Reservation> ReleaseAsync(AgentId agent, ScopePattern scope, CancellationToken cancellationToken = default)
-        => _engine.ReleaseAsync(agent, scope, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<ReservationStatus> GetStatusAsync(StatusQuery? query = null, CancellationToken cancellationToken = default)
-        => _engine.GetStatusAsync(query, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<AgentMessage> AcknowledgeMessageAsync(AgentId agent, string messageId, CancellationToken cancellationToken = default)
-        => _engine.AcknowledgeMessageAsync(agent, messageId, cancellationToken);
+    private static ReservationEngine Engine(string root, ReservationStoreOptions options, out FileReservationPersistence files)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        ArgumentNullException.ThrowIfNull(options);
+        var telemetry = new StoreTelemetry("file", options.LoggerFactory, options.MeterFactory);
+        files = new FileReservationPersistence(root, options.TimeProvider, options.LockTimeout) { StaleMutexRemoved = telemetry.StaleLockRemoved };
+        return new ReservationEngine(files, options.Policy, FileChangeWatcher.Feed(files.ReservationsDirectory), telemetry, RepositoryRoot.Agreed(options.Repository, files));
+    }
 }

@@ -1,0 +1,156 @@
+using System.Text.Json.Nodes;
+
+namespace AgentLocks.Cli.Commands;
+
+/// <summary>
+/// <c>doctor</c> on the files under the root: beadboard's mutex left by a crashed process, damaged store files
+/// (moved aside with what could be salvaged, by the store's own repair), and the identity locks below
+/// <c>--under DIR</c> (not checked without it).
+/// </summary>
+internal sealed class FileStoreDoctor(FileReservationStore store, CommandContext context) : StoreDoctor(store)
+{
+    private readonly FileReservationPersistence _files = store.Files;
+
+    private readonly string? _under = context.Optional("under") is { } dir ? Path.GetFullPath(dir) : null;
+
+    public override JsonObject Where => new() { ["root"] = context.Root, ["under"] = _under };
+
+    public override string LookedAt => $"store {context.Root}; identity locks {(_under is null ? "not checked (give --under DIR)" : "below " + _under)}";
+
+    public override string PathOf(Reservation expired) => _files.ActivePath;
+
+    public override async Task<bool> CheckStoreAsync(DoctorCommand.Report report, CancellationToken cancellationToken)
+    {
+        if (Native.StatNoFollow(_files.ReservationsDirectory) is not { } directory)
+        {
+            return false;
+        }
+
+        if (!directory.IsDirectory)
+        {
+            report.Add("damaged-store-file", _files.ReservationsDirectory, $"must be a directory but is {directory.Kind}",
+                "left: move it aside by hand", repair: "move it aside by hand");
+            return false;
+        }
+
+        // beadboard's mutex left by a crashed process: every later call would wait on it.
+        var mutex = await StoreMutex.InspectAsync(_files.LockPath, removeStale: report.Fix, cancellationToken).ConfigureAwait(false);
+        if (mutex.Verdict is LockVerdict.Stale or LockVerdict.RemovedStale)
+        {
+            report.Add("orphaned-mutex", _files.LockPath, $"left behind by {mutex.Holder}, which is gone",
+                mutex.Verdict == LockVerdict.RemovedStale ? "removed" : null);
+        }
+
+        if (mutex.Verdict == LockVerdict.Stale)
+        {
+            // Reading the store takes the mutex, which removes the orphan; without --fix doctor changes nothing.
+            report.NotChecked.Add("store files and expired reservations: not read while the orphaned mutex is in place");
+            return false;
+        }
+
+        var damaged = await _files.FindDamagedAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var file in damaged)
+        {
+            report.Add("damaged-store-file", file.Path, file.Reason,
+                report.Fix ? await MoveAsideAsync(file.Path, cancellationToken).ConfigureAwait(false) : null);
+        }
+
+        if (damaged.Count > 0 && !report.Fix)
+        {
+            report.NotChecked.Add("expired reservations: the store cannot be read while a file of it is damaged");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The lock files are not in the store: they are checked whatever state the store is in.</summary>
+    public override async Task CheckIdentityLocksAsync(DoctorCommand.Report report, bool storeReadable, CancellationToken cancellationToken)
+    {
+        if (_under is not { } under)
+        {
+            return;
+        }
+
+        var scan = await WorkerIdentityLock.FindAllAsync(under, cancellationToken).ConfigureAwait(false);
+        var cleaned = report.Fix
+            ? (await WorkerIdentityLock.CleanStaleAsync(under, cancellationToken).ConfigureAwait(false)).Cleaned.Select(s => s.WorkerDirectory).ToHashSet()
+            : [];
+        foreach (var stale in scan.Locks.Where(s => s.State == WorkerLockState.Stale))
+        {
+            report.Add("stale-lock", LockPath(stale.WorkerDirectory), $"{stale.Reason} (pid {stale.Holder?.Pid})",
+                cleaned.Contains(stale.WorkerDirectory) ? "removed" : "left: it changed since it was judged");
+        }
+
+        // tmux is asked only when a live lock names a session, so a machine without tmux and without such locks is fine.
+        if (scan.Locks.Any(s => s is { State: WorkerLockState.Locked, Holder.Session: not null }))
+        {
+            try
+            {
+                var collisions = await WorkerIdentityLock.DetectCollisionsAsync(under, context.TmuxSockets(), cancellationToken).ConfigureAwait(false);
+                foreach (var gone in collisions.Collisions.Where(c => c.Kind == WorkerLockCollisionKind.SessionNotFound))
+                {
+                    // The holder lives: killing or unlocking it is a decision for people, not for doctor.
+                    report.Add("session-gone", LockPath(gone.Status.WorkerDirectory), gone.Message, "left: its process is alive",
+                        repair: $"not by --fix: end pid {gone.Status.Holder?.Pid}, or agentlocks lock release --force --worker {gone.Status.WorkerDirectory}");
+                }
+            }
+            catch (AgentLocksException e) when (e.Code == ErrorCode.InternalError)
+            {
+                report.NotChecked.Add("tmux sessions: " + e.Message);
+            }
+        }
+
+        foreach (var damaged in scan.Problems.Where(p => p.Code == ErrorCode.InvalidLock))
+        {
+            report.Add("damaged-lock", damaged.Path, damaged.Message,
+                report.Fix ? await MoveAsideDamagedLockAsync(damaged.Path, cancellationToken).ConfigureAwait(false) : null);
+        }
+    }
+
+    /// <summary>
+    /// Under the worker's flock, and only if the lock's own reader still refuses it, renames it aside (a directory or
+    /// symlink too). What cannot be done is reported for that lock; the rest of the run goes on.
+    /// </summary>
+    private static async Task<string> MoveAsideDamagedLockAsync(string lockPath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var guard = await new LockFile(Path.GetDirectoryName(Path.GetDirectoryName(lockPath))!).LockAsync(create: false, cancellationToken).ConfigureAwait(false);
+            if (guard is null)
+            {
+                return "left: it is gone now";
+            }
+
+            try
+            {
+                guard.Runtime.Read();
+                return "left: it is readable now";
+            }
+            catch (AgentLocksException e) when (e.Code == ErrorCode.InvalidLock)
+            {
+                return "moved aside to " + guard.Runtime.MoveAside(DateTimeOffset.UtcNow);
+            }
+        }
+        catch (Exception e) when (e is AgentLocksException or IOException or UnauthorizedAccessException)
+        {
+            return "left: " + e.Message;
+        }
+    }
+
+    private static string LockPath(string worker) => new LockFile(worker).LockPath;
+
+    private async Task<string> MoveAsideAsync(string path, CancellationToken cancellationToken)
+    {
+        if (await _files.RepairIfDamagedAsync(path, cancellationToken).ConfigureAwait(false) is not { } done)
+        {
+            return "left: it is readable now";
+        }
+
+        // Without its file the agent is unknown to the store: its reserve calls fail until it registers again.
+        var again = Path.GetDirectoryName(path) == _files.AgentsDirectory && done.StartsWith("moved", StringComparison.Ordinal)
+            ? $"; register it again: agentlocks agent register --agent {Path.GetFileNameWithoutExtension(path)}"
+            : string.Empty;
+        return done + again;
+    }
+}

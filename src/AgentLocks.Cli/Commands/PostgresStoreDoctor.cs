@@ -1,0 +1,111 @@
+using System.Text.Json.Nodes;
+using AgentLocks.Postgres;
+
+namespace AgentLocks.Cli.Commands;
+
+/// <summary>
+/// <c>doctor</c> on PostgreSQL: the swarm's schema (older or newer than this tool's; reading upgrades an older one,
+/// so without <c>--fix</c> nothing in it is read), and the identity-lock rows of the workers whose id starts with
+/// <c>--under PREFIX</c> (all without it). The lock store says which rows are stale, <c>lock collisions</c> which
+/// live locks lost their tmux session; <c>--fix</c> runs the lock store's own clean.
+/// </summary>
+internal sealed class PostgresStoreDoctor : StoreDoctor
+{
+    private readonly PostgresReservationStore _store;
+    private readonly CommandContext _context;
+    private readonly string? _prefix;
+
+    private PostgresStoreDoctor(PostgresReservationStore store, CommandContext context, PostgresSchemaState schema)
+        : base(store)
+    {
+        _store = store;
+        _context = context;
+        _prefix = context.Optional("under");
+        Schema = schema;
+    }
+
+    /// <summary>Where the store is and its schema's version, as found before anything else is read.</summary>
+    public PostgresSchemaState Schema { get; }
+
+    public override JsonObject Where => new() { ["postgres"] = Schema.Where, ["schema"] = Schema.Schema, ["under"] = _prefix };
+
+    public override string LookedAt
+        => $"PostgreSQL {Schema.Where}, schema {Schema.Schema}; identity locks {(_prefix is null ? "of every worker" : $"of the workers {_prefix}*")}";
+
+    public override string PathOf(Reservation expired) => $"{Schema.Schema}.reservations/{expired.Id}";
+
+    /// <summary>The doctor of <paramref name="store"/>, which reads where it is and its schema's version (changing nothing).</summary>
+    public static async Task<PostgresStoreDoctor> OpenAsync(PostgresReservationStore store, CommandContext context, CancellationToken cancellationToken)
+        => new(store, context, await store.ReadSchemaStateAsync(upgrade: false, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// Reports a schema older or newer than this tool's; true when the rows can be read without changing the schema
+    /// (reading upgrades an older one, so without <c>--fix</c> it is not read).
+    /// </summary>
+    public override async Task<bool> CheckStoreAsync(DoctorCommand.Report report, CancellationToken cancellationToken)
+    {
+        var schema = Schema;
+        var path = $"{schema.Schema}.schema_version";
+        if (schema.Applied == 0)
+        {
+            report.NotChecked.Add($"locks and reservations: schema {schema.Schema} does not exist yet (the first command creates it)");
+            return false;
+        }
+
+        if (schema.Applied > schema.Known)
+        {
+            // Migrations only add, so this tool still works against it; the newer one knows tables this one cannot check.
+            report.Add("schema-newer", path, $"at version {schema.Applied}; this agentlocks knows up to {schema.Known}",
+                "left: a newer agentlocks upgraded it, and this one still works with it", repair: "install the newer agentlocks on this machine");
+        }
+        else if (schema.Applied < schema.Known)
+        {
+            var upgraded = report.Fix ? await _store.ReadSchemaStateAsync(upgrade: true, cancellationToken).ConfigureAwait(false) : null;
+            report.Add("schema-outdated", path, $"at version {schema.Applied}; this agentlocks uses {schema.Known}", $"upgraded to version {upgraded?.Applied}");
+            if (upgraded is null)
+            {
+                report.NotChecked.Add("locks and reservations: not read while the schema is outdated (reading upgrades it)");
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override async Task CheckIdentityLocksAsync(DoctorCommand.Report report, bool storeReadable, CancellationToken cancellationToken)
+    {
+        if (!storeReadable)
+        {
+            // The lock rows live in the schema; why it was not read is reported already.
+            return;
+        }
+
+        var locks = Backends.OpenPostgresLocks(_context);
+        var found = await locks.ListAsync(_prefix, cancellationToken).ConfigureAwait(false);
+        var cleaned = report.Fix && found.Any(s => s.State == PostgresWorkerLockState.Stale)
+            ? (await locks.CleanStaleAsync(_prefix, cancellationToken).ConfigureAwait(false)).Select(s => s.Worker).ToHashSet()
+            : [];
+        foreach (var stale in found.Where(s => s.State == PostgresWorkerLockState.Stale))
+        {
+            report.Add("stale-lock", Row(stale), PostgresLockCommands.StatusJson(stale)["reason"]!.GetValue<string>(),
+                cleaned.Contains(stale.Worker) ? "removed" : "left: it was taken again since it was judged");
+        }
+
+        try
+        {
+            var collisions = await PostgresLockCommands.FindCollisionsAsync(found, _context.TmuxSockets() ?? [null], cancellationToken).ConfigureAwait(false);
+            foreach (var gone in collisions.Where(c => c.Kind == WorkerLockCollisionKind.SessionNotFound))
+            {
+                // The holder lives: ending it is a decision for people, not for doctor.
+                report.Add("session-gone", Row(gone.Status), gone.Message, "left: its process is alive",
+                    repair: $"not by --fix: end pid {gone.Status.Pid}, or agentlocks --postgres ... lock release --force --worker {gone.Status.Worker}");
+            }
+        }
+        catch (AgentLocksException e) when (e.Code == ErrorCode.InternalError)
+        {
+            report.NotChecked.Add("tmux sessions: " + e.Message);
+        }
+    }
+
+    private string Row(PostgresWorkerLockStatus status) => $"{Schema.Schema}.worker_locks/{status.Worker}";
+}
