@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AgentLocks.Cli.Commands;
 using AgentLocks.Postgres;
 
@@ -40,17 +41,50 @@ internal static class Backends
             : throw CommandLine.Invalid($"--repo: the directory '{directory}' does not exist.");
     }
 
-    /// <summary>The PostgreSQL worker locks of this invocation; only for commands run with <c>--postgres</c>.</summary>
-    public static PostgresWorkerIdentityLock OpenPostgresLocks(CommandContext context)
-        => context.Own(new PostgresWorkerIdentityLock(ConnectionString(context), Options));
+    /// <summary>The worker identity locks of this invocation: the files, or the PostgreSQL rows.</summary>
+    public static IWorkerIdentityLocks OpenWorkerLocks(CommandContext context)
+        => context.Postgres is not null
+            ? context.Own(new PostgresWorkerIdentityLocks(ConnectionString(context), Options))
+            : new FileWorkerIdentityLocks();
 
-    /// <summary>What runs <paramref name="spec"/>: its own work, or, with <c>--postgres</c>, the PostgreSQL form of a lock command.</summary>
-    public static Func<CommandContext, CancellationToken, Task<CommandResult>> RunnerFor(CommandSpec spec, CommandContext context)
-        => context.Postgres is not null && PostgresForms.TryGetValue(spec.JsonName, out var run) ? run : spec.Run;
+    /// <summary>The lock of <c>--worker</c>; with <c>--postgres</c>, a directory is refused with the id it probably meant.</summary>
+    public static IWorkerIdentityLock OpenWorkerLock(CommandContext context)
+    {
+        var worker = context.Required("worker");
+        try
+        {
+            return OpenWorkerLocks(context).ForWorker(worker);
+        }
+        catch (AgentLocksException e) when (e.Code == ErrorCode.InvalidArgs && context.Postgres is not null)
+        {
+            var name = Path.GetFileName(worker.TrimEnd('/'));
+            throw CommandLine.Invalid($"With --postgres, --worker names a worker id: {e.Message}" + (WorkerId.TryParse(name, out _) ? $" Did you mean --worker {name}?" : ""));
+        }
+    }
 
-    /// <summary>The commands whose work differs on PostgreSQL, by JSON name; the rest only open <see cref="OpenReservationStore"/>.</summary>
-    private static Dictionary<string, Func<CommandContext, CancellationToken, Task<CommandResult>>> PostgresForms { get; } =
-        new(PostgresLockCommands.ByName, StringComparer.Ordinal);
+    /// <summary>
+    /// Takes <paramref name="workerLock"/> for another process (<c>lock acquire</c>, <c>lock exec</c>), so it must
+    /// outlive this command: a lock file does by itself; a PostgreSQL lock lives with its connection, so a
+    /// <see cref="PostgresLockKeeper"/> process holds it. Returns the handle and the envelope's data.
+    /// </summary>
+    public static async Task<(WorkerLockHandle Held, JsonObject Data)> HoldForAsync(CommandContext context, IWorkerIdentityLock workerLock, WorkerLockRequest request, CancellationToken cancellationToken)
+    {
+        if (context.Postgres is not null)
+        {
+            return await PostgresLockKeeper.StartAsync(ConnectionString(context), workerLock, request, cancellationToken).ConfigureAwait(false);
+        }
+
+        var held = await workerLock.AcquireAsync(request, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return (held, LockCommands.AcquiredJson(held, await workerLock.GetStatusAsync(cancellationToken).ConfigureAwait(false)));
+        }
+        catch
+        {
+            await held.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     private static string ConnectionString(CommandContext context)
         => context.Postgres ?? throw new InvalidOperationException("Only commands run with --postgres open PostgreSQL stores.");

@@ -59,7 +59,7 @@ internal static class CliApp
                 ResolveRoot(line.Options.GetValueOrDefault("root")),
                 line.Options.GetValueOrDefault("postgres") ?? NullIfEmpty(Environment.GetEnvironmentVariable("AGENTLOCKS_POSTGRES")),
                 json);
-            var result = await Backends.RunnerFor(spec, context)(context, cancellationToken).ConfigureAwait(false);
+            var result = await spec.Run(context, cancellationToken).ConfigureAwait(false);
             await AnswerAsync(stdout, json, jsonName, result.Data, result.Human).ConfigureAwait(false);
             if (result.Stderr.Length > 0)
             {

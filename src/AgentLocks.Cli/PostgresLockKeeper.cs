@@ -13,7 +13,8 @@ namespace AgentLocks.Cli;
 /// connection until the holder process exits (checked every second, start time included, so a reused PID does not
 /// keep it) or the lock is lost (<c>lock release</c> ends the keeper's server session). Its standard streams are
 /// pipes to the starting command alone, so a caller reading that command's output, as <c>$(...)</c> does, is never
-/// kept waiting.
+/// kept waiting. The starting command gets a <see cref="WorkerLockHandle"/> like any other: disposing it releases
+/// the lock held for the holder (<see cref="IWorkerIdentityLock.ReleaseAsync"/>), which ends the keeper.
 /// </summary>
 internal static class PostgresLockKeeper
 {
@@ -25,9 +26,10 @@ internal static class PostgresLockKeeper
 
     private static readonly TimeSpan HolderCheck = TimeSpan.FromSeconds(1);
 
-    /// <summary>Starts a keeper for <paramref name="holderPid"/> and returns its answer: the status as data, and the keeper's PID.</summary>
-    public static async Task<(JsonObject Data, int KeeperPid)> StartAsync(string connectionString, WorkerId worker, SessionId? session, int holderPid, CancellationToken cancellationToken)
+    /// <summary>Starts a keeper taking <paramref name="workerLock"/> for the request's holder, and returns a handle on it and its answer (with <c>keeper_pid</c>).</summary>
+    public static async Task<(WorkerLockHandle Held, JsonObject Data)> StartAsync(string connectionString, IWorkerIdentityLock workerLock, WorkerLockRequest request, CancellationToken cancellationToken)
     {
+        var holderPid = request.HolderPid ?? Environment.ProcessId;
         var start = new ProcessStartInfo(Environment.ProcessPath!)
         {
             UseShellExecute = false,
@@ -41,7 +43,7 @@ internal static class PostgresLockKeeper
             start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AgentLocks.Cli.dll"));
         }
 
-        foreach (var arg in new[] { Verb, worker.Value, holderPid.ToString(CultureInfo.InvariantCulture), session?.Value ?? "" })
+        foreach (var arg in new[] { Verb, workerLock.Worker, holderPid.ToString(CultureInfo.InvariantCulture), request.Session?.Value ?? "" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -65,7 +67,10 @@ internal static class PostgresLockKeeper
             throw new AgentLocksException(Enum.GetValues<ErrorCode>().First(c => c.ToWireName() == code), failed["message"]!.GetValue<string>());
         }
 
-        return (answer["data"]!.DeepClone().AsObject(), keeper.Id);
+        var data = answer["data"]!.DeepClone().AsObject();
+        data["keeper_pid"] = keeper.Id;
+        var status = await workerLock.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+        return (new KeptHandle(workerLock, status.Holder ?? throw new AgentLocksException(ErrorCode.NotLocked, $"The keeper of {workerLock.Worker} lost its lock at once.")), data);
     }
 
     /// <summary>True when this invocation was started by <see cref="StartAsync"/>: the verb, its three arguments and the marker.</summary>
@@ -93,18 +98,14 @@ internal static class PostgresLockKeeper
         var worker = WorkerId.TryParse(args[1], out var parsed) ? parsed : throw CommandLine.Invalid($"Not a worker id: '{args[1]}'.");
         var holderPid = int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : throw CommandLine.Invalid($"Not a process id: '{args[2]}'.");
         SessionId? session = args[3].Length == 0 ? null : SessionId.TryParse(args[3], out var id) ? id : throw CommandLine.Invalid($"Not a session id: '{args[3]}'.");
-        await using var locks = new PostgresWorkerIdentityLock(Environment.GetEnvironmentVariable("AGENTLOCKS_POSTGRES") ?? throw CommandLine.Invalid("$AGENTLOCKS_POSTGRES is not set."));
+        await using var locks = new PostgresWorkerIdentityLocks(Environment.GetEnvironmentVariable("AGENTLOCKS_POSTGRES") ?? throw CommandLine.Invalid("$AGENTLOCKS_POSTGRES is not set."));
+        var workerLock = locks.ForWorker(worker);
         var holderStart = LinuxProcessProbe.Instance.StartTime(holderPid);
-        if (!LinuxProcessProbe.Instance.IsAlive(holderPid))
-        {
-            throw CommandLine.Invalid($"Process {holderPid} is not running, so it cannot hold the lock.");
-        }
-
-        var held = await locks.AcquireAsync(worker, session, holderPid, CancellationToken.None).ConfigureAwait(false);
+        var held = await workerLock.AcquireAsync(new WorkerLockRequest { HolderPid = holderPid, Session = session }, CancellationToken.None).ConfigureAwait(false);
 
         await using (held.ConfigureAwait(false))
         {
-            await answer.WriteLineAsync(new JsonObject { ["data"] = PostgresLockCommands.StatusJson(held.Holder) }.ToJsonString()).ConfigureAwait(false);
+            await answer.WriteLineAsync(new JsonObject { ["data"] = LockCommands.AcquiredJson(held, await workerLock.GetStatusAsync(CancellationToken.None).ConfigureAwait(false)) }.ToJsonString()).ConfigureAwait(false);
             await answer.FlushAsync().ConfigureAwait(false);
             using var timer = new PeriodicTimer(HolderCheck);
             try
@@ -122,5 +123,38 @@ internal static class PostgresLockKeeper
         }
 
         return ExitCodes.Done;
+    }
+
+    /// <summary>
+    /// The starting command's handle on a keeper's lock: released by the holder's PID, which ends the keeper's
+    /// session. The keeper's connection is not this process's to watch, so <see cref="HandleLost"/> never fires by
+    /// itself; <see cref="IsHeldAsync"/> asks the server.
+    /// </summary>
+    private sealed class KeptHandle(IWorkerIdentityLock workerLock, WorkerLockInfo info) : WorkerLockHandle(workerLock.Worker, info, tookOver: null)
+    {
+        private int _released;
+
+        public override CancellationToken HandleLost => CancellationToken.None;
+
+        public override async Task<bool> IsHeldAsync(CancellationToken cancellationToken = default)
+            => (await workerLock.GetStatusAsync(cancellationToken).ConfigureAwait(false)) is { State: WorkerLockState.Locked, Holder: { } holder } && holder.BackendPid == Info.BackendPid;
+
+        public override async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0)
+            {
+                return;
+            }
+
+            try
+            {
+                // The keeper would notice its holder's exit within a second; ending it now frees the worker before we return.
+                await workerLock.ReleaseAsync(Info.Pid, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (AgentLocksException e) when (e.Code == ErrorCode.NotLocked)
+            {
+                // The keeper was first.
+            }
+        }
     }
 }

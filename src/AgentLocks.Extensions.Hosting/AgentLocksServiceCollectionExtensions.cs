@@ -15,7 +15,8 @@ public static class AgentLocksServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="IReservationStore"/> (one per container, disposed with it), a
-    /// <see cref="WorkerIdentityLockFactory"/>, and with PostgreSQL a <see cref="PostgresWorkerIdentityLock"/>.
+    /// <see cref="IWorkerIdentityLocks"/> on the same backend (with PostgreSQL also as <see cref="PostgresWorkerIdentityLocks"/>),
+    /// and a <see cref="WorkerIdentityLockFactory"/> over it.
     /// Options bind from the <c>AgentLocks</c> configuration section when the container has an
     /// <c>IConfiguration</c>; <paramref name="configure"/> applies after it. The stores use the container's
     /// <see cref="TimeProvider"/> (the system clock when none), <see cref="ILoggerFactory"/> and <see cref="IMeterFactory"/>.
@@ -38,15 +39,18 @@ public static class AgentLocksServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IReservationStore>(CreateStore);
-        services.TryAddSingleton(sp => new WorkerIdentityLockFactory(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp =>
         {
             var o = ValidOptions(sp);
             return o.PostgresDataSource is { } dataSource
-                ? new PostgresWorkerIdentityLock(dataSource, PostgresOptions(sp, o))
-                : new PostgresWorkerIdentityLock(o.PostgresConnectionString
-                    ?? throw new InvalidOperationException("PostgresWorkerIdentityLock needs AgentLocks on PostgreSQL (UsePostgres)."), PostgresOptions(sp, o));
+                ? new PostgresWorkerIdentityLocks(dataSource, PostgresOptions(sp, o))
+                : new PostgresWorkerIdentityLocks(o.PostgresConnectionString
+                    ?? throw new InvalidOperationException("PostgresWorkerIdentityLocks needs AgentLocks on PostgreSQL (UsePostgres)."), PostgresOptions(sp, o));
         });
+        services.TryAddSingleton<IWorkerIdentityLocks>(sp => ValidOptions(sp).FileStoreRoot is not null
+            ? new FileWorkerIdentityLocks(sp.GetRequiredService<TimeProvider>())
+            : sp.GetRequiredService<PostgresWorkerIdentityLocks>());
+        services.TryAddSingleton(sp => new WorkerIdentityLockFactory(sp.GetRequiredService<IWorkerIdentityLocks>()));
         return services;
     }
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AgentLocks.Postgres;
 
-/// <summary>Settings shared by <c>PostgresReservationStore</c> and <see cref="PostgresWorkerIdentityLock"/>.</summary>
+/// <summary>Settings shared by <c>PostgresReservationStore</c> and <see cref="PostgresWorkerIdentityLocks"/>.</summary>
 /// <remarks>Usage: <c>new PostgresReservationStore(connectionString, new PostgresStoreOptions { Schema = "swarm_a" })</c></remarks>
 public sealed partial record PostgresStoreOptions
 {

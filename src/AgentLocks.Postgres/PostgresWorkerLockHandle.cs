@@ -6,42 +6,54 @@ namespace AgentLocks.Postgres;
 /// A held worker identity in PostgreSQL. It owns one connection, whose session holds the lock; a watch on it
 /// (<see cref="ConnectionWatch"/>) keeps the session alive and notices when the connection dies (server restart,
 /// <c>pg_terminate_backend</c>, network), which cancels <see cref="HandleLost"/>.
-/// Disposing releases the lock; it is idempotent.
 /// </summary>
-/// <remarks>Usage: <c>await using var held = await locks.AcquireAsync(worker); await RunAsync(held.HandleLost);</c></remarks>
-public sealed class PostgresWorkerLockHandle : ILockHandle
+internal sealed class PostgresWorkerLockHandle : WorkerLockHandle
 {
-    private readonly PostgresConnector _connector;
+    /// <summary>Undoes what a holder set on its session, so the pooled connection goes back clean.</summary>
+    private const string ResetSession = """
+        SELECT pg_advisory_unlock_all();
+        RESET idle_session_timeout; RESET tcp_keepalives_idle; RESET tcp_keepalives_interval; RESET tcp_keepalives_count;
+        """;
+
+    private readonly PostgresWorkerIdentityLocks _store;
+    private readonly PostgresWorkerIdentityLock _lock;
     private readonly NpgsqlConnection _connection;
-    private readonly string _ownerToken;
     private readonly CancellationTokenSource _lost = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _watch;
     private int _disposed;
 
-    internal PostgresWorkerLockHandle(PostgresConnector connector, NpgsqlConnection connection, PostgresWorkerLockStatus holder, string ownerToken)
+    internal PostgresWorkerLockHandle(PostgresWorkerIdentityLocks store, PostgresWorkerIdentityLock workerLock, NpgsqlConnection connection, WorkerLockInfo info, WorkerLockStatus? tookOver)
+        : base(workerLock.Worker, info, tookOver)
     {
-        _connector = connector;
+        _store = store;
+        _lock = workerLock;
         _connection = connection;
-        _ownerToken = ownerToken;
-        Holder = holder;
-        _watch = ConnectionWatch.RunAsync(connector, connection, _lost, _stop.Token);
+        _watch = ConnectionWatch.RunAsync(store.Connector, connection, _lost, _stop.Token);
     }
 
-    /// <summary>The worker identity held.</summary>
-    /// <remarks>Usage: <c>held.Worker</c></remarks>
-    public WorkerId Worker => Holder.Worker;
-
-    /// <summary>What the server recorded for this holder (host, PID, session, since when, backend).</summary>
-    /// <remarks>Usage: <c>held.Holder.AcquiredAt</c></remarks>
-    public PostgresWorkerLockStatus Holder { get; }
-
     /// <inheritdoc/>
-    public CancellationToken HandleLost => _lost.Token;
+    public override CancellationToken HandleLost => _lost.Token;
+
+    /// <summary>Asks the server (on another connection): true while the row is this acquisition's and its connection holds the lock.</summary>
+    public override async Task<bool> IsHeldAsync(CancellationToken cancellationToken = default)
+    {
+        if (_lost.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        var held = await _lock.IsOwnedAsync(Info.OwnerToken!, cancellationToken).ConfigureAwait(false);
+        if (!held && Volatile.Read(ref _disposed) == 0)
+        {
+            await _lost.CancelAsync().ConfigureAwait(false);
+        }
+
+        return held;
+    }
 
     /// <summary>Releases the worker identity and returns the connection; idempotent.</summary>
-    /// <remarks>Usage: <c>await held.DisposeAsync();</c></remarks>
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
@@ -55,10 +67,9 @@ public sealed class PostgresWorkerLockHandle : ILockHandle
             if (!_lost.IsCancellationRequested)
             {
                 // The row goes only if it is still ours; the lock with the session reset below.
-                using var command = new NpgsqlCommand(
-                    $"DELETE FROM {_connector.Schema.Table("worker_locks")} WHERE worker_id = $1 AND owner_token = $2", _connection);
-                command.Parameters.Add(new() { Value = Worker.Value });
-                command.Parameters.Add(new() { Value = _ownerToken });
+                using var command = new NpgsqlCommand($"DELETE FROM {_store.Table} WHERE worker_id = $1 AND owner_token = $2", _connection);
+                command.Parameters.Add(new() { Value = Worker });
+                command.Parameters.Add(new() { Value = Info.OwnerToken });
                 await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -68,9 +79,28 @@ public sealed class PostgresWorkerLockHandle : ILockHandle
         }
         finally
         {
-            await PostgresWorkerIdentityLock.Discard(_connection).ConfigureAwait(false);
+            await DiscardAsync(_connection).ConfigureAwait(false);
             _stop.Dispose();
             _lost.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Gives a holder's connection back: a session lock outlives a failed statement, so every lock of the session
+    /// is dropped first; a connection too broken for that is not pooled again, and its server session ends.
+    /// </summary>
+    internal static async Task DiscardAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            using var command = new NpgsqlCommand(ResetSession, connection);
+            await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (PostgresConnector.IsDriverFailure(e, CancellationToken.None) || e is InvalidOperationException)
+        {
+            // Broken: disposing below does not pool it, and the server ends its session with its locks.
+        }
+
+        await connection.DisposeAsync().ConfigureAwait(false);
     }
 }

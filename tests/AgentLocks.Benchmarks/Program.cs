@@ -22,4 +22,12 @@ if (args is ["mcp-interleaved", var rounds])
     return;
 }
 
+// `file-store [ROUNDS] [--in-process]`: the file store beside its floor, and 1 against 8 processes (ReservationBenchmarks).
+if (args is ["file-store", .. var storeArgs])
+{
+    var storeRounds = storeArgs.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) is { } text ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 200;
+    await ReservationBenchmarks.RunAsync(storeRounds, processes: !storeArgs.Contains("--in-process"), Console.Out);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -65,7 +65,8 @@ public sealed class ServiceCollectionTests
         });
 
         Assert.IsType<PostgresReservationStore>(services.GetRequiredService<IReservationStore>());
-        Assert.NotNull(services.GetRequiredService<PostgresWorkerIdentityLock>());
+        Assert.NotNull(services.GetRequiredService<PostgresWorkerIdentityLocks>());
+        Assert.IsType<PostgresWorkerIdentityLock>(services.GetRequiredService<WorkerIdentityLockFactory>().ForWorker("polecat-1"));
     }
 
     [Theory]
@@ -96,10 +97,11 @@ public sealed class ServiceCollectionTests
 
         var identityLock = services.GetRequiredService<WorkerIdentityLockFactory>().ForWorker(worker);
         await using var handle = await identityLock.AcquireAsync();
-        var info = await identityLock.ReadAsync();
+        var info = (await identityLock.GetStatusAsync()).Holder;
 
         Assert.NotNull(info);
         Assert.Equal(TestHost.Start, info.AcquiredAt);
         Assert.IsType<FakeTimeProvider>(services.GetRequiredService<TimeProvider>());
+        Assert.IsType<WorkerIdentityLock>(identityLock);
     }
 }

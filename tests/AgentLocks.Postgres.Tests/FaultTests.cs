@@ -15,7 +15,7 @@ public sealed class FaultTests
     [InlineData("Port=5432;Username=postgres")]
     public void A_malformed_connection_string_is_invalid_args(string connectionString)
     {
-        foreach (var open in new Func<IAsyncDisposable>[] { () => new PostgresWorkerIdentityLock(connectionString), () => new PostgresReservationStore(connectionString) })
+        foreach (var open in new Func<IAsyncDisposable>[] { () => new PostgresWorkerIdentityLocks(connectionString), () => new PostgresReservationStore(connectionString) })
         {
             var e = Assert.Throws<AgentLocksException>(open);
             Assert.Equal(ErrorCode.InvalidArgs, e.Code);
@@ -68,7 +68,7 @@ public sealed class FaultTests
         var worker = WorkerId.Parse("w1");
         var agent = AgentId.Parse("agent-a");
         await using var store = new PostgresReservationStore(connectionString);
-        await using var locks = new PostgresWorkerIdentityLock(connectionString);
+        await using var locks = new PostgresWorkerIdentityLocks(connectionString);
         switch (call)
         {
             case "reserve":
@@ -84,13 +84,13 @@ public sealed class FaultTests
                 await store.GetStatusAsync(cancellationToken: cancellationToken);
                 break;
             case "lock acquire":
-                await using (await locks.AcquireAsync(worker, cancellationToken: cancellationToken))
+                await using (await locks.ForWorker(worker).AcquireAsync(cancellationToken: cancellationToken))
                 {
                 }
 
                 break;
             default:
-                await locks.GetStatusAsync(worker, cancellationToken);
+                await locks.ForWorker(worker).GetStatusAsync(cancellationToken);
                 break;
         }
     }

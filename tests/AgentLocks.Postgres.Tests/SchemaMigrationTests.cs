@@ -61,8 +61,8 @@ public sealed class SchemaMigrationTests
 
         // Options win over the search path.
         await using var other = new TestSchema();
-        await using var locks = new PostgresWorkerIdentityLock($"{PostgresTestServer.ConnectionString};Search Path={schema.Name}", PostgresTestServer.Options(other.Name));
-        await using var held = await locks.AcquireAsync(WorkerId.Parse("w1"));
+        await using var locks = new PostgresWorkerIdentityLocks($"{PostgresTestServer.ConnectionString};Search Path={schema.Name}", PostgresTestServer.Options(other.Name));
+        await using var held = await locks.ForWorker(WorkerId.Parse("w1")).AcquireAsync();
         Assert.Equal(1L, await PostgresTestServer.ScalarAsync($"SELECT count(*) FROM \"{other.Name}\".worker_locks"));
         Assert.Equal(0L, await PostgresTestServer.ScalarAsync($"SELECT count(*) FROM \"{schema.Name}\".worker_locks"));
     }

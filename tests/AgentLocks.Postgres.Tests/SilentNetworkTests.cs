@@ -71,9 +71,9 @@ public sealed class SilentNetworkTests
     {
         await using var schema = new TestSchema();
         await using var proxy = new BlackHoleProxy(PostgresTestServer.ConnectionString);
-        await using var locks = new PostgresWorkerIdentityLock(proxy.ConnectionString, PostgresTestServer.Options(schema.Name, heartbeat: Heartbeat));
-        await using var direct = new PostgresWorkerIdentityLock(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
-        await using var held = await locks.AcquireAsync(Worker);
+        await using var locks = new PostgresWorkerIdentityLocks(proxy.ConnectionString, PostgresTestServer.Options(schema.Name, heartbeat: Heartbeat));
+        await using var direct = new PostgresWorkerIdentityLocks(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        await using var held = await locks.ForWorker(Worker).AcquireAsync();
         var lost = held.HandleLost.WhenCancelled();
 
         var clock = await GoSilentAfterAHeartbeatAsync(proxy, held);
@@ -83,7 +83,7 @@ public sealed class SilentNetworkTests
 
         // The lock lives in the holder's server session, which the server keeps until it has been idle for six
         // heartbeats (idle_session_timeout); while it surely has not, nobody else gets the worker.
-        var early = await direct.TryAcquireAsync(Worker);
+        var early = await direct.ForWorker(Worker).TryAcquireAsync();
         if (clock.Elapsed < 5 * Heartbeat)
         {
             Assert.Null(early);
@@ -91,13 +91,13 @@ public sealed class SilentNetworkTests
 
         await proxy.ServerHungUp.WaitAsync(HangGuard);
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, (6 * Heartbeat) + Tolerance);
-        await using var next = early ?? await direct.AcquireAsync(Worker);
+        await using var next = early ?? await direct.ForWorker(Worker).AcquireAsync();
 
         // The lost handle's late release neither hangs on the dead connection nor touches the next holder.
         await held.DisposeAsync().AsTask().WaitAsync(HangGuard);
-        var status = await direct.GetStatusAsync(Worker);
-        Assert.Equal(PostgresWorkerLockState.Locked, status.State);
-        Assert.Equal(next.Holder.BackendPid, status.BackendPid);
+        var status = await direct.ForWorker(Worker).GetStatusAsync();
+        Assert.Equal(WorkerLockState.Locked, status.State);
+        Assert.Equal(next.Info.BackendPid, status.Holder!.BackendPid);
     }
 
     /// <summary>

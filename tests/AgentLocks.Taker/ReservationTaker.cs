@@ -9,7 +9,8 @@ namespace AgentLocks.Taker;
 /// <c>release</c> prints <c>released</c>.</item>
 /// <item><c>reserve hold-mutex ROOT</c>: takes <c>reservations/.lock</c>, prints <c>holding</c>, and holds it until killed.</item>
 /// <item><c>reserve loop ROOT AGENT SCOPE BEAD</c>: prints <c>ready</c>, then per stdin line <c>run N</c> does N
-/// reserve+release round trips and prints <c>done N</c> (the benchmarks' contending processes).</item>
+/// reserve+release round trips and prints <c>done LOCKED T1 T2 ...</c>: how many failed with <c>LOCKED</c>, then each
+/// round trip's time in microseconds (the benchmarks' contending processes).</item>
 /// <item><c>reserve timed ROOT AGENT SCOPE BEAD ROUNDS</c>: with the default mutex timeout, ROUNDS reserve+release
 /// round trips, each timed; prints <c>timed ok=N locked=L lost=X p50=MS p99=MS max=MS</c> (lost: a release that found its
 /// reservation gone).</item>
@@ -143,12 +144,24 @@ internal static class ReservationTaker
         {
             if (line.Split(' ') is ["run", var text] && int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var count))
             {
+                List<long> times = [];
+                var locked = 0;
                 for (var i = 0; i < count; i++)
                 {
-                    await (await store.ReserveAsync(request)).DisposeAsync();
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    try
+                    {
+                        LeftHeld.OnPurpose(await store.ReserveAsync(request)); // released through the store, as the in-process round trip
+                        await store.ReleaseAsync(request.Agent, request.Scope);
+                        times.Add((long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                    }
+                    catch (AgentLocksException e) when (e.Code == ErrorCode.Locked)
+                    {
+                        locked++;
+                    }
                 }
 
-                Console.WriteLine($"done {count}");
+                Console.WriteLine($"done {locked} {string.Join(' ', times)}".TrimEnd());
             }
         }
     }

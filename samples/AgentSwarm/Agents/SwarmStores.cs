@@ -20,14 +20,14 @@ internal sealed class SwarmStores : IAsyncDisposable
 
     private readonly AgentContext _context;
     private readonly IHost _host;
-    private readonly PostgresWorkerIdentityLock? _postgresLocks;
+    private readonly PostgresWorkerIdentityLocks? _postgresLocks;
 
     private SwarmStores(AgentContext context, IHost host)
     {
         _context = context;
         _host = host;
         Store = host.Services.GetRequiredService<IReservationStore>();
-        _postgresLocks = context.Options.Postgres is null ? null : host.Services.GetRequiredService<PostgresWorkerIdentityLock>();
+        _postgresLocks = context.Options.Postgres is null ? null : host.Services.GetRequiredService<PostgresWorkerIdentityLocks>();
     }
 
     public IReservationStore Store { get; }
@@ -80,7 +80,7 @@ internal sealed class SwarmStores : IAsyncDisposable
         var waited = Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)
         {
-            var held = await _postgresLocks.TryAcquireAsync(WorkerId.Parse(role), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var held = await _postgresLocks.ForWorker(WorkerId.Parse(role)).TryAcquireAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             if (held is not null)
             {
                 return (held, attempt > 1 ? $"after {waited.Elapsed.TotalSeconds:0.0} s, when the server had ended the previous holder's session" : null);

@@ -7,15 +7,15 @@ namespace AgentLocks.Cli.Commands;
 /// (moved aside with what could be salvaged, by the store's own repair), and the identity locks below
 /// <c>--under DIR</c> (not checked without it).
 /// </summary>
-internal sealed class FileStoreDoctor(FileReservationStore store, CommandContext context) : StoreDoctor(store)
+internal sealed class FileStoreDoctor(FileReservationStore store, CommandContext context) : StoreDoctor(store, context)
 {
     private readonly FileReservationPersistence _files = store.Files;
 
     private readonly string? _under = context.Optional("under") is { } dir ? Path.GetFullPath(dir) : null;
 
-    public override JsonObject Where => new() { ["root"] = context.Root, ["under"] = _under };
+    public override JsonObject Where => new() { ["root"] = Context.Root, ["under"] = _under };
 
-    public override string LookedAt => $"store {context.Root}; identity locks {(_under is null ? "not checked (give --under DIR)" : "below " + _under)}";
+    public override string LookedAt => $"store {Context.Root}; identity locks {(_under is null ? "not checked (give --under DIR)" : "below " + _under)}";
 
     public override string PathOf(Reservation expired) => _files.ActivePath;
 
@@ -64,55 +64,20 @@ internal sealed class FileStoreDoctor(FileReservationStore store, CommandContext
         return true;
     }
 
-    /// <summary>The lock files are not in the store: they are checked whatever state the store is in.</summary>
-    public override async Task CheckIdentityLocksAsync(DoctorCommand.Report report, bool storeReadable, CancellationToken cancellationToken)
-    {
-        if (_under is not { } under)
-        {
-            return;
-        }
+    /// <summary>The lock files are not in the store: they are checked whatever state the store is in, when <c>--under</c> says where.</summary>
+    protected override bool ChecksLocks(bool storeReadable) => _under is not null;
 
-        var scan = await WorkerIdentityLock.FindAllAsync(under, cancellationToken).ConfigureAwait(false);
-        var cleaned = report.Fix
-            ? (await WorkerIdentityLock.CleanStaleAsync(under, cancellationToken).ConfigureAwait(false)).Cleaned.Select(s => s.WorkerDirectory).ToHashSet()
-            : [];
-        foreach (var stale in scan.Locks.Where(s => s.State == WorkerLockState.Stale))
-        {
-            report.Add("stale-lock", LockPath(stale.WorkerDirectory), $"{stale.Reason} (pid {stale.Holder?.Pid})",
-                cleaned.Contains(stale.WorkerDirectory) ? "removed" : "left: it changed since it was judged");
-        }
+    protected override string? LocksUnder => _under;
 
-        // tmux is asked only when a live lock names a session, so a machine without tmux and without such locks is fine.
-        if (scan.Locks.Any(s => s is { State: WorkerLockState.Locked, Holder.Session: not null }))
-        {
-            try
-            {
-                var collisions = await WorkerIdentityLock.DetectCollisionsAsync(under, context.TmuxSockets(), cancellationToken).ConfigureAwait(false);
-                foreach (var gone in collisions.Collisions.Where(c => c.Kind == WorkerLockCollisionKind.SessionNotFound))
-                {
-                    // The holder lives: killing or unlocking it is a decision for people, not for doctor.
-                    report.Add("session-gone", LockPath(gone.Status.WorkerDirectory), gone.Message, "left: its process is alive",
-                        repair: $"not by --fix: end pid {gone.Status.Holder?.Pid}, or agentlocks lock release --force --worker {gone.Status.WorkerDirectory}");
-                }
-            }
-            catch (AgentLocksException e) when (e.Code == ErrorCode.InternalError)
-            {
-                report.NotChecked.Add("tmux sessions: " + e.Message);
-            }
-        }
+    protected override string ReleaseCommand => "agentlocks lock release";
 
-        foreach (var damaged in scan.Problems.Where(p => p.Code == ErrorCode.InvalidLock))
-        {
-            report.Add("damaged-lock", damaged.Path, damaged.Message,
-                report.Fix ? await MoveAsideDamagedLockAsync(damaged.Path, cancellationToken).ConfigureAwait(false) : null);
-        }
-    }
+    protected override string LockPath(WorkerLockStatus status) => new LockFile(status.Worker).LockPath;
 
     /// <summary>
     /// Under the worker's flock, and only if the lock's own reader still refuses it, renames it aside (a directory or
     /// symlink too). What cannot be done is reported for that lock; the rest of the run goes on.
     /// </summary>
-    private static async Task<string> MoveAsideDamagedLockAsync(string lockPath, CancellationToken cancellationToken)
+    protected override async Task<string> MoveAsideDamagedLockAsync(string lockPath, CancellationToken cancellationToken)
     {
         try
         {
@@ -137,8 +102,6 @@ internal sealed class FileStoreDoctor(FileReservationStore store, CommandContext
             return "left: " + e.Message;
         }
     }
-
-    private static string LockPath(string worker) => new LockFile(worker).LockPath;
 
     private async Task<string> MoveAsideAsync(string path, CancellationToken cancellationToken)
     {

@@ -4,7 +4,11 @@ using System.Text.Json.Nodes;
 
 namespace AgentLocks.Cli.Commands;
 
-/// <summary>The <c>lock ...</c> commands of cli.md: worker identity locks.</summary>
+/// <summary>
+/// The <c>lock ...</c> commands of cli.md: worker identity locks, written once against
+/// <see cref="IWorkerIdentityLocks"/>. On files a worker is a directory and <c>--under</c> a directory to search; with
+/// <c>--postgres</c> a worker is an id shared by every machine and <c>--under</c> an id prefix (all when omitted).
+/// </summary>
 internal static class LockCommands
 {
     public static CommandSpec[] All { get; } =
@@ -18,14 +22,11 @@ internal static class LockCommands
         new(["lock", "collisions"], "lock collisions", "lock collisions --under DIR [--tmux-socket NAME[,NAME...]]", ["under", "tmux-socket"], [], CollisionsAsync),
     ];
 
-    /// <summary>The one place a worker's lock store is made (the file store today; a --postgres store slots in here).</summary>
-    private static WorkerIdentityLock OpenLock(CommandContext context) => new(context.Required("worker"));
-
     /// <summary>
     /// The holder when no --pid is given: the process that ran agentlocks (a shell, an agent), not this short-lived
     /// command, whose lock would be stale the moment it exits.
     /// </summary>
-    internal static int HolderPid(CommandContext context)
+    private static int HolderPid(CommandContext context)
     {
         var text = context.Optional("pid");
         if (text is null)
@@ -40,18 +41,24 @@ internal static class LockCommands
 
     private static async Task<CommandResult> AcquireAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        var workerLock = OpenLock(context);
+        var workerLock = Backends.OpenWorkerLock(context);
         var request = new WorkerLockRequest { HolderPid = HolderPid(context), Session = context.Optional<SessionId>("session") };
 
         // The lock outlives this command by design: the holder is another process, so the handle is not disposed.
-        var held = await workerLock.AcquireAsync(request, cancellationToken).ConfigureAwait(false);
+        var (held, data) = await Backends.HoldForAsync(context, workerLock, request, cancellationToken).ConfigureAwait(false);
         LeftHeld.OnPurpose(held);
-        var status = await workerLock.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+        var human = $"locked {workerLock.Worker} for process {request.HolderPid}"
+            + (data["took_over"] is JsonObject stale ? $" (replaced a stale lock: {stale["reason"]})" : string.Empty)
+            + (data["keeper_pid"] is { } keeper ? $" (process {keeper} holds the server connection until process {request.HolderPid} exits)" : string.Empty);
+        return new CommandResult(data, human);
+    }
+
+    /// <summary>The envelope's data of a lock just taken: its status, and the stale lock it replaced.</summary>
+    internal static JsonObject AcquiredJson(WorkerLockHandle held, WorkerLockStatus status)
+    {
         var data = StatusJson(status);
         data["took_over"] = held.TookOver is { } old ? StatusJson(old) : null;
-        var human = $"locked {status.WorkerDirectory} for process {held.Info.Pid}"
-            + (held.TookOver is { } stale ? $" (replaced a stale lock: {stale.Reason})" : string.Empty);
-        return new CommandResult(data, human);
+        return data;
     }
 
     /// <summary>
@@ -61,22 +68,25 @@ internal static class LockCommands
     private static async Task<CommandResult> ExecAsync(CommandContext context, CancellationToken cancellationToken)
     {
         var command = ExecCommand(context);
-        var workerLock = OpenLock(context);
+        var workerLock = Backends.OpenWorkerLock(context);
         var session = context.Optional<SessionId>("session");
         using var gated = GatedCommand.Start(command, context.Json);
-        await using var held = await workerLock.AcquireAsync(new WorkerLockRequest { HolderPid = gated.Pid, Session = session }, cancellationToken).ConfigureAwait(false);
-        return await gated.RunAsync(workerLock.WorkerDirectory, cancellationToken).ConfigureAwait(false);
+        var (held, _) = await Backends.HoldForAsync(context, workerLock, new WorkerLockRequest { HolderPid = gated.Pid, Session = session }, cancellationToken).ConfigureAwait(false);
+        await using (held.ConfigureAwait(false))
+        {
+            return await gated.RunAsync(workerLock.Worker, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The command of <c>lock exec</c>: what follows <c>--</c>.</summary>
-    internal static IReadOnlyList<string> ExecCommand(CommandContext context)
+    private static IReadOnlyList<string> ExecCommand(CommandContext context)
         => context.Line.Rest.Count > 0
             ? context.Line.Rest
             : throw CommandLine.Invalid("lock exec needs a command after '--'. Usage: agentlocks lock exec --worker DIR [--session ID] -- CMD [ARG...]");
 
     private static async Task<CommandResult> ReleaseAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        var workerLock = OpenLock(context);
+        var workerLock = Backends.OpenWorkerLock(context);
         var force = Force(context);
 
         WorkerLockStatus? removed;
@@ -87,28 +97,28 @@ internal static class LockCommands
         else
         {
             var holder = await workerLock.ReleaseAsync(HolderPid(context), cancellationToken).ConfigureAwait(false);
-            removed = new WorkerLockStatus(workerLock.WorkerDirectory, WorkerLockState.Locked, holder, null, $"held by process {holder.Pid}");
+            removed = new WorkerLockStatus(workerLock.Worker, WorkerLockState.Locked, holder, null, $"held by process {holder.Pid}");
         }
 
         var data = new JsonObject
         {
-            ["worker"] = workerLock.WorkerDirectory,
+            ["worker"] = workerLock.Worker,
             ["released"] = removed is not null,
             ["forced"] = force,
             ["removed"] = removed is null ? null : StatusJson(removed),
         };
         var human = removed switch
         {
-            null => $"{workerLock.WorkerDirectory} was not locked",
-            { Holder: null } => $"released {workerLock.WorkerDirectory} (removed a damaged lock file)",
-            _ => $"released {workerLock.WorkerDirectory} (was {removed.State.ToWireName()}, process {removed.Holder.Pid}, host {removed.Holder.HostName ?? "unknown"})",
+            null => $"{workerLock.Worker} was not locked",
+            { Holder: null } => $"released {workerLock.Worker} (removed a damaged lock file)",
+            _ => $"released {workerLock.Worker} (was {removed.State.ToWireName()}, process {removed.Holder.Pid}, host {removed.Holder.HostName ?? "unknown"})",
         };
         return new CommandResult(data, human);
     }
 
     private static async Task<CommandResult> StatusAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        var status = await OpenLock(context).GetStatusAsync(cancellationToken).ConfigureAwait(false);
+        var status = await Backends.OpenWorkerLock(context).GetStatusAsync(cancellationToken).ConfigureAwait(false);
         var human = status.Holder is { } holder
             ? $"{status.State.ToWireName()}: {status.Reason}; pid {holder.Pid}, session {holder.Session?.ToString() ?? "-"}, host {holder.HostName ?? "-"}, acquired {UtcTimestampJsonConverter.Text(holder.AcquiredAt)}"
             : "unlocked";
@@ -117,7 +127,7 @@ internal static class LockCommands
 
     private static async Task<CommandResult> ListAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        var scan = await WorkerIdentityLock.FindAllAsync(context.Required("under"), cancellationToken).ConfigureAwait(false);
+        var scan = await Backends.OpenWorkerLocks(context).FindAllAsync(context.Optional("under"), cancellationToken).ConfigureAwait(false);
         var data = new JsonObject
         {
             ["locks"] = new JsonArray([.. scan.Locks.Select(s => (JsonNode)StatusJson(s))]),
@@ -128,7 +138,7 @@ internal static class LockCommands
 
     private static async Task<CommandResult> CleanAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        var result = await WorkerIdentityLock.CleanStaleAsync(context.Required("under"), cancellationToken).ConfigureAwait(false);
+        var result = await Backends.OpenWorkerLocks(context).CleanStaleAsync(context.Optional("under"), cancellationToken).ConfigureAwait(false);
         var data = new JsonObject
         {
             ["cleaned"] = result.Cleaned.Count,
@@ -138,7 +148,7 @@ internal static class LockCommands
         var human = new StringBuilder($"cleaned {result.Cleaned.Count} stale lock(s)");
         foreach (var removed in result.Cleaned)
         {
-            human.AppendLine().Append("  ").Append(removed.WorkerDirectory).Append(": ").Append(removed.Reason);
+            human.AppendLine().Append("  ").Append(removed.Worker).Append(": ").Append(removed.Reason);
         }
 
         AppendProblems(human, result.Problems);
@@ -147,7 +157,7 @@ internal static class LockCommands
 
     private static async Task<CommandResult> CollisionsAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        var report = await WorkerIdentityLock.DetectCollisionsAsync(context.Required("under"), context.TmuxSockets(), cancellationToken).ConfigureAwait(false);
+        var report = await Backends.OpenWorkerLocks(context).DetectCollisionsAsync(context.Optional("under"), context.TmuxSockets(), cancellationToken).ConfigureAwait(false);
         var data = new JsonObject
         {
             ["collisions"] = new JsonArray([.. report.Collisions.Select(c =>
@@ -171,18 +181,18 @@ internal static class LockCommands
     }
 
     /// <summary>Whether <c>lock release</c> was given <c>--force</c>, which excludes <c>--pid</c>.</summary>
-    internal static bool Force(CommandContext context)
+    private static bool Force(CommandContext context)
         => context.Flag("force") && context.Optional("pid") is not null
             ? throw CommandLine.Invalid("--pid and --force exclude each other: --force releases whoever holds the lock.")
             : context.Flag("force");
 
-    /// <summary>A status as the envelope's data: the state, the holder's fields under gastown's names, and the age.</summary>
+    /// <summary>A status as the envelope's data: the state, the holder's fields under gastown's names (and the server backend on PostgreSQL), and the age.</summary>
     private static JsonObject StatusJson(WorkerLockStatus status)
     {
         var holder = status.Holder;
         return new JsonObject
         {
-            ["worker"] = status.WorkerDirectory,
+            ["worker"] = status.Worker,
             ["state"] = status.State.ToWireName(),
             ["reason"] = status.Reason,
             ["pid"] = holder?.Pid,
@@ -191,6 +201,7 @@ internal static class LockCommands
             ["hostname"] = holder?.HostName,
             ["process_start_time"] = holder?.ProcessStartTime,
             ["boot_id"] = holder?.BootId,
+            ["backend_pid"] = holder?.BackendPid,
             ["age_seconds"] = status.Age is { } age ? Math.Round(age.TotalSeconds, 3) : null,
         };
     }
@@ -210,7 +221,7 @@ internal static class LockCommands
         text.Append(CultureInfo.InvariantCulture, $"{"STATE",-12} {"PID",-8} {"SESSION",-19} {"HOST",-15} WORKER");
         foreach (var s in locks)
         {
-            text.AppendLine().Append(CultureInfo.InvariantCulture, $"{s.State.ToWireName(),-12} {s.Holder?.Pid,-8} {s.Holder?.Session?.Value ?? "-",-19} {s.Holder?.HostName ?? "-",-15} {s.WorkerDirectory}");
+            text.AppendLine().Append(CultureInfo.InvariantCulture, $"{s.State.ToWireName(),-12} {s.Holder?.Pid,-8} {s.Holder?.Session?.Value ?? "-",-19} {s.Holder?.HostName ?? "-",-15} {s.Worker}");
         }
 
         AppendProblems(text, problems);

@@ -12,14 +12,12 @@ namespace AgentLocks.Cli.Commands;
 internal sealed class PostgresStoreDoctor : StoreDoctor
 {
     private readonly PostgresReservationStore _store;
-    private readonly CommandContext _context;
     private readonly string? _prefix;
 
     private PostgresStoreDoctor(PostgresReservationStore store, CommandContext context, PostgresSchemaState schema)
-        : base(store)
+        : base(store, context)
     {
         _store = store;
-        _context = context;
         _prefix = context.Optional("under");
         Schema = schema;
     }
@@ -72,40 +70,12 @@ internal sealed class PostgresStoreDoctor : StoreDoctor
         return true;
     }
 
-    public override async Task CheckIdentityLocksAsync(DoctorCommand.Report report, bool storeReadable, CancellationToken cancellationToken)
-    {
-        if (!storeReadable)
-        {
-            // The lock rows live in the schema; why it was not read is reported already.
-            return;
-        }
+    /// <summary>The lock rows live in the schema: when it was not read, why is reported already.</summary>
+    protected override bool ChecksLocks(bool storeReadable) => storeReadable;
 
-        var locks = Backends.OpenPostgresLocks(_context);
-        var found = await locks.ListAsync(_prefix, cancellationToken).ConfigureAwait(false);
-        var cleaned = report.Fix && found.Any(s => s.State == PostgresWorkerLockState.Stale)
-            ? (await locks.CleanStaleAsync(_prefix, cancellationToken).ConfigureAwait(false)).Select(s => s.Worker).ToHashSet()
-            : [];
-        foreach (var stale in found.Where(s => s.State == PostgresWorkerLockState.Stale))
-        {
-            report.Add("stale-lock", Row(stale), PostgresLockCommands.StatusJson(stale)["reason"]!.GetValue<string>(),
-                cleaned.Contains(stale.Worker) ? "removed" : "left: it was taken again since it was judged");
-        }
+    protected override string? LocksUnder => _prefix;
 
-        try
-        {
-            var collisions = await PostgresLockCommands.FindCollisionsAsync(found, _context.TmuxSockets() ?? [null], cancellationToken).ConfigureAwait(false);
-            foreach (var gone in collisions.Where(c => c.Kind == WorkerLockCollisionKind.SessionNotFound))
-            {
-                // The holder lives: ending it is a decision for people, not for doctor.
-                report.Add("session-gone", Row(gone.Status), gone.Message, "left: its process is alive",
-                    repair: $"not by --fix: end pid {gone.Status.Pid}, or agentlocks --postgres ... lock release --force --worker {gone.Status.Worker}");
-            }
-        }
-        catch (AgentLocksException e) when (e.Code == ErrorCode.InternalError)
-        {
-            report.NotChecked.Add("tmux sessions: " + e.Message);
-        }
-    }
+    protected override string ReleaseCommand => "agentlocks --postgres ... lock release";
 
-    private string Row(PostgresWorkerLockStatus status) => $"{Schema.Schema}.worker_locks/{status.Worker}";
+    protected override string LockPath(WorkerLockStatus status) => $"{Schema.Schema}.worker_locks/{status.Worker}";
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
 namespace AgentLocks;
@@ -7,8 +6,8 @@ namespace AgentLocks;
 /// <summary>
 /// An open handle on one worker's <c>.runtime</c>, opened without following a symlink. Every open, create, rename and
 /// unlink is relative to it (<c>openat</c>, <c>renameat</c>, <c>unlinkat</c>), never to a path, so another process
-/// swapping <c>.runtime</c> for a symlink meanwhile cannot make us read or write anywhere else. Writes go through a
-/// fresh temp file, fsync, rename and fsync of the directory, so a crash leaves either the old file or the new one.
+/// swapping <c>.runtime</c> for a symlink meanwhile cannot make us read or write anywhere else. Writes go through
+/// <see cref="DurableFile.WriteAtomicAt"/>, so a crash leaves either the old file or the new one.
 /// </summary>
 internal sealed class RuntimeDirectory(LockFile file, SafeFileHandle handle) : IDisposable
 {
@@ -58,28 +57,8 @@ internal sealed class RuntimeDirectory(LockFile file, SafeFileHandle handle) : I
         return file.Parse(bytes);
     }
 
-    /// <summary>Replaces the lock file atomically and durably. The caller holds the flock.</summary>
-    public void Write(WorkerLockInfo info)
-    {
-        // A fresh name created with O_EXCL: a file or symlink planted at a fixed temp name is never followed.
-        var temp = $"{LockFile.LockFileName}.tmp.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.{Convert.ToHexString(RandomNumberGenerator.GetBytes(6))}";
-        using (var stream = Native.CreateNewAt(handle, temp, out var errno) ?? throw new IOException($"Cannot create {temp} in {file.RuntimeDirectory}: {Native.Describe(errno)}."))
-        {
-            try
-            {
-                Native.WriteAll(stream, LockFile.Serialize(info));
-                Native.Fsync(stream, temp);
-                Check(Native.RenameAt(handle, temp, LockFile.LockFileName), "rename a temporary file to");
-            }
-            catch
-            {
-                _ = Native.UnlinkAt(handle, temp);
-                throw;
-            }
-        }
-
-        Native.Fsync(handle, file.RuntimeDirectory);
-    }
+    /// <summary>Replaces the lock file atomically and durably (<see cref="DurableFile.WriteAtomicAt"/>). The caller holds the flock.</summary>
+    public void Write(WorkerLockInfo info) => DurableFile.WriteAtomicAt(handle, file.RuntimeDirectory, LockFile.LockFileName, LockFile.Serialize(info));
 
     /// <summary>Removes the lock file. The caller holds the flock. A symlink or directory in its place is refused, not removed.</summary>
     public void Delete()

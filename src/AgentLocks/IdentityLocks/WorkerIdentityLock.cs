@@ -3,10 +3,11 @@ namespace AgentLocks;
 /// <summary>
 /// The identity lock of one worker directory: at most one live process holds it, recorded in
 /// <c>&lt;worker&gt;/.runtime/agent.lock</c> in gastown's format. Every read-decide-write holds gastown's
-/// <c>flock</c> on <c>agent.lock.flock</c>, so this SDK and gastown exclude each other.
+/// <c>flock</c> on <c>agent.lock.flock</c>, so this SDK and gastown exclude each other. The file backend of
+/// <see cref="IWorkerIdentityLock"/>; <see cref="FileWorkerIdentityLocks"/> gives the scans as <see cref="IWorkerIdentityLocks"/>.
 /// </summary>
 /// <remarks>Usage: <c>await using var held = await new WorkerIdentityLock("/town/polecat-1").AcquireAsync(new WorkerLockRequest { Session = session }, ct);</c></remarks>
-public sealed class WorkerIdentityLock
+public sealed class WorkerIdentityLock : IWorkerIdentityLock
 {
     private readonly LockFile _file;
     private readonly LockEnvironment _environment;
@@ -32,28 +33,25 @@ public sealed class WorkerIdentityLock
     /// <remarks>Usage: <c>workerLock.WorkerDirectory</c></remarks>
     public string WorkerDirectory => _file.WorkerDirectory;
 
+    /// <inheritdoc/>
+    public string Worker => _file.WorkerDirectory;
+
     /// <summary>The lock file, <c>&lt;worker&gt;/.runtime/agent.lock</c>.</summary>
     /// <remarks>Usage: <c>workerLock.LockFilePath</c></remarks>
     public string LockFilePath => _file.LockPath;
 
-    /// <summary>Takes the lock, replacing a stale one; throws <c>LOCKED</c> when a live holder (or another host) has it.</summary>
-    /// <remarks>Usage: <c>await using var held = await workerLock.AcquireAsync(cancellationToken: ct);</c></remarks>
+    /// <inheritdoc/>
     public async Task<WorkerLockHandle> AcquireAsync(WorkerLockRequest? request = null, CancellationToken cancellationToken = default)
     {
         var (handle, blocker) = await AcquireCoreAsync(request, cancellationToken).ConfigureAwait(false);
         return handle ?? throw new AgentLocksException(ErrorCode.Locked, $"The worker {WorkerDirectory} is locked: {Describe(blocker)}.");
     }
 
-    /// <summary>Takes the lock, replacing a stale one; null when a live holder (or another host) has it.</summary>
-    /// <remarks>Usage: <c>await using var held = await workerLock.TryAcquireAsync(cancellationToken: ct); if (held is null) return;</c></remarks>
+    /// <inheritdoc/>
     public async Task<WorkerLockHandle?> TryAcquireAsync(WorkerLockRequest? request = null, CancellationToken cancellationToken = default)
         => (await AcquireCoreAsync(request, cancellationToken).ConfigureAwait(false)).Handle;
 
-    /// <summary>
-    /// Releases the lock held by <paramref name="holderPid"/> (default: this process) on this host; <c>NOT_LOCKED</c>
-    /// when it is unlocked or someone else's. Returns what was removed.
-    /// </summary>
-    /// <remarks>Usage: <c>await workerLock.ReleaseAsync(cancellationToken: ct);</c></remarks>
+    /// <inheritdoc/>
     public async Task<WorkerLockInfo> ReleaseAsync(int? holderPid = null, CancellationToken cancellationToken = default)
     {
         var pid = holderPid ?? Environment.ProcessId;
@@ -78,6 +76,7 @@ public sealed class WorkerIdentityLock
     /// Removes the lock whoever holds it (also another host's), and a lock file too damaged to read; returns its
     /// status just before (<see cref="WorkerLockState.Stale"/> with no holder for a damaged file), or null when there
     /// was none. A symlink, directory or FIFO in the lock file's place is never removed (<c>INVALID_LOCK</c>).
+    /// The holder's handle notices at its next monitor tick.
     /// </summary>
     /// <remarks>Usage: <c>var removed = await workerLock.ForceReleaseAsync(ct); Console.WriteLine(removed?.Holder?.Pid);</c></remarks>
     public async Task<WorkerLockStatus?> ForceReleaseAsync(CancellationToken cancellationToken = default)
@@ -116,8 +115,7 @@ public sealed class WorkerIdentityLock
         return Task.FromResult(_file.Read());
     }
 
-    /// <summary>The lock's state, holder and age, as data. Changes nothing.</summary>
-    /// <remarks>Usage: <c>var status = await workerLock.GetStatusAsync(ct); Console.WriteLine(status.State.ToWireName());</c></remarks>
+    /// <inheritdoc/>
     public async Task<WorkerLockStatus> GetStatusAsync(CancellationToken cancellationToken = default)
         => LockJudge.Judge(WorkerDirectory, await ReadAsync(cancellationToken).ConfigureAwait(false), _environment);
 
@@ -131,7 +129,7 @@ public sealed class WorkerIdentityLock
         var removed = await RemoveIfStaleAsync(cancellationToken).ConfigureAwait(false);
         return removed is null
             ? await GetStatusAsync(cancellationToken).ConfigureAwait(false)
-            : new WorkerLockStatus(WorkerDirectory, WorkerLockState.Unlocked, null, null, $"removed a stale lock: {removed.Reason}");
+            : new WorkerLockStatus(Worker, WorkerLockState.Unlocked, null, null, $"removed a stale lock: {removed.Reason}");
     }
 
     /// <summary>Every worker lock below <paramref name="root"/>, skipping <c>.git</c>, <c>node_modules</c>, build output and symlinks; unreadable directories and damaged lock files are reported in <see cref="WorkerLockScan.Problems"/>.</summary>
@@ -146,7 +144,7 @@ public sealed class WorkerIdentityLock
 
     /// <summary>
     /// Stale locks, and live locks whose tmux session, window or pane is on none of <paramref name="tmuxSockets"/>
-    /// (null entries and a null list mean the default server). Foreign-host locks are not judged.
+    /// (null entries and a null list mean the default server), as <see cref="IWorkerIdentityLocks.DetectCollisionsAsync"/> says.
     /// </summary>
     /// <remarks>Usage: <c>var report = await WorkerIdentityLock.DetectCollisionsAsync("/town", ["gt", null], ct);</c></remarks>
     public static Task<WorkerLockCollisionReport> DetectCollisionsAsync(string root, IReadOnlyList<string?>? tmuxSockets = null, CancellationToken cancellationToken = default)
@@ -183,14 +181,14 @@ public sealed class WorkerIdentityLock
         {
             try
             {
-                if (await new WorkerIdentityLock(candidate.WorkerDirectory, environment).RemoveIfStaleAsync(cancellationToken).ConfigureAwait(false) is { } removed)
+                if (await new WorkerIdentityLock(candidate.Worker, environment).RemoveIfStaleAsync(cancellationToken).ConfigureAwait(false) is { } removed)
                 {
                     cleaned.Add(removed);
                 }
             }
             catch (Exception e) when (e is AgentLocksException or IOException or UnauthorizedAccessException)
             {
-                problems.Add(new WorkerLockProblem(candidate.WorkerDirectory, e is AgentLocksException known ? known.Code : ErrorCode.InternalError, e.Message));
+                problems.Add(new WorkerLockProblem(candidate.Worker, e is AgentLocksException known ? known.Code : ErrorCode.InternalError, e.Message));
             }
         }
 
@@ -198,33 +196,7 @@ public sealed class WorkerIdentityLock
     }
 
     internal static async Task<WorkerLockCollisionReport> DetectCollisionsAsync(string root, IReadOnlyList<string?>? tmuxSockets, LockEnvironment environment, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<string?> sockets = tmuxSockets is { Count: > 0 } ? tmuxSockets : [null];
-        var scan = await FindAllAsync(root, environment, cancellationToken).ConfigureAwait(false);
-        var live = new TmuxTargets();
-        foreach (var socket in sockets.Distinct())
-        {
-            live.AddAll(await environment.Tmux.ListAsync(socket, cancellationToken).ConfigureAwait(false));
-        }
-
-        var collisions = new List<WorkerLockCollision>();
-        foreach (var status in scan.Locks)
-        {
-            if (status.State == WorkerLockState.Stale)
-            {
-                collisions.Add(new WorkerLockCollision(WorkerLockCollisionKind.Stale, status, $"stale lock in {status.WorkerDirectory}: {status.Reason}"));
-            }
-            else if (status is { State: WorkerLockState.Locked, Holder.Session: { } session } && !live.Contains(session))
-            {
-                collisions.Add(new WorkerLockCollision(
-                    WorkerLockCollisionKind.SessionNotFound,
-                    status,
-                    $"orphaned lock in {status.WorkerDirectory}: tmux {Describe(session.Kind)} {session} is not live, process {status.Holder.Pid} still runs"));
-            }
-        }
-
-        return new WorkerLockCollisionReport(collisions, scan.Problems, sockets);
-    }
+        => await WorkerLockCollisionFinder.FindAsync(await FindAllAsync(root, environment, cancellationToken).ConfigureAwait(false), tmuxSockets, environment, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// True while the lock file carries this acquisition's token. A damaged file, a symlink or a removed worker
@@ -283,20 +255,10 @@ public sealed class WorkerIdentityLock
     private async Task<(WorkerLockHandle? Handle, WorkerLockStatus Blocker)> AcquireCoreAsync(WorkerLockRequest? request, CancellationToken cancellationToken)
     {
         var processes = _environment.Processes;
-        var monitorInterval = (request ?? new WorkerLockRequest()).EffectiveMonitorInterval();
-        var pid = request?.HolderPid ?? Environment.ProcessId;
-        var host = request?.HostName ?? processes.HostName;
-        if (string.IsNullOrWhiteSpace(host) || host.Any(char.IsControl))
-        {
-            throw new AgentLocksException(ErrorCode.InvalidArgs, "The host name must be non-empty text without control characters.");
-        }
-
-        // The holder must be alive now, or the lock would be stale the moment it is written (gastown's launcher PID).
-        var startTime = processes.StartTime(pid);
-        if (pid <= 0 || !processes.IsAlive(pid))
-        {
-            throw new AgentLocksException(ErrorCode.InvalidArgs, $"The holder process {pid} is not running.");
-        }
+        request ??= new WorkerLockRequest();
+        var monitorInterval = request.EffectiveMonitorInterval();
+        var host = request.EffectiveHostName(processes.HostName);
+        var (pid, startTime) = request.RunningHolder(processes);
 
         _file.RequireWorkerDirectory();
         using var guard = await _file.LockAsync(create: true, cancellationToken).ConfigureAwait(false);
@@ -306,9 +268,9 @@ public sealed class WorkerIdentityLock
             return (null, current);
         }
 
-        var info = new WorkerLockInfo(pid, _environment.Time.GetUtcNow(), request?.Session, host, startTime, processes.BootId, Guid.NewGuid().ToString("N"));
+        var info = new WorkerLockInfo(pid, _environment.Time.GetUtcNow(), request.Session, host, startTime, processes.BootId, Guid.NewGuid().ToString("N"));
         guard.Runtime.Write(info);
-        return (new WorkerLockHandle(this, info, current.State == WorkerLockState.Stale ? current : null, _environment.Time, monitorInterval), current);
+        return (new FileWorkerLockHandle(this, info, current.State == WorkerLockState.Stale ? current : null, _environment.Time, monitorInterval), current);
     }
 
     private async Task<WorkerLockStatus?> RemoveIfStaleAsync(CancellationToken cancellationToken)
@@ -334,10 +296,4 @@ public sealed class WorkerIdentityLock
             ? $"{status.Reason} (session {holder.Session?.ToString() ?? "none"}, host {holder.HostName ?? "unknown"}, acquired {UtcTimestampJsonConverter.Text(holder.AcquiredAt)})"
             : status.Reason;
 
-    private static string Describe(TmuxTargetKind kind) => kind switch
-    {
-        TmuxTargetKind.PaneId => "pane",
-        TmuxTargetKind.WindowId => "window",
-        _ => "session",
-    };
 }

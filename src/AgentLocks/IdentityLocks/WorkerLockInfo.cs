@@ -1,10 +1,10 @@
 namespace AgentLocks;
 
-/// <summary>Who holds a worker identity lock, as the lock file records it.</summary>
+/// <summary>Who holds a worker identity lock, as the lock file (or the PostgreSQL row) records it.</summary>
 /// <remarks>Usage: <c>var holder = await workerLock.ReadAsync(ct); Console.WriteLine(holder?.Pid);</c></remarks>
 public sealed record WorkerLockInfo
 {
-    internal WorkerLockInfo(int pid, DateTimeOffset acquiredAt, SessionId? session, string? hostName, long? processStartTime, string? bootId, string? ownerToken)
+    internal WorkerLockInfo(int pid, DateTimeOffset acquiredAt, SessionId? session, string? hostName, long? processStartTime, string? bootId, string? ownerToken, int? backendPid = null)
     {
         Pid = pid;
         AcquiredAt = acquiredAt;
@@ -13,6 +13,7 @@ public sealed record WorkerLockInfo
         ProcessStartTime = processStartTime;
         BootId = bootId;
         OwnerToken = ownerToken;
+        BackendPid = backendPid;
     }
 
     /// <summary>The holder process (<c>pid</c>); not necessarily the process that acquired the lock.</summary>
@@ -31,13 +32,17 @@ public sealed record WorkerLockInfo
     /// <remarks>Usage: <c>info.HostName</c></remarks>
     public string? HostName { get; }
 
-    /// <summary>The holder's start time in clock ticks since boot (<c>/proc/PID/stat</c>); null in gastown's files.</summary>
+    /// <summary>The holder's start time in clock ticks since boot (<c>/proc/PID/stat</c>); null in gastown's files and on PostgreSQL.</summary>
     /// <remarks>Usage: <c>info.ProcessStartTime</c></remarks>
     public long? ProcessStartTime { get; }
 
-    /// <summary>The Linux boot id when the lock was taken; null in gastown's files.</summary>
+    /// <summary>The Linux boot id when the lock was taken; null in gastown's files and on PostgreSQL.</summary>
     /// <remarks>Usage: <c>info.BootId</c></remarks>
     public string? BootId { get; }
+
+    /// <summary>The PostgreSQL server process (<c>pg_backend_pid()</c>) whose connection holds the lock; null on files.</summary>
+    /// <remarks>Usage: <c>info.BackendPid</c></remarks>
+    public int? BackendPid { get; }
 
     /// <summary>The per-acquisition token a handle releases by; null in gastown's files.</summary>
     internal string? OwnerToken { get; }

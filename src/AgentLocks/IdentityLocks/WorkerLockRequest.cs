@@ -15,17 +15,38 @@ public sealed record WorkerLockRequest
     /// <remarks>Usage: <c>new WorkerLockRequest { Session = SessionId.Parse("%12") }</c></remarks>
     public SessionId? Session { get; init; }
 
-    /// <summary>The host name to record (default: this host's name, as gastown records it).</summary>
+    /// <summary>The host name to record (default: this host's name, as gastown records it). Recorded only: a lock is judged by its holder PID on files, by its connection on PostgreSQL.</summary>
     /// <remarks>Usage: <c>new WorkerLockRequest { HostName = "build-7" }</c></remarks>
     public string? HostName { get; init; }
 
     /// <summary>
-    /// How often the handle's monitor re-reads the lock file on the lock's <see cref="TimeProvider"/> and cancels
+    /// Files: how often the handle's monitor re-reads the lock file on the lock's <see cref="TimeProvider"/> and cancels
     /// <see cref="WorkerLockHandle.HandleLost"/> once the lock was force-released, taken over or removed. Default
     /// (null): 10 seconds. <see cref="Timeout.InfiniteTimeSpan"/> turns the monitor off; zero or negative is <c>INVALID_ARGS</c>.
+    /// PostgreSQL validates it the same way but watches the holding connection instead (every
+    /// <c>PostgresStoreOptions.HeartbeatInterval</c>), since a lost connection is a lost lock.
     /// </summary>
     /// <remarks>Usage: <c>new WorkerLockRequest { MonitorInterval = TimeSpan.FromSeconds(2) }</c></remarks>
     public TimeSpan? MonitorInterval { get; init; }
+
+    /// <summary>The holder's PID (default: this process) and start time; <c>INVALID_ARGS</c> when it is not running, or the lock would be stale the moment it is written.</summary>
+    internal (int Pid, long? StartTime) RunningHolder(IProcessProbe processes)
+    {
+        var pid = HolderPid ?? Environment.ProcessId;
+        var startTime = processes.StartTime(pid);
+        return pid > 0 && processes.IsAlive(pid)
+            ? (pid, startTime)
+            : throw new AgentLocksException(ErrorCode.InvalidArgs, $"The holder process {pid} is not running.");
+    }
+
+    /// <summary>The host name to record (default: <paramref name="thisHost"/>); <c>INVALID_ARGS</c> when empty or with control characters.</summary>
+    internal string EffectiveHostName(string thisHost)
+    {
+        var host = HostName ?? thisHost;
+        return string.IsNullOrWhiteSpace(host) || host.Any(char.IsControl)
+            ? throw new AgentLocksException(ErrorCode.InvalidArgs, "The host name must be non-empty text without control characters.")
+            : host;
+    }
 
     /// <summary>The monitor interval to use: the default when none is given; <c>INVALID_ARGS</c> when it cannot be a timer period.</summary>
     internal TimeSpan EffectiveMonitorInterval()

@@ -1,50 +1,66 @@
+using System.Globalization;
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 
 namespace AgentLocks;
 
 /// <summary>
 /// Durable, atomic file writes: a uniquely named temporary file, fsync, rename over the target, fsync of the
-/// directory (so the rename itself survives a power cut). Appends fsync the file.
+/// directory (so the rename itself survives a power cut). Every step is relative to one open handle on the
+/// directory (<c>openat</c>, <c>renameat</c>), and the temporary file is created with <c>O_EXCL|O_NOFOLLOW</c>, so
+/// a symlink planted in the directory is never followed. Appends fsync the file.
 /// </summary>
 internal static class DurableFile
 {
     /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> all at once.</summary>
-    public static void WriteAtomic(string path, ReadOnlySpan<byte> content) => MoveIntoPlace(path, content, overwrite: true);
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> content)
+    {
+        var (directory, directoryPath, name) = OpenParent(path);
+        using (directory)
+        {
+            WriteAtomicAt(directory, directoryPath, name, content, replace: true);
+        }
+    }
 
     /// <summary>Creates <paramref name="path"/> with <paramref name="content"/> all at once; a file already there is left as it is.</summary>
     public static void CreateAtomic(string path, ReadOnlySpan<byte> content)
     {
-        try
+        var (directory, directoryPath, name) = OpenParent(path);
+        using (directory)
         {
-            MoveIntoPlace(path, content, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            // Another writer created it first; its content stands.
+            WriteAtomicAt(directory, directoryPath, name, content, replace: false);
         }
     }
 
-    private static void MoveIntoPlace(string path, ReadOnlySpan<byte> content, bool overwrite)
+    /// <summary>
+    /// Writes <paramref name="name"/> in the open <paramref name="directory"/> (<paramref name="directoryPath"/> is
+    /// for messages): replacing what is there, or, unless <paramref name="replace"/>, leaving an existing file as it
+    /// is (another writer created it first; its content stands).
+    /// </summary>
+    public static void WriteAtomicAt(SafeFileHandle directory, string directoryPath, string name, ReadOnlySpan<byte> content, bool replace = true)
     {
         // pid + 64 random bits: two writers never share a name, not even within one millisecond (beadboard's collide).
-        var temp = $"{path}.tmp-{Environment.ProcessId}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}";
-        try
+        var temp = $"{name}.tmp-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}";
+        using (var stream = Native.CreateNewAt(directory, temp, out var errno) ?? throw new IOException($"Cannot create {temp} in {directoryPath}: {Native.Describe(errno)}."))
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            try
             {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
+                Native.WriteAll(stream, content);
+                Native.Fsync(stream, temp);
+                errno = replace ? Native.RenameAt(directory, temp, name) : Native.LinkAt(directory, temp, name);
+                if (errno != 0 && !(errno == Native.EEXIST && !replace))
+                {
+                    throw new IOException($"Cannot {(replace ? "rename" : "link")} {temp} to {Path.Combine(directoryPath, name)}: {Native.Describe(errno)}.");
+                }
             }
-
-            File.Move(temp, path, overwrite);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
+            finally
+            {
+                // After a rename the temporary name is gone already; after a link or a failure it goes now.
+                _ = Native.UnlinkAt(directory, temp);
+            }
         }
 
-        Native.FsyncDirectory(Path.GetDirectoryName(path)!);
+        Native.Fsync(directory, directoryPath);
     }
 
     /// <summary>Appends <paramref name="content"/> and flushes it to disk.</summary>
@@ -61,5 +77,17 @@ internal static class DurableFile
         {
             Native.FsyncDirectory(Path.GetDirectoryName(path)!);
         }
+    }
+
+    /// <summary>The directory of <paramref name="path"/>, opened (the caller's own path, so a symlinked store root is followed), and the file's name.</summary>
+    private static (SafeFileHandle Directory, string DirectoryPath, string Name) OpenParent(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var directoryPath = Path.GetDirectoryName(full)!;
+        var directory = Native.OpenDirectory(directoryPath, out var errno)
+            ?? throw (errno == Native.ENOENT
+                ? new DirectoryNotFoundException($"Cannot write {full}: the directory {directoryPath} does not exist.")
+                : new IOException($"Cannot open {directoryPath}: {Native.Describe(errno)}."));
+        return (directory, directoryPath, Path.GetFileName(full));
     }
 }

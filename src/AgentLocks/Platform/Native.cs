@@ -71,6 +71,10 @@ internal static partial class Native
     public static int RenameAt(SafeFileHandle directory, string from, string to)
         => RenameAtNative(directory, from, directory, to) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
+    /// <summary><c>linkat</c> within one directory, never replacing: 0 or the errno (<c>EEXIST</c> when <paramref name="to"/> exists).</summary>
+    public static int LinkAt(SafeFileHandle directory, string from, string to)
+        => LinkAtNative(directory, from, directory, to, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
     /// <summary><c>unlinkat</c> of a non-directory: 0 or the errno (<c>EISDIR</c> for a directory).</summary>
     public static int UnlinkAt(SafeFileHandle directory, string name)
         => UnlinkAtNative(directory, name, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
@@ -209,6 +213,9 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "renameat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int RenameAtNative(SafeFileHandle fromDirectory, string from, SafeFileHandle toDirectory, string to);
+
+    [LibraryImport("libc", EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LinkAtNative(SafeFileHandle fromDirectory, string from, SafeFileHandle toDirectory, string to, int flags);
 
     [LibraryImport("libc", EntryPoint = "unlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int UnlinkAtNative(SafeFileHandle directory, string name, int flags);

@@ -172,6 +172,22 @@ internal static partial class Native
         return new FileIdentity(device, MemoryMarshal.Read<ulong>(b[32..]), MemoryMarshal.Read<ushort>(b[28..]), (long)MemoryMarshal.Read<ulong>(b[40..]), mtime);
     }
 
+    /// <summary>
+    /// <c>fdatasync(2)</c>: the file's data and what is needed to read it back (its size), without its timestamps.
+    /// Enough for an append, whose only metadata that matters is the size.
+    /// </summary>
+    public static void Fdatasync(SafeFileHandle handle, string what)
+    {
+        if (FdatasyncNative(handle) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"fdatasync of {what} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    private static partial int FdatasyncNative(SafeFileHandle fd);
+
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int StatxPath(int dirfd, string path, int flags, uint mask, ref byte buffer);
 

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace AgentLocks;
@@ -22,48 +24,80 @@ internal sealed record ActiveFile
     public long? HistorySize { get; init; }
 
     /// <exception cref="JsonException">It is not an active file.</exception>
-    public static ActiveFile Read(ReadOnlySpan<byte> json) => ReservationJson.ReadDocument(json, static (ref Utf8JsonReader reader) =>
+    public static ActiveFile Read(ReadOnlySpan<byte> json) => Read(json, Reservation);
+
+    /// <summary>
+    /// Reads the file, handing each reservation's text (from its <c>{</c> to its <c>}</c>, exactly as in the file) to
+    /// <paramref name="reservation"/>, which reads it (<see cref="Reservation(ReadOnlySpan{byte})"/>) or finds it already read.
+    /// </summary>
+    /// <exception cref="JsonException">It is not an active file.</exception>
+    public static ActiveFile Read(ReadOnlySpan<byte> json, ReservationText reservation)
     {
-        if (reader.TokenType == JsonTokenType.StartArray)
+        var start = json.StartsWith("\uFEFF"u8) ? 3 : 0;
+        var reader = new Utf8JsonReader(json[start..]);
+        if (!reader.Read())
         {
-            return new ActiveFile { Reservations = ReadList(ref reader) };
+            throw new JsonException("The document is empty.");
         }
 
-        if (reader.TokenType != JsonTokenType.StartObject)
+        ActiveFile file;
+        if (reader.TokenType == JsonTokenType.StartArray)
+        {
+            file = new ActiveFile { Reservations = ReadList(ref reader, json[start..], reservation) };
+        }
+        else if (reader.TokenType != JsonTokenType.StartObject)
         {
             throw new JsonException("active.json must be an object with 'reservations'.");
         }
-
-        List<Reservation>? reservations = null;
-        long? last = null, size = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        else
         {
-            var name = reader.GetString();
-            reader.Read();
-            switch (name)
+            List<Reservation>? reservations = null;
+            long? last = null, size = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                case "reservations":
-                    reservations = ReadList(ref reader);
-                    break;
-                case "agentlocks_last_fencing_token":
-                    last = reader.TokenType == JsonTokenType.Null ? null : FencingCeiling.ReadToken(ref reader, name);
-                    break;
-                case "agentlocks_history_size":
-                    size = reader.TokenType == JsonTokenType.Null ? null : FencingCeiling.ReadToken(ref reader, name);
-                    break;
-                default:
-                    reader.Skip();
-                    break;
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "reservations":
+                        reservations = ReadList(ref reader, json[start..], reservation);
+                        break;
+                    case "agentlocks_last_fencing_token":
+                        last = reader.TokenType == JsonTokenType.Null ? null : FencingCeiling.ReadToken(ref reader, name);
+                        break;
+                    case "agentlocks_history_size":
+                        size = reader.TokenType == JsonTokenType.Null ? null : FencingCeiling.ReadToken(ref reader, name);
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
             }
+
+            file = new ActiveFile
+            {
+                Reservations = reservations ?? throw new JsonException("'reservations' must be a list of reservations."),
+                LastFencingToken = last,
+                HistorySize = size,
+            };
         }
 
-        return new ActiveFile
+        if (reader.Read())
         {
-            Reservations = reservations ?? throw new JsonException("'reservations' must be a list of reservations."),
-            LastFencingToken = last,
-            HistorySize = size,
-        };
-    });
+            throw new JsonException("The document has more than one value.");
+        }
+
+        return file;
+    }
+
+    /// <summary>One reservation's text, as <see cref="Read(ReadOnlySpan{byte}, ReservationText)"/> hands it over.</summary>
+    /// <exception cref="JsonException">It is not a reservation.</exception>
+    public static Reservation Reservation(ReadOnlySpan<byte> text)
+    {
+        var reader = new Utf8JsonReader(text);
+        reader.Read();
+        return ReservationJson.Read(ref reader);
+    }
 
     /// <summary>
     /// What can be read of a damaged active.json: every reservation up to the first place its JSON breaks (a
@@ -113,30 +147,77 @@ internal sealed record ActiveFile
     }
 
     /// <summary>Indented like beadboard's file, with its trailing newline.</summary>
-    public byte[] ToBytes() => StoreDocument.Write(writer =>
+    public byte[] ToBytes() => ToBytes(Text);
+
+    /// <summary>
+    /// Indented like beadboard's file, with its trailing newline; each reservation's text comes from
+    /// <paramref name="text"/> (<see cref="Text"/>, or a copy of it kept from an earlier write), so a writer that keeps
+    /// them serializes only the reservations that changed.
+    /// </summary>
+    public byte[] ToBytes(Func<Reservation, byte[]> text)
     {
-        writer.WriteStartObject();
-        writer.WriteStartArray("reservations"u8);
-        foreach (var reservation in Reservations)
+        var buffer = new ArrayBufferWriter<byte>();
+        if (Reservations.Count == 0)
+        {
+            buffer.Write("{\n  \"reservations\": []"u8);
+        }
+        else
+        {
+            buffer.Write("{\n  \"reservations\": [\n"u8);
+            for (var i = 0; i < Reservations.Count; i++)
+            {
+                buffer.Write(i == 0 ? ElementIndent : ",\n    "u8);
+                buffer.Write(text(Reservations[i]));
+            }
+
+            buffer.Write("\n  ]"u8);
+        }
+
+        WriteNumber(buffer, "agentlocks_last_fencing_token", LastFencingToken);
+        WriteNumber(buffer, "agentlocks_history_size", HistorySize);
+        buffer.Write("\n}\n"u8);
+        return buffer.WrittenSpan.ToArray();
+
+        static void WriteNumber(ArrayBufferWriter<byte> buffer, string name, long? value)
+        {
+            if (value is { } number)
+            {
+                buffer.Write(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $",\n  \"{name}\": {number}")));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A reservation's text as an element of the file's list: from its <c>{</c> to its <c>}</c>, its lines indented for
+    /// that depth (JSON strings hold no raw line break, so indenting after each one touches only whitespace).
+    /// </summary>
+    public static byte[] Text(Reservation reservation)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             ReservationJson.Write(writer, reservation);
         }
 
-        writer.WriteEndArray();
-        if (LastFencingToken is { } last)
+        var written = buffer.WrittenSpan;
+        var text = new List<byte>(written.Length + (written.Count((byte)'\n') * ElementIndent.Length));
+        foreach (var b in written)
         {
-            writer.WriteNumber("agentlocks_last_fencing_token"u8, last);
+            text.Add(b);
+            if (b == (byte)'\n')
+            {
+                text.AddRange(ElementIndent);
+            }
         }
 
-        if (HistorySize is { } size)
-        {
-            writer.WriteNumber("agentlocks_history_size"u8, size);
-        }
+        return [.. text];
+    }
 
-        writer.WriteEndObject();
-    });
+    /// <summary>How deep a reservation sits in the file: inside the object, inside the list.</summary>
+    private static ReadOnlySpan<byte> ElementIndent => "    "u8;
 
-    private static List<Reservation> ReadList(ref Utf8JsonReader reader)
+    /// <summary>The list at the reader's token; <paramref name="json"/> is what the reader reads, to cut each reservation's text from.</summary>
+    private static List<Reservation> ReadList(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, ReservationText reservation)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -146,12 +227,22 @@ internal sealed record ActiveFile
         List<Reservation> list = [];
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            list.Add(ReservationJson.Read(ref reader));
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new JsonException($"A reservation must be a JSON object, not {reader.TokenType}.");
+            }
+
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            list.Add(reservation(json[start..(int)reader.BytesConsumed]));
         }
 
         return list;
     }
 }
+
+/// <summary>Reads (or finds already read) the reservation whose text in active.json is <paramref name="text"/>.</summary>
+internal delegate Reservation ReservationText(ReadOnlySpan<byte> text);
 
 /// <summary>
 /// <c>reservations/agentlocks.json</c>: a ceiling above every fencing token handed out, raised in blocks so it

@@ -49,10 +49,10 @@ public sealed class CollisionTests : IDisposable
         Assert.Equal(["gt", "other"], _tmux.Asked);
         Assert.Equal(
             [(paneNotSession, WorkerLockCollisionKind.SessionNotFound), (sessionNotPane, WorkerLockCollisionKind.SessionNotFound), (stale, WorkerLockCollisionKind.Stale)],
-            report.Collisions.Select(c => (c.Status.WorkerDirectory, c.Kind)));
+            report.Collisions.Select(c => (c.Status.Worker, c.Kind)));
         Assert.Contains("pane %3", report.Collisions[0].Message, StringComparison.Ordinal);
         Assert.Contains("session $12", report.Collisions[1].Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(report.Collisions, c => c.Status.WorkerDirectory is var w && (w == onGt || w == onOther || w == byName || w == noSession));
+        Assert.DoesNotContain(report.Collisions, c => c.Status.Worker is var w && (w == onGt || w == onOther || w == byName || w == noSession));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class FindAndCleanTests : IDisposable
         Directory.CreateSymbolicLink(Path.Combine(_temp.Root, "town", "loop"), Path.Combine(_temp.Root, "town"));
 
         var scan = await WorkerIdentityLock.FindAllAsync(Path.Combine(_temp.Root, "town"), _probe.Environment(), default);
-        Assert.Equal([live, stale], scan.Locks.Select(s => s.WorkerDirectory));
+        Assert.Equal([live, stale], scan.Locks.Select(s => s.Worker));
         Assert.Equal([WorkerLockState.Locked, WorkerLockState.Stale], scan.Locks.Select(s => s.State));
         var problem = Assert.Single(scan.Problems);
         Assert.Equal(ErrorCode.InvalidLock, problem.Code);
@@ -46,7 +46,7 @@ public sealed class FindAndCleanTests : IDisposable
         WriteLock(foreign, 424242, host: "elsewhere");
 
         var result = await WorkerIdentityLock.CleanStaleAsync(_temp.Root, _probe.Environment(), default);
-        Assert.Equal([stale1, stale2], result.Cleaned.Select(s => s.WorkerDirectory));
+        Assert.Equal([stale1, stale2], result.Cleaned.Select(s => s.Worker));
         Assert.All(result.Cleaned, s => Assert.Equal(424242, s.Holder!.Pid));
         Assert.False(File.Exists(Path.Combine(stale1, ".runtime", "agent.lock")));
         Assert.False(File.Exists(Path.Combine(stale2, ".runtime", "agent.lock")));

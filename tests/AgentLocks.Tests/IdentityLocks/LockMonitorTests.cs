@@ -18,16 +18,16 @@ public sealed class LockMonitorTests : IDisposable
         Assert.NotNull(await new WorkerIdentityLock(_temp.Worker).ForceReleaseAsync());
 
         _time.Advance(Interval - TimeSpan.FromTicks(1));
-        Assert.Equal(0, held.MonitorChecks);
+        Assert.Equal(0, ((FileWorkerLockHandle)held).MonitorChecks);
         Assert.False(held.HandleLost.IsCancellationRequested);
 
         _time.Advance(TimeSpan.FromTicks(1));
-        await held.LastMonitorTick;
+        await ((FileWorkerLockHandle)held).LastMonitorTick;
         Assert.True(held.HandleLost.IsCancellationRequested);
 
         // Once lost, the monitor stops.
         _time.Advance(Interval * 5);
-        Assert.Equal(1, held.MonitorChecks);
+        Assert.Equal(1, ((FileWorkerLockHandle)held).MonitorChecks);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class LockMonitorTests : IDisposable
         await using var second = await workerLock.AcquireAsync(new WorkerLockRequest { MonitorInterval = Timeout.InfiniteTimeSpan });
 
         _time.Advance(Interval);
-        await first.LastMonitorTick;
+        await ((FileWorkerLockHandle)first).LastMonitorTick;
         Assert.True(first.HandleLost.IsCancellationRequested);
         await first.DisposeAsync();
         Assert.Equal(second.Info.OwnerToken, (await workerLock.ReadAsync())!.OwnerToken);
@@ -52,7 +52,7 @@ public sealed class LockMonitorTests : IDisposable
         Directory.Delete(_temp.Worker, recursive: true);
 
         _time.Advance(Interval);
-        await held.LastMonitorTick;
+        await ((FileWorkerLockHandle)held).LastMonitorTick;
         Assert.True(held.HandleLost.IsCancellationRequested);
     }
 
@@ -63,15 +63,15 @@ public sealed class LockMonitorTests : IDisposable
         for (var i = 1; i <= 50; i++)
         {
             _time.Advance(Interval);
-            Assert.Equal(i, held.MonitorChecks);
-            await held.LastMonitorTick;
+            Assert.Equal(i, ((FileWorkerLockHandle)held).MonitorChecks);
+            await ((FileWorkerLockHandle)held).LastMonitorTick;
             Assert.False(held.HandleLost.IsCancellationRequested);
         }
 
         // Still watching after all those quiet ticks.
         await new WorkerIdentityLock(_temp.Worker).ForceReleaseAsync();
         _time.Advance(Interval);
-        await held.LastMonitorTick;
+        await ((FileWorkerLockHandle)held).LastMonitorTick;
         Assert.True(held.HandleLost.IsCancellationRequested);
     }
 
@@ -82,10 +82,10 @@ public sealed class LockMonitorTests : IDisposable
         await new WorkerIdentityLock(_temp.Worker).ForceReleaseAsync();
 
         _time.Advance(TimeSpan.FromSeconds(10) - TimeSpan.FromTicks(1));
-        Assert.Equal(0, held.MonitorChecks);
+        Assert.Equal(0, ((FileWorkerLockHandle)held).MonitorChecks);
         _time.Advance(TimeSpan.FromTicks(1));
-        Assert.Equal(1, held.MonitorChecks);
-        await held.LastMonitorTick;
+        Assert.Equal(1, ((FileWorkerLockHandle)held).MonitorChecks);
+        await ((FileWorkerLockHandle)held).LastMonitorTick;
         Assert.True(held.HandleLost.IsCancellationRequested);
     }
 
@@ -94,14 +94,14 @@ public sealed class LockMonitorTests : IDisposable
     {
         await using var held = await new WorkerIdentityLock(_temp.Worker, _time).AcquireAsync(new WorkerLockRequest { MonitorInterval = Interval });
         _time.Advance(Interval);
-        await held.LastMonitorTick;
-        Assert.Equal(1, held.MonitorChecks);
+        await ((FileWorkerLockHandle)held).LastMonitorTick;
+        Assert.Equal(1, ((FileWorkerLockHandle)held).MonitorChecks);
 
         await held.DisposeAsync();
         await held.DisposeAsync();
         _time.Advance(Interval * 20);
 #pragma warning disable AGL005 // The release itself is under test: its monitor is read after it (AGL005.md, "Tests of the release").
-        Assert.Equal(1, held.MonitorChecks);
+        Assert.Equal(1, ((FileWorkerLockHandle)held).MonitorChecks);
 #pragma warning restore AGL005
         Assert.False(File.Exists(_temp.LockPath));
     }
@@ -113,7 +113,7 @@ public sealed class LockMonitorTests : IDisposable
         await new WorkerIdentityLock(_temp.Worker).ForceReleaseAsync();
 
         _time.Advance(TimeSpan.FromDays(1));
-        Assert.Equal(0, held.MonitorChecks);
+        Assert.Equal(0, ((FileWorkerLockHandle)held).MonitorChecks);
         Assert.False(held.HandleLost.IsCancellationRequested);
         Assert.False(await held.IsHeldAsync());
         Assert.True(held.HandleLost.IsCancellationRequested);
@@ -141,7 +141,7 @@ public sealed class LockMonitorTests : IDisposable
         }
 
         _time.Advance(Interval);
-        await held.LastMonitorTick;
+        await ((FileWorkerLockHandle)held).LastMonitorTick;
         Assert.True(held.HandleLost.IsCancellationRequested);
     }
 }
