@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
+using AgentLocks.Extensions.Hosting;
 using AgentLocks.Generators;
 using AgentLocks.Postgres;
 using AgentLocks.Tests.Shared;
@@ -78,7 +79,7 @@ public sealed class SamplesCorpusTests
         var input = CSharpCompilation.Create(
             Path.GetFileNameWithoutExtension(project),
             sources,
-            [.. Verify.References, .. PostgresClosure()],
+            [.. Verify.References, .. SampleDependencies()],
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable, warningLevel: 9999)
                 // The SDK's default NoWarn: Npgsql is built against an older System.Data.Common.
                 .WithSpecificDiagnosticOptions([new("CS1701", ReportDiagnostic.Suppress), new("CS1702", ReportDiagnostic.Suppress)]));
@@ -114,12 +115,15 @@ public sealed class SamplesCorpusTests
         public Assembly LoadFromPath(string fullPath) => AssemblyLoadContext.Default.LoadFromAssemblyPath(fullPath);
     }
 
-    /// <summary>The Postgres backend and the packages it loads (Npgsql ...), without the shared framework.</summary>
-    private static IEnumerable<MetadataReference> PostgresClosure()
+    /// <summary>
+    /// What the samples build on beside the core library: the Postgres backend, the hosting package and the generic
+    /// host, with the packages they load (Npgsql, Microsoft.Extensions.*), without the shared framework.
+    /// </summary>
+    private static IEnumerable<MetadataReference> SampleDependencies()
     {
         var framework = Path.GetDirectoryName(typeof(object).Assembly.Location);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Queue<Assembly>([typeof(PostgresReservationStore).Assembly]);
+        var pending = new Queue<Assembly>([typeof(PostgresReservationStore).Assembly, typeof(AgentLocksOptions).Assembly, typeof(Microsoft.Extensions.Hosting.Host).Assembly]);
         while (pending.TryDequeue(out var assembly))
         {
             if (Path.GetDirectoryName(assembly.Location) == framework || assembly == typeof(ILockHandle).Assembly || !seen.Add(assembly.Location))
