@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net.Sockets;
 using Npgsql;
 
@@ -58,13 +59,13 @@ internal sealed class PostgresConnector : IAsyncDisposable
 
             if (reuseSessions)
             {
-                var given = new NpgsqlConnectionStringBuilder(connectionString);
-                if (!given.ContainsKey("No Reset On Close"))
+                var given = GivenKeywords(connectionString);
+                if (!given.Contains("noresetonclose"))
                 {
                     builder.ConnectionStringBuilder.NoResetOnClose = true;
                 }
 
-                if (!given.ContainsKey("Max Auto Prepare"))
+                if (!given.Contains("maxautoprepare"))
                 {
                     builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
                 }
@@ -82,6 +83,15 @@ internal sealed class PostgresConnector : IAsyncDisposable
             throw new AgentLocksException(ErrorCode.InvalidArgs, $"The PostgreSQL connection string is not valid: {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// The keywords <paramref name="connectionString"/> sets, lower case and without spaces (Npgsql accepts both
+    /// spellings). Not <see cref="NpgsqlConnectionStringBuilder.ContainsKey"/>: it answers true for every keyword Npgsql
+    /// knows, set or not, which once kept both defaults above from ever being applied.
+    /// </summary>
+    internal static HashSet<string> GivenKeywords(string connectionString)
+        => [.. new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(keyword => keyword.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant())];
 
     /// <summary>Opens a connection with the schema in place.</summary>
     public async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
