@@ -72,6 +72,7 @@ internal static class GuardedCommits
                 throw new InvalidOperationException($"git commit failed: {result.Output}");
             }
 
+            // git offers no way to wait for its lock; a short random pause keeps retrying agents from colliding again.
             await Task.Delay(Random.Shared.Next(5, 25), cancellationToken);
         }
     }
