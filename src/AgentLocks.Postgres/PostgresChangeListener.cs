@@ -32,6 +32,13 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
         return channel[..Math.Min(channel.Length, 63)];
     }
 
+    /// <summary>
+    /// The lock every listening connection holds shared while it listens: a deciding client notifies only when it
+    /// cannot take it exclusive, so releases cost no notification while nobody waits. A waiter listens before its
+    /// first try, so a release it could miss (one that commits after that try read the lease) finds the lock held.
+    /// </summary>
+    public static string ListeningKey(PostgresSchema schema) => schema.LockKey("listening");
+
     /// <summary>A feed for the store on <paramref name="connector"/>; the first waiter opens the connection and is told if that fails.</summary>
     public static ChangeFeed Feed(PostgresConnector connector) => new(async (feed, cancellationToken) =>
     {
@@ -50,7 +57,7 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
         try
         {
             connection.Notification += (_, e) => _feed.Publish(ScopePattern.TryParse(e.Payload, out var scope) ? [scope] : null);
-            using var listen = new NpgsqlCommand($"LISTEN \"{Channel(_connector.Schema)}\"", connection);
+            using var listen = new NpgsqlCommand($"LISTEN \"{Channel(_connector.Schema)}\"; SELECT pg_advisory_lock_shared({ListeningKey(_connector.Schema)})", connection);
             await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
@@ -79,7 +86,8 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
                     await connection.WaitAsync(slice, CancellationToken.None).ConfigureAwait(false);
                 }
 
-                using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+                // Pooled connections keep session state (No Reset On Close), so the lock is given up explicitly.
+                using var unlisten = new NpgsqlCommand($"UNLISTEN *; SELECT pg_advisory_unlock_shared({ListeningKey(_connector.Schema)})", connection);
                 await unlisten.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                 await connection.DisposeAsync().ConfigureAwait(false);
                 _stop.Dispose();

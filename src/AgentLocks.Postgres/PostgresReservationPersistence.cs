@@ -10,7 +10,8 @@ namespace AgentLocks.Postgres;
 /// decisions about overlapping scopes wait for each other, disjoint ones never do), reads the server's time, a
 /// fencing token when it may grant, and the active leases that can overlap; the core decides; the second writes
 /// the rows it changed and commits. Every statement after the locks sees every commit before them, which is why
-/// READ COMMITTED (a fresh snapshot per statement) is the right level here, not a stricter one.
+/// READ COMMITTED (a fresh snapshot per statement) is the right level here, not a stricter one. A handle's release
+/// is one round trip when its row is still active and live (<see cref="ReleaseDirectlyAsync{T}"/>).
 /// </summary>
 internal sealed partial class PostgresReservationPersistence(PostgresConnector connector) : IReservationPersistence
 {
@@ -40,6 +41,11 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
     private Task<T> UpdateAsync<T>(LedgerFocus focus, Func<ReservationLedger, IReadOnlyList<ReservationHistoryEntry>, T> decide, CancellationToken cancellationToken)
         => connector.WithRetryAsync(async (connection, attempt, ct) =>
         {
+            if (focus.Releasing is { } releasing && await ReleaseDirectlyAsync(connection, focus, releasing, decide, ct).ConfigureAwait(false) is (true, var released))
+            {
+                return released;
+            }
+
             var state = await ReadStateAsync(connection, focus, ct).ConfigureAwait(false);
             HashSet<AgentId> asked = [];
             HashSet<AgentId> unknown = [];
@@ -175,11 +181,10 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
     private async Task<LedgerState> ReadStateAsync(NpgsqlConnection connection, LedgerFocus focus, CancellationToken cancellationToken)
     {
         var batch = new NpgsqlBatch(connection) { BatchCommands = { new("BEGIN") } };
-        var locks = 0;
-        foreach (var lockCommand in PrefixLocking.Locks(Schema, focus))
+        var lockCommand = PrefixLocking.Lock(Schema, focus);
+        if (lockCommand is not null)
         {
             batch.BatchCommands.Add(lockCommand);
-            locks++;
         }
 
         // Tokens are drawn after the locks, one per possible grant: a later grant of an overlapping scope draws a
@@ -213,9 +218,9 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         await using var batchScope = batch.ConfigureAwait(false);
         var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        for (var i = 0; i < locks; i++)
+        if (lockCommand is not null)
         {
-            // Each lock's result is one void value (BEGIN has no result set).
+            // The locks' result is one count (BEGIN has no result set).
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -329,16 +334,76 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         var ended = ledger.Appended.Where(e => e.Reservation.State != ReservationState.Active).Select(e => e.Reservation.Scope.Value).Distinct().ToArray();
         if (ended.Length > 0)
         {
-            // Waiters hear of ended leases after the commit, in the same round trip, in a transaction of their own:
-            // it writes no WAL, so it holds the server's notification lock only for an instant.
-            batch.BatchCommands.Add(new("SELECT pg_notify($1, scope) FROM unnest($2::text[]) AS ended(scope)")
-            {
-                Parameters = { new() { Value = PostgresChangeListener.Channel(Schema) }, new() { Value = ended } },
-            });
+            batch.BatchCommands.Add(NotifyCommand(ended));
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A handle's release in one round trip (docs/postgres.md, "A release in one round trip"): under the same locks
+    /// as the two-round-trip way, one statement ends the row with this id if it is active and live at the server's
+    /// <c>now</c> and records it in the history, then <c>COMMIT</c>. That is exactly what
+    /// <see cref="ReservationLedger.ReleaseById"/> decides about such a row, whatever else it reads; the ledger runs
+    /// on the row as it was, at that <c>now</c>, to confirm it. Otherwise nothing was written (an empty transaction
+    /// committed): false, and the caller decides the two-round-trip way. A release may be sent again after an
+    /// unknown outcome: a second release of an ended row changes nothing.
+    /// </summary>
+    private async Task<(bool Done, T Result)> ReleaseDirectlyAsync<T>(
+        NpgsqlConnection connection, LedgerFocus focus, ReservationId id, Func<ReservationLedger, IReadOnlyList<ReservationHistoryEntry>, T> decide, CancellationToken cancellationToken)
+    {
+        var released = ReservationState.Released.ToWireName();
+        var release = NowCommand($"""
+            WITH now AS MATERIALIZED (SELECT {ServerClock.Now} AS at),
+            ended AS (UPDATE {Schema.Table("reservations")} AS r SET state = '{released}', released_at = now.at FROM now
+                      WHERE r.reservation_id = $3 AND r.state = 'active' AND r.released_at IS NULL AND r.expires_at > now.at
+                      RETURNING {Columns}),
+            recorded AS (INSERT INTO {Schema.Table("history")} ({Columns}, event, recorded_at)
+                         SELECT {Columns}, '{ReservationEvent.Released}', released_at FROM ended)
+            SELECT {Columns} FROM ended
+            """);
+        release.Parameters.Add(new() { Value = id.Value });
+        var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { new("BEGIN"), PrefixLocking.Lock(Schema, focus)!, release, new("COMMIT"), NotifyCommand([.. focus.Scopes!.Select(s => s.Value)]) },
+        };
+        await using var batchScope = batch.ConfigureAwait(false);
+        Reservation? ended = null;
+        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                ended = ReadReservation(reader);
+            }
+        }
+
+        if (ended is not { ReleasedAt: { } now })
+        {
+            return (false, default!);
+        }
+
+        var ledger = new ReservationLedger([ended with { State = ReservationState.Active, ReleasedAt = null }], 0, _knownAgents.ContainsKey, now);
+        var result = decide(ledger, []);
+        if (ledger.Appended is not [{ Event: ReservationEvent.Released, TakenOverBy: null, Successor: null } entry] || entry.Reservation != ended || entry.At != now)
+        {
+            throw new InvalidOperationException($"The ledger does not release {id} as the server did.");
+        }
+
+        return (true, result);
+    }
+
+    /// <summary>
+    /// Tells waiters that leases of <paramref name="scopes"/> ended: after the commit, in the same round trip, in a
+    /// transaction of its own, which writes no WAL and so holds the server's notification lock only for an instant.
+    /// Only when some store listens (<see cref="PostgresChangeListener.ListeningKey"/> is held): otherwise nobody waits.
+    /// </summary>
+    private NpgsqlBatchCommand NotifyCommand(string[] scopes) => new(
+        $"SELECT pg_notify($1, scope) FROM unnest($2::text[]) AS ended(scope) WHERE NOT pg_try_advisory_xact_lock({PostgresChangeListener.ListeningKey(Schema)})")
+    {
+        Parameters = { new() { Value = PostgresChangeListener.Channel(Schema) }, new() { Value = scopes } },
+    };
 
     private static void AddReservation(NpgsqlParameterCollection parameters, Reservation r)
     {

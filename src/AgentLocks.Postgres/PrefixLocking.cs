@@ -18,34 +18,36 @@ namespace AgentLocks.Postgres;
 /// </summary>
 internal static class PrefixLocking
 {
-    /// <summary>The lock statements of a decision about <paramref name="focus"/>, in the order to take them.</summary>
-    public static IEnumerable<NpgsqlBatchCommand> Locks(PostgresSchema schema, LedgerFocus focus)
+    /// <summary>
+    /// The one statement that takes the locks of a decision about <paramref name="focus"/>, in the order to take them
+    /// (the rows of <c>unnest</c> are locked one after another, in array order); null for a lookup, which takes none.
+    /// </summary>
+    public static NpgsqlBatchCommand? Lock(PostgresSchema schema, LedgerFocus focus)
     {
         if (focus.Id is not null)
         {
-            yield break; // a read-only lookup of one row waits for nobody
+            return null; // a read-only lookup of one row waits for nobody
         }
 
         var root = schema.LockKey("reservations");
         var prefixes = focus.Scopes?.Select(scope => (Scope: scope, Prefix: ScopeGlob.LiteralPrefix(scope.Value))).ToList();
         if (prefixes is null || prefixes.Any(p => p.Prefix.Length == 0))
         {
-            yield return new($"SELECT pg_advisory_xact_lock({root})");
-            yield break;
+            return new($"SELECT pg_advisory_xact_lock({root})");
         }
 
-        yield return new($"SELECT pg_advisory_xact_lock_shared({root})");
         var keys = prefixes
             .SelectMany(p => Ancestors(p.Scope, p.Prefix).Select(a => (Key: Key(schema, a), Exclusive: false)).Append((Key: Key(schema, p.Prefix), Exclusive: true)))
             .GroupBy(k => k.Key, (key, modes) => (Key: key, Exclusive: modes.Any(m => m.Exclusive))) // the strongest mode per key, once
-            .OrderBy(k => k.Key);
-        foreach (var (key, exclusive) in keys)
+            .OrderBy(k => k.Key)
+            .ToList();
+        return new($"""
+            SELECT count(CASE WHEN exclusive THEN pg_advisory_xact_lock(key) ELSE pg_advisory_xact_lock_shared(key) END)
+            FROM unnest(array_prepend({root}, $1::bigint[]), array_prepend(false, $2::boolean[])) AS locks(key, exclusive)
+            """)
         {
-            yield return new(exclusive ? "SELECT pg_advisory_xact_lock($1)" : "SELECT pg_advisory_xact_lock_shared($1)")
-            {
-                Parameters = { new() { Value = key } },
-            };
-        }
+            Parameters = { new() { Value = keys.Select(k => k.Key).ToArray() }, new() { Value = keys.Select(k => k.Exclusive).ToArray() } },
+        };
     }
 
     /// <summary>

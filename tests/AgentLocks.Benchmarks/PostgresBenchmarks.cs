@@ -28,13 +28,13 @@ namespace AgentLocks.Benchmarks;
 [Config(typeof(Config))]
 public class PostgresBenchmarks
 {
-    private const int RoundTripsPerClient = 10;
+    private const int RoundTripsPerClient = 20;
 
     /// <summary>
     /// At least this many round trips per round, so a case with few clients is not mostly its first, cold ones; on
     /// one hot scope a round is as long as all clients' turns, so there this is the whole round.
     /// </summary>
-    private const int RoundTripsPerRound = 40;
+    private const int RoundTripsPerRound = 100;
     private readonly ConcurrentBag<double> _latencies = [];
     private readonly List<Func<Task>> _clients = [];
     private readonly List<IAsyncDisposable> _owned = [];

@@ -18,11 +18,7 @@ public sealed class PrefixLockingTests
         var transaction = await other.BeginTransactionAsync();
         await using (var locks = new NpgsqlBatch(other, transaction))
         {
-            foreach (var command in PrefixLocking.Locks(new PostgresSchema(schema.Name), LedgerFocus.Reserving([ScopePattern.Parse("src/auth/**")])))
-            {
-                locks.BatchCommands.Add(command);
-            }
-
+            locks.BatchCommands.Add(PrefixLocking.Lock(new PostgresSchema(schema.Name), LedgerFocus.Reserving([ScopePattern.Parse("src/auth/**")]))!);
             await locks.ExecuteNonQueryAsync();
         }
 

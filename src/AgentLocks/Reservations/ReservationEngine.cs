@@ -125,7 +125,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         Reservation? released;
         try
         {
-            released = await UpdateAsync(LedgerFocus.Changing(reservation.Scope), ledger => ledger.ReleaseById(reservation.Id), cancellationToken).ConfigureAwait(false);
+            released = await UpdateAsync(LedgerFocus.Release(reservation), ledger => ledger.ReleaseById(reservation.Id), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -19,6 +19,12 @@ internal sealed record LedgerFocus
     /// <summary>A read-only lookup of this reservation; the decision must change nothing.</summary>
     public ReservationId? Id { get; private init; }
 
+    /// <summary>
+    /// A release of this reservation by id (<see cref="ReservationLedger.ReleaseById"/>): a store may end the row directly
+    /// when it is active and live at its <c>now</c>, which is then the ledger's decision, and run the ledger only to confirm it.
+    /// </summary>
+    public ReservationId? Releasing { get; private init; }
+
     /// <summary>Whether the decision may grant, one reservation per scope, and so needs that many fencing tokens.</summary>
     public bool Grants { get; private init; }
 
@@ -30,6 +36,9 @@ internal sealed record LedgerFocus
 
     /// <summary>A renewal or release of <paramref name="scope"/> (by scope or by the id of a reservation of it).</summary>
     public static LedgerFocus Changing(ScopePattern scope) => new() { Scopes = [scope] };
+
+    /// <summary>The release of <paramref name="reservation"/> by its id (a handle's disposal).</summary>
+    public static LedgerFocus Release(Reservation reservation) => new() { Scopes = [reservation.Scope], Releasing = reservation.Id };
 
     /// <summary>The same decision, concerning also every other form of its scopes (absolute and relative under a repository root).</summary>
     public LedgerFocus Widened(RepositoryRoot repository)
