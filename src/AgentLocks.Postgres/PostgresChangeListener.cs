@@ -3,10 +3,11 @@ using Npgsql;
 namespace AgentLocks.Postgres;
 
 /// <summary>
-/// The PostgreSQL store's change source for waiters: one connection per store, open only while someone waits, that
-/// <c>LISTEN</c>s on the schema's channel. The deciding client sends the scope of every lease that ends (released,
-/// swept as expired, taken over) just after its transaction commits, so a waiter looks again only when an
-/// overlapping scope was freed. If the connection is lost, every waiter looks once and it listens again.
+/// The PostgreSQL store's change source for waiters: one connection per store that <c>LISTEN</c>s on the schema's
+/// channel, opened by the first waiter and closed <see cref="Linger"/> after the last left (so a store whose callers
+/// wait again and again listens once, not once per wait). The deciding client sends the scope of every lease that
+/// ends (released, swept as expired, taken over) just after its transaction commits, so a waiter looks again only
+/// when an overlapping scope was freed. If the connection is lost, every waiter looks once and it listens again.
 /// </summary>
 internal sealed class PostgresChangeListener : IAsyncDisposable
 {
@@ -15,9 +16,17 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
 
     private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long the connection keeps listening after the last waiter left.</summary>
+    private static readonly TimeSpan Linger = TimeSpan.FromSeconds(1);
+
     private readonly PostgresConnector _connector;
     private readonly ChangeFeed _feed;
     private readonly CancellationTokenSource _stop = new();
+    private readonly object _gate = new();
+    private int _users = 1;
+    private int _generation;
+    private bool _stopping;
+    private Task _loop = Task.CompletedTask;
 
     private PostgresChangeListener(PostgresConnector connector, ChangeFeed feed)
     {
@@ -39,17 +48,67 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
     /// </summary>
     public static string ListeningKey(PostgresSchema schema) => schema.LockKey("listening");
 
-    /// <summary>A feed for the store on <paramref name="connector"/>; the first waiter opens the connection and is told if that fails.</summary>
-    public static ChangeFeed Feed(PostgresConnector connector) => new(async (feed, cancellationToken) =>
+    /// <summary>One waiter less; after the last, the connection stops listening once <see cref="Linger"/> passed without a new one.</summary>
+    public ValueTask DisposeAsync()
     {
-        var listener = new PostgresChangeListener(connector, feed);
-        var connection = await listener.ListenAsync(cancellationToken).ConfigureAwait(false);
-        _ = Task.Run(() => listener.RunAsync(connection), CancellationToken.None);
-        return listener;
-    });
+        int generation;
+        lock (_gate)
+        {
+            if (--_users > 0)
+            {
+                return ValueTask.CompletedTask;
+            }
 
-    /// <summary>Stops listening; the connection is closed by the loop within a slice, so the last waiter does not wait for it.</summary>
-    public async ValueTask DisposeAsync() => await _stop.CancelAsync().ConfigureAwait(false);
+            generation = ++_generation;
+        }
+
+        _ = StopLaterAsync(generation);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>One waiter more, unless the connection is already stopping.</summary>
+    private bool TryKeep()
+    {
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return false;
+            }
+
+            _users++;
+            _generation++;
+            return true;
+        }
+    }
+
+    private async Task StopLaterAsync(int generation)
+    {
+        await Task.Delay(Linger).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_users > 0 || generation != _generation || _stopping)
+            {
+                return;
+            }
+
+            _stopping = true;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops listening now and waits until the connection is closed (within a slice).</summary>
+    private async Task StopAsync()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+    }
 
     private async Task<NpgsqlConnection> ListenAsync(CancellationToken cancellationToken)
     {
@@ -90,7 +149,6 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
                 using var unlisten = new NpgsqlCommand($"UNLISTEN *; SELECT pg_advisory_unlock_shared({ListeningKey(_connector.Schema)})", connection);
                 await unlisten.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                 await connection.DisposeAsync().ConfigureAwait(false);
-                _stop.Dispose();
                 return;
             }
             catch (Exception e) when (PostgresConnector.IsDriverFailure(e, CancellationToken.None) || e is InvalidOperationException)
@@ -111,7 +169,6 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
                 }
                 catch (OperationCanceledException) when (_stop.IsCancellationRequested)
                 {
-                    _stop.Dispose();
                     return;
                 }
                 catch (AgentLocksException)
@@ -119,6 +176,61 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
                     // The server is still away; the waiters learn that from their own tries.
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// A store's listener, for its <see cref="Feed"/>: the feed starts it for its first waiter and disposes it after
+    /// its last; a listener still lingering is kept instead of opening another. Disposing stops it with the store.
+    /// </summary>
+    internal sealed class Source : IAsyncDisposable
+    {
+        private readonly PostgresConnector _connector;
+        private readonly object _gate = new();
+        private PostgresChangeListener? _current;
+
+        public Source(PostgresConnector connector)
+        {
+            _connector = connector;
+            Feed = new(StartAsync);
+        }
+
+        public ChangeFeed Feed { get; }
+
+        public async ValueTask DisposeAsync()
+        {
+            PostgresChangeListener? current;
+            lock (_gate)
+            {
+                (current, _current) = (_current, null);
+            }
+
+            if (current is not null)
+            {
+                await current.StopAsync().ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>The lingering listener, kept; else a new one (the first waiter is told if it cannot listen).</summary>
+        private async Task<IAsyncDisposable> StartAsync(ChangeFeed feed, CancellationToken cancellationToken)
+        {
+            lock (_gate)
+            {
+                if (_current?.TryKeep() == true)
+                {
+                    return _current;
+                }
+            }
+
+            var listener = new PostgresChangeListener(_connector, feed);
+            var connection = await listener.ListenAsync(cancellationToken).ConfigureAwait(false);
+            listener._loop = Task.Run(() => listener.RunAsync(connection), CancellationToken.None);
+            lock (_gate)
+            {
+                _current = listener;
+            }
+
+            return listener;
         }
     }
 }

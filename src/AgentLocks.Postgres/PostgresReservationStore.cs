@@ -14,6 +14,7 @@ namespace AgentLocks.Postgres;
 public sealed class PostgresReservationStore : ReservationStore, IAsyncDisposable
 {
     private readonly PostgresConnector _connector;
+    private readonly PostgresChangeListener.Source _listener;
 
     /// <summary>Creates the store on a connection string; nothing is contacted until the first call.</summary>
     /// <remarks>Usage: <c>new PostgresReservationStore("Host=db;Username=agents;Password=...;Database=swarm")</c></remarks>
@@ -31,10 +32,11 @@ public sealed class PostgresReservationStore : ReservationStore, IAsyncDisposabl
     }
 
     private PostgresReservationStore(PostgresConnector connector)
-        : base(Engine(connector, out var persistence))
+        : base(Engine(connector, out var persistence, out var listener))
     {
         _connector = connector;
         Persistence = persistence;
+        _listener = listener;
     }
 
     /// <summary>The persistence, for tests that pin and move the server clock.</summary>
@@ -49,10 +51,11 @@ public sealed class PostgresReservationStore : ReservationStore, IAsyncDisposabl
             await _connector.AppliedSchemaVersionAsync(upgrade, cancellationToken).ConfigureAwait(false),
             PostgresSchema.Migrations[^1].Version);
 
-    private static ReservationEngine Engine(PostgresConnector connector, out PostgresReservationPersistence persistence)
+    private static ReservationEngine Engine(PostgresConnector connector, out PostgresReservationPersistence persistence, out PostgresChangeListener.Source listener)
     {
         persistence = new PostgresReservationPersistence(connector);
-        return new ReservationEngine(persistence, connector.Options.Policy, PostgresChangeListener.Feed(connector),
+        listener = new PostgresChangeListener.Source(connector);
+        return new ReservationEngine(persistence, connector.Options.Policy, listener.Feed,
             new StoreTelemetry("postgres", connector.Options.LoggerFactory, connector.Options.MeterFactory), connector.Options.Repository);
     }
 
@@ -60,6 +63,7 @@ public sealed class PostgresReservationStore : ReservationStore, IAsyncDisposabl
     /// <remarks>Usage: <c>await using var store = new PostgresReservationStore(connectionString);</c></remarks>
     public async ValueTask DisposeAsync()
     {
+        await _listener.DisposeAsync().ConfigureAwait(false);
         await Persistence.Session.DisposeAsync().ConfigureAwait(false);
         await _connector.DisposeAsync().ConfigureAwait(false);
     }
