@@ -180,18 +180,21 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
 
     private async Task<LedgerState> ReadStateAsync(NpgsqlConnection connection, LedgerFocus focus, CancellationToken cancellationToken)
     {
-        var batch = new NpgsqlBatch(connection) { BatchCommands = { new("BEGIN") } };
-        var lockCommand = PrefixLocking.Lock(Schema, focus);
-        if (lockCommand is not null)
-        {
-            batch.BatchCommands.Add(lockCommand);
-        }
-
         // Tokens are drawn after the locks, one per possible grant: a later grant of an overlapping scope draws a
         // later, higher one. A decision that may not grant draws none (and the ledger cannot grant without one).
+        // The locks are taken in the subquery, whose count ends after the last is granted, before the time is read.
         var now = NowCommand($"SELECT {ServerClock.Now}, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, $3))");
         now.Parameters.Add(new() { Value = focus.Grants ? focus.Scopes!.Count : 0 });
-        batch.BatchCommands.Add(now);
+        if (PrefixLocking.Lock(Schema, focus, first: 4) is { } locks)
+        {
+            now.CommandText += $" FROM ({locks.CommandText}) AS locked";
+            foreach (var value in locks.Parameters.Select(p => p.Value))
+            {
+                now.Parameters.Add(new() { Value = value });
+            }
+        }
+
+        var batch = new NpgsqlBatch(connection) { BatchCommands = { new("BEGIN"), now } };
         var active = new NpgsqlBatchCommand($"SELECT {Columns} FROM {Schema.Table("reservations")} WHERE state = 'active'");
         if (focus.Id is { } id)
         {
@@ -218,12 +221,6 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         await using var batchScope = batch.ConfigureAwait(false);
         var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        if (lockCommand is not null)
-        {
-            // The locks' result is one count (BEGIN has no result set).
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         var time = reader.GetFieldValue<DateTimeOffset>(0);
         var drawnTokens = reader.GetFieldValue<long[]>(1);
@@ -292,42 +289,43 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         var batch = new NpgsqlBatch(connection);
         await using var batchScope = batch.ConfigureAwait(false);
         var reservations = Schema.Table("reservations");
+        const string Recorded = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15";
+        var record = $"INSERT INTO {Schema.Table("history")} ({Columns}, event, recorded_at, taken_over_by, successor) SELECT {Recorded} FROM changed";
         foreach (var entry in ledger.Appended)
         {
+            // One statement per change: the row and its history row ($1 to $11 the reservation, $12 to $15 the event).
             var r = entry.Reservation;
             var change = entry.Event switch
             {
-                ReservationEvent.Reserved => new NpgsqlBatchCommand(
-                    $"INSERT INTO {reservations} ({Columns}, scope_prefix) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
+                ReservationEvent.Reserved => new NpgsqlBatchCommand($"""
+                    WITH changed AS (INSERT INTO {reservations} ({Columns}, scope_prefix)
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $16) RETURNING 1)
+                    {record}
+                    """),
                 ReservationEvent.Renewed => new NpgsqlBatchCommand($"""
                     WITH changed AS (UPDATE {reservations} SET bead_id = $4, mode = $5, expires_at = $8, reason = $11
-                                     WHERE reservation_id = $1 AND state = 'active' RETURNING 1)
+                                     WHERE reservation_id = $1 AND state = 'active' RETURNING 1),
+                    recorded AS ({record})
                     SELECT {Schema.Quoted}.expect_one(count(*)) FROM changed
                     """),
                 _ => new NpgsqlBatchCommand($"""
                     WITH changed AS (UPDATE {reservations} SET state = $6, released_at = $9
-                                     WHERE reservation_id = $1 AND state = 'active' RETURNING 1)
+                                     WHERE reservation_id = $1 AND state = 'active' RETURNING 1),
+                    recorded AS ({record})
                     SELECT {Schema.Quoted}.expect_one(count(*)) FROM changed
                     """),
             };
             AddReservation(change.Parameters, r);
+            change.Parameters.Add(new() { Value = entry.Event.ToString() });
+            change.Parameters.Add(new() { Value = entry.At is { } at ? at.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            change.Parameters.Add(new() { Value = entry.TakenOverBy is { } by ? by.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            change.Parameters.Add(new() { Value = entry.Successor is { } next ? next.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             if (entry.Event == ReservationEvent.Reserved)
             {
                 change.Parameters.Add(new() { Value = ScopeGlob.LiteralPrefix(r.Scope.Value) });
             }
 
             batch.BatchCommands.Add(change);
-
-            var history = new NpgsqlBatchCommand($"""
-                INSERT INTO {Schema.Table("history")} ({Columns}, event, recorded_at, taken_over_by, successor)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-                """);
-            AddReservation(history.Parameters, r);
-            history.Parameters.Add(new() { Value = entry.Event.ToString() });
-            history.Parameters.Add(new() { Value = entry.At is { } at ? at.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            history.Parameters.Add(new() { Value = entry.TakenOverBy is { } by ? by.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-            history.Parameters.Add(new() { Value = entry.Successor is { } next ? next.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-            batch.BatchCommands.Add(history);
         }
 
         batch.BatchCommands.Add(new("COMMIT"));

@@ -20,30 +20,28 @@ internal static class PrefixLocking
 {
     /// <summary>
     /// The one statement that takes the locks of a decision about <paramref name="focus"/>, in the order to take them
-    /// (the rows of <c>unnest</c> are locked one after another, in array order); null for a lookup, which takes none.
+    /// (the rows of <c>unnest</c> are locked one after another, in array order, and the count ends after the last),
+    /// with its two parameters numbered from <paramref name="first"/>; null for a lookup, which takes none.
     /// </summary>
-    public static NpgsqlBatchCommand? Lock(PostgresSchema schema, LedgerFocus focus)
+    public static NpgsqlBatchCommand? Lock(PostgresSchema schema, LedgerFocus focus, int first = 1)
     {
         if (focus.Id is not null)
         {
             return null; // a read-only lookup of one row waits for nobody
         }
 
-        var root = schema.LockKey("reservations");
         var prefixes = focus.Scopes?.Select(scope => (Scope: scope, Prefix: ScopeGlob.LiteralPrefix(scope.Value))).ToList();
-        if (prefixes is null || prefixes.Any(p => p.Prefix.Length == 0))
-        {
-            return new($"SELECT pg_advisory_xact_lock({root})");
-        }
-
-        var keys = prefixes
-            .SelectMany(p => Ancestors(p.Scope, p.Prefix).Select(a => (Key: Key(schema, a), Exclusive: false)).Append((Key: Key(schema, p.Prefix), Exclusive: true)))
-            .GroupBy(k => k.Key, (key, modes) => (Key: key, Exclusive: modes.Any(m => m.Exclusive))) // the strongest mode per key, once
-            .OrderBy(k => k.Key)
-            .ToList();
+        var everything = prefixes is null || prefixes.Any(p => p.Prefix.Length == 0);
+        var keys = everything
+            ? []
+            : prefixes!
+                .SelectMany(p => Ancestors(p.Scope, p.Prefix).Select(a => (Key: Key(schema, a), Exclusive: false)).Append((Key: Key(schema, p.Prefix), Exclusive: true)))
+                .GroupBy(k => k.Key, (key, modes) => (Key: key, Exclusive: modes.Any(m => m.Exclusive))) // the strongest mode per key, once
+                .OrderBy(k => k.Key)
+                .ToList();
         return new($"""
             SELECT count(CASE WHEN exclusive THEN pg_advisory_xact_lock(key) ELSE pg_advisory_xact_lock_shared(key) END)
-            FROM unnest(array_prepend({root}, $1::bigint[]), array_prepend(false, $2::boolean[])) AS locks(key, exclusive)
+            FROM unnest(array_prepend({schema.LockKey("reservations")}, ${first}::bigint[]), array_prepend({(everything ? "true" : "false")}, ${first + 1}::boolean[])) AS locks(key, exclusive)
             """)
         {
             Parameters = { new() { Value = keys.Select(k => k.Key).ToArray() }, new() { Value = keys.Select(k => k.Exclusive).ToArray() } },
