@@ -1,41 +1,31 @@
-using System.Diagnostics;
 using Npgsql;
 
 namespace AgentLocks.Postgres.Tests;
 
 /// <summary>
 /// A handle's release of a live lease is one batch (one round trip) and ends the row as the ledger would; a lapsed
-/// lease falls back to the two-round-trip decision and ends expired. A release notifies waiters only while some
-/// store listens. Batches are counted through Npgsql's tracing filter on the store's own data source.
+/// lease falls back to the two-round-trip decision and ends expired. A decision's batches are the ones that hold
+/// its <c>BEGIN</c> or its <c>COMMIT</c>, counted on the store's own data source.
 /// </summary>
 public sealed class ReleaseRoundTripTests
 {
-    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30);
-    private static readonly AgentId Holder = AgentId.Parse("holder");
-    private static readonly AgentId Waiter = AgentId.Parse("waiter");
-    private static readonly BeadId Bead = BeadId.Parse("bd-1");
 
     [Fact]
     public async Task A_live_lease_is_released_in_one_batch_and_a_lapsed_one_ends_expired_the_two_batch_way()
     {
         await using var schema = new TestSchema();
         var batches = 0;
-        var builder = new NpgsqlDataSourceBuilder(PostgresTestServer.ConnectionString);
-        builder.ConfigureTracing(o => o.ConfigureBatchFilter(_ =>
+        await using var source = new TracedDataSource(sent =>
         {
-            Interlocked.Increment(ref batches);
-            return true;
-        }));
-        await using var source = builder.Build();
-        using var tracing = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "Npgsql",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-        };
-        ActivitySource.AddActivityListener(tracing);
-        await using var store = new PostgresReservationStore(source, PostgresTestServer.Options(schema.Name));
-        await store.RegisterAgentAsync(Holder);
-        var request = new ReservationRequest(Holder, ScopePattern.Parse("src/auth/**"), Bead, TimeSpan.FromMinutes(5));
+            if (sent.Any(sql => sql is "BEGIN" or "COMMIT"))
+            {
+                Interlocked.Increment(ref batches);
+            }
+        });
+        await using var store = new PostgresReservationStore(source.DataSource, PostgresTestServer.Options(schema.Name));
+        var holder = AgentId.Parse("holder");
+        await store.RegisterAgentAsync(holder);
+        var request = new ReservationRequest(holder, ScopePattern.Parse("src/auth/**"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5));
 
         var live = await store.ReserveAsync(request);
         var before = Volatile.Read(ref batches);
@@ -57,58 +47,6 @@ public sealed class ReleaseRoundTripTests
         var lapsedId = await LatestAsync(schema);
         Assert.Equal(["Reserved", "Expired"], await EventsAsync(schema, lapsedId));
         Assert.Equal("expired", await StateAsync(schema, lapsedId));
-    }
-
-    [Fact]
-    public async Task A_release_notifies_only_while_some_store_listens()
-    {
-        await using var schema = new TestSchema();
-        var channel = PostgresChangeListener.Channel(new PostgresSchema(schema.Name));
-        await using var listener = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Pooling=false");
-        await listener.OpenAsync();
-        List<string> heard = [];
-        listener.Notification += (_, e) => heard.Add(e.Payload);
-        await using (var listen = new NpgsqlCommand($"LISTEN \"{channel}\"", listener))
-        {
-            await listen.ExecuteNonQueryAsync();
-        }
-
-        await using var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name));
-        await using var waiters = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
-        await holders.RegisterAgentAsync(Holder);
-        await holders.RegisterAgentAsync(Waiter);
-
-        // Nobody waits: the release sends nothing, so the marker sent after it is the first thing heard.
-        await (await holders.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("src/quiet/**"), Bead))).DisposeAsync();
-        Assert.Equal(["marker-1"], await HeardUntilAsync(listener, heard, channel, "marker-1"));
-
-        // A waiter's store listens: the release that frees it is announced (before the marker: commit order).
-        var held = await holders.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("src/hot/**"), Bead));
-        var waiting = waiters.ReserveAsync(new ReservationRequest(Waiter, ScopePattern.Parse("src/hot/**"), Bead) { Wait = Timeout.InfiniteTimeSpan });
-        while ((long)(await PostgresTestServer.ScalarAsync(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND ((classid::bigint << 32) | objid::bigint) = "
-            + $"hashtextextended('agentlocks:{schema.Name}:listening', 0)"))! == 0)
-        {
-            await Task.Delay(10); // until the waiter's store listens
-        }
-
-        await held.DisposeAsync();
-        await using var granted = await waiting.WaitAsync(Hang);
-        Assert.Equal(["src/hot/**", "marker-2"], await HeardUntilAsync(listener, heard, channel, "marker-2"));
-    }
-
-    /// <summary>Sends <paramref name="marker"/> on the channel, then returns what the listener hears up to and including it.</summary>
-    private static async Task<List<string>> HeardUntilAsync(NpgsqlConnection listener, List<string> heard, string channel, string marker)
-    {
-        heard.Clear();
-        await PostgresTestServer.ScalarAsync("SELECT pg_notify($1, $2)", channel, marker);
-        using var timeout = new CancellationTokenSource(Hang);
-        while (!heard.Contains(marker))
-        {
-            await listener.WaitAsync(timeout.Token);
-        }
-
-        return [.. heard];
     }
 
     private static async Task<List<string>> EventsAsync(TestSchema schema, ReservationId id)

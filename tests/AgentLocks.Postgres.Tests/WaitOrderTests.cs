@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Npgsql;
 
 namespace AgentLocks.Postgres.Tests;
 
@@ -21,18 +20,12 @@ public sealed class WaitOrderTests
     {
         await using var schema = new TestSchema();
         var decisions = 0;
-        using var tracing = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "Npgsql",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-        };
-        ActivitySource.AddActivityListener(tracing);
 
         await using var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name));
         await holders.RegisterAgentAsync(Holder);
         var held = await holders.ReserveAsync(new ReservationRequest(Holder, Hot, Bead));
 
-        List<NpgsqlDataSource> sources = [];
+        List<TracedDataSource> sources = [];
         List<PostgresReservationStore> stores = [];
         List<Task<ReservationHandle>> waiting = [];
         try
@@ -40,18 +33,14 @@ public sealed class WaitOrderTests
             for (var i = 0; i < Waiters; i++)
             {
                 // Every decision starts with its prefix locks: one such batch is one try (or a release).
-                var builder = new NpgsqlDataSourceBuilder(PostgresTestServer.ConnectionString);
-                builder.ConfigureTracing(o => o.ConfigureBatchFilter(b =>
+                sources.Add(new TracedDataSource(sent =>
                 {
-                    if (b.BatchCommands.Any((NpgsqlBatchCommand c) => c.CommandText.Contains("pg_advisory_xact_lock", StringComparison.Ordinal)))
+                    if (sent.Any(sql => sql.Contains("pg_advisory_xact_lock", StringComparison.Ordinal)))
                     {
                         Interlocked.Increment(ref decisions);
                     }
-
-                    return true;
                 }));
-                sources.Add(builder.Build());
-                stores.Add(new PostgresReservationStore(sources[^1], PostgresTestServer.Options(schema.Name)));
+                stores.Add(new PostgresReservationStore(sources[^1].DataSource, PostgresTestServer.Options(schema.Name)));
                 var agent = AgentId.Parse($"waiter-{i}");
                 await holders.RegisterAgentAsync(agent);
                 waiting.Add(stores[^1].ReserveAsync(new ReservationRequest(agent, Hot, Bead) { Wait = Timeout.InfiniteTimeSpan }));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
@@ -24,7 +23,7 @@ public sealed class WaitTests
         var statements = 0;
         var listened = false;
         var triedAfterListen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        bool Count(string sql)
+        await using var waiterSource = new TracedDataSource(sent =>
         {
             Interlocked.Increment(ref statements);
             if (Volatile.Read(ref listened))
@@ -32,23 +31,12 @@ public sealed class WaitTests
                 triedAfterListen.TrySetResult();
             }
 
-            Volatile.Write(ref listened, listened || sql.StartsWith("LISTEN", StringComparison.Ordinal));
-            return true;
-        }
-
-        var builder = new NpgsqlDataSourceBuilder(PostgresTestServer.ConnectionString);
-        builder.ConfigureTracing(o => o.ConfigureCommandFilter(c => Count(c.CommandText)).ConfigureBatchFilter(b => Count(b.BatchCommands[0].CommandText)));
-        await using var waiterSource = builder.Build();
-        using var tracing = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "Npgsql",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-        };
-        ActivitySource.AddActivityListener(tracing);
+            Volatile.Write(ref listened, listened || sent[0].StartsWith("LISTEN", StringComparison.Ordinal));
+        });
 
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name, time));
-        await using var waiters = new PostgresReservationStore(waiterSource, PostgresTestServer.Options(schema.Name, time));
+        await using var waiters = new PostgresReservationStore(waiterSource.DataSource, PostgresTestServer.Options(schema.Name, time));
         await holders.RegisterAgentAsync(Holder);
         await holders.RegisterAgentAsync(Waiter);
         var held = await holders.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("src/auth/**"), Bead));
@@ -105,25 +93,15 @@ public sealed class WaitTests
         const int Rounds = 5;
         await using var schema = new TestSchema();
         var listens = 0;
-        var builder = new NpgsqlDataSourceBuilder(PostgresTestServer.ConnectionString);
-        builder.ConfigureTracing(o => o.ConfigureCommandFilter(c =>
+        await using var waiterSource = new TracedDataSource(sent =>
         {
-            if (c.CommandText.StartsWith("LISTEN", StringComparison.Ordinal))
+            if (sent[0].StartsWith("LISTEN", StringComparison.Ordinal))
             {
                 Interlocked.Increment(ref listens);
             }
-
-            return true;
-        }));
-        await using var waiterSource = builder.Build();
-        using var tracing = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "Npgsql",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-        };
-        ActivitySource.AddActivityListener(tracing);
+        });
         await using var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name));
-        await using var waiters = new PostgresReservationStore(waiterSource, PostgresTestServer.Options(schema.Name));
+        await using var waiters = new PostgresReservationStore(waiterSource.DataSource, PostgresTestServer.Options(schema.Name));
         await holders.RegisterAgentAsync(Holder);
         await holders.RegisterAgentAsync(Waiter);
         var scope = ScopePattern.Parse("src/hot.cs");
@@ -139,5 +117,57 @@ public sealed class WaitTests
         // A listener per wait would LISTEN once a round; kept for a second after each wait, it is reused (a round
         // that took longer than that on a loaded machine may listen anew, so not necessarily exactly once).
         Assert.InRange(Volatile.Read(ref listens), 1, Rounds - 1);
+    }
+
+    [Fact]
+    public async Task A_release_notifies_only_while_some_store_listens()
+    {
+        await using var schema = new TestSchema();
+        var channel = PostgresChangeListener.Channel(new PostgresSchema(schema.Name));
+        await using var listener = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Pooling=false");
+        await listener.OpenAsync();
+        List<string> heard = [];
+        listener.Notification += (_, e) => heard.Add(e.Payload);
+        await using (var listen = new NpgsqlCommand($"LISTEN \"{channel}\"", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        await using var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name));
+        await using var waiters = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        await holders.RegisterAgentAsync(Holder);
+        await holders.RegisterAgentAsync(Waiter);
+
+        // Nobody waits: the release sends nothing, so the marker sent after it is the first thing heard.
+        await (await holders.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("src/quiet/**"), Bead))).DisposeAsync();
+        Assert.Equal(["marker-1"], await HeardUntilAsync(listener, heard, channel, "marker-1"));
+
+        // A waiter's store listens: the release that frees it is announced (before the marker: commit order).
+        var held = await holders.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("src/hot/**"), Bead));
+        var waiting = waiters.ReserveAsync(new ReservationRequest(Waiter, ScopePattern.Parse("src/hot/**"), Bead) { Wait = Timeout.InfiniteTimeSpan });
+        while ((long)(await PostgresTestServer.ScalarAsync(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND ((classid::bigint << 32) | objid::bigint) = "
+            + $"hashtextextended('agentlocks:{schema.Name}:listening', 0)"))! == 0)
+        {
+            await Task.Delay(10); // until the waiter's store listens
+        }
+
+        await held.DisposeAsync();
+        await using var granted = await waiting.WaitAsync(Hang);
+        Assert.Equal(["src/hot/**", "marker-2"], await HeardUntilAsync(listener, heard, channel, "marker-2"));
+    }
+
+    /// <summary>Sends <paramref name="marker"/> on the channel, then returns what the listener hears up to and including it.</summary>
+    private static async Task<List<string>> HeardUntilAsync(NpgsqlConnection listener, List<string> heard, string channel, string marker)
+    {
+        heard.Clear();
+        await PostgresTestServer.ScalarAsync("SELECT pg_notify($1, $2)", channel, marker);
+        using var timeout = new CancellationTokenSource(Hang);
+        while (!heard.Contains(marker))
+        {
+            await listener.WaitAsync(timeout.Token);
+        }
+
+        return [.. heard];
     }
 }
