@@ -35,7 +35,7 @@ public class PostgresBenchmarks
     /// one hot scope a round is as long as all clients' turns, so there this is the whole round.
     /// </summary>
     private const int RoundTripsPerRound = 100;
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
     private readonly ConcurrentBag<double> _latencies = [];
     private readonly List<Func<Task>> _clients = [];
     private readonly List<IAsyncDisposable> _owned = [];
