@@ -665,7 +665,7 @@ internal sealed class LifetimeWalk(HandleSymbols symbols, OperationBlockAnalysis
             }
         }
 
-        if (releases.Count == 0 || SyntaxShortcuts.NothingAfterRelease(references, releaseSyntax, releases, _hasGoto))
+        if (releases.Count == 0 || SyntaxShortcuts.NothingAfterRelease(_root.Syntax, references, releaseSyntax, releases, _hasGoto))
         {
             return;
         }
