@@ -57,7 +57,8 @@ internal sealed class HandleSymbols
             return null;
         }
 
-        // The BCL types from the core library alone (where net8.0 and later declare them), for the same reason.
+        // The BCL types from the core library alone, where net8.0 and later declare them (the compilation-wide lookup
+        // would open their namespace in every reference, see AgentLocksAssembly).
         var coreLibrary = compilation.GetSpecialType(SpecialType.System_Object).ContainingAssembly;
         return new HandleSymbols(
             lockHandle,
