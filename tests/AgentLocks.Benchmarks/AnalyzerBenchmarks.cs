@@ -60,6 +60,8 @@ public class AnalyzerBenchmarks
     /// the compiler alone (bind and emit), the floor (an analyzer that only asks for the operation trees), this tree's
     /// analyzers and, when <paramref name="baselineDll"/> is given, another build of them (say, from main). Prints
     /// each round and the medians; the cost of a set of analyzers is its CPU time above the floor, over the compiler's.
+    /// Also prints, per analyzer, the time the driver clocks in its callbacks (what <c>-p:ReportAnalyzer=true</c>
+    /// reports in a build), which sees the analyzers' own work apart from the binding every analyzer shares.
     /// </summary>
     public static void CompareCpu(string? baselineDll, int rounds)
     {
@@ -73,32 +75,51 @@ public class AnalyzerBenchmarks
         }
 
         var samples = new Dictionary<string, List<double>>();
-        Console.WriteLine("round  " + string.Join("  ", sets.Select(s => s.Name).Prepend("compiler").Select(n => $"{n + "_cpu_s",14}")));
+        void Add(string name, double value) => (samples.TryGetValue(name, out var list) ? list : samples[name] = []).Add(value);
+        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), null, concurrentAnalysis: true, logAnalyzerExecutionTime: true);
+        Console.WriteLine("round  " + string.Join("  ", sets.Select(s => s.Name).Prepend("compiler").Select(n => $"{n + "_cpu_s",14}"))
+            + "  " + string.Join("  ", sets.Skip(1).Select(s => $"{s.Name + "_clocked_s",18}")));
         for (var round = 1; round <= rounds; round++)
         {
             var line = new List<double> { Cpu(() => benchmarks._compilation.Clone().Emit(Stream.Null)) };
-            foreach (var (_, analyzers) in sets)
+            var clocked = new List<double>();
+            foreach (var (name, analyzers) in sets)
             {
-                var compilation = benchmarks._compilation.Clone();
-                line.Add(Cpu(() => compilation.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult()));
+                var withAnalyzers = benchmarks._compilation.Clone().WithAnalyzers(analyzers, options);
+                line.Add(Cpu(() => withAnalyzers.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult()));
+                var total = 0.0;
+                foreach (var analyzer in analyzers)
+                {
+                    var seconds = withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None).GetAwaiter().GetResult().ExecutionTime.TotalSeconds;
+                    Add($"{name} {analyzer.GetType().Name}", seconds);
+                    total += seconds;
+                }
+
+                if (name != "floor")
+                {
+                    clocked.Add(total);
+                    Add(name + " clocked", total);
+                }
             }
 
             foreach (var (name, value) in sets.Select(s => s.Name).Prepend("compiler").Zip(line))
             {
-                (samples.TryGetValue(name, out var list) ? list : samples[name] = []).Add(value);
+                Add(name, value);
             }
 
-            Console.WriteLine($"{round,5}  " + string.Join("  ", line.Select(v => $"{v,14:F3}")));
+            Console.WriteLine($"{round,5}  " + string.Join("  ", line.Select(v => $"{v,14:F3}")) + "  " + string.Join("  ", clocked.Select(v => $"{v,18:F3}")));
         }
 
         double Median(string name) => samples[name].Order().ElementAt(samples[name].Count / 2);
         var compiler = Median("compiler");
         var floor = Median("floor");
         Console.WriteLine($"median: compiler {compiler:F3} s CPU, floor {floor:F3} s");
-        foreach (var name in sets.Select(s => s.Name).Skip(1))
+        foreach (var (name, analyzers) in sets.Skip(1))
         {
             var cost = Median(name) - floor;
-            Console.WriteLine($"median: {name} analyzers {Median(name):F3} s CPU, {cost:F3} s above the floor = {100 * cost / compiler:F1}% of the compiler's");
+            Console.WriteLine($"median: {name} analyzers {Median(name):F3} s CPU, {cost:F3} s above the floor = {100 * cost / compiler:F1}% of the compiler's;"
+                + $" clocked in their callbacks {Median(name + " clocked"):F3} s = {100 * Median(name + " clocked") / compiler:F1}% ("
+                + string.Join(", ", analyzers.Select(a => $"{a.GetType().Name} {Median($"{name} {a.GetType().Name}"):F3}")) + ")");
         }
     }
 

@@ -49,7 +49,7 @@ public class McpBenchmarks
     [Benchmark(Baseline = true, Description = "reserve+release, library")]
     public async Task LibraryRoundTrip()
     {
-        await _store.ReserveAllAsync([new ReservationRequest(Agent, Scope, Bead)]);
+        LeftHeld.OnPurpose(await _store.ReserveAllAsync([new ReservationRequest(Agent, Scope, Bead)])); // released by scope, as the server does
         await _store.ReleaseAsync(Agent, Scope);
     }
 

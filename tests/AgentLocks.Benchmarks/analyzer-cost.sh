@@ -2,7 +2,8 @@
 # The analyzers' and the generator's share of a real build of the synthetic project (1,000 files that use the API;
 # tests/AgentLocks.Benchmarks/SyntheticProject.cs writes it). Each run is a full recompile with
 # `dotnet build --no-incremental -p:ReportAnalyzer=true -v:d`; the compiler's analyzer and generator summaries and the
-# MSBuild performance summary are read from the log. Prints one line per run and the median.
+# MSBuild performance summary are read from the log. Prints one line per run, whether csc ran in the build server,
+# and the median of the runs' shares of csc.
 #
 # With BASELINE=path/to/AgentLocks.Analyzers.dll (another build of the analyzers, say from main), every run builds the
 # project twice, back to back: once with the baseline, once with this tree's analyzers. The machine's load then
@@ -53,10 +54,20 @@ for run in $(seq 1 "$runs"); do
     results+=("$line")
 done
 
+# Whether csc ran in the build server (warm: the analyzers' code stays compiled between builds) or as a new process
+# per build (UseSharedCompilation=false in the environment: every build loads and JIT-compiles the analyzers afresh).
+grep -h -m1 -o 'CompilerServer: [a-z]* - [a-z ]*' "$dir"/build-current-1.log || true
+
+# The median and range of each build's share of csc (a run's figures move together with the load, so the share of
+# each run is steadier than the share of median seconds).
 for label in baseline current; do
-    printf '%s\n' "${results[@]}" | awk -v label="$label" '$1 == label' | sort -k5 -n | awk -v n="$runs" '
-        NR == int((n + 1) / 2) {
-            printf "%s median (by csc): build %.1f s, csc %.1f s, all analyzers %s s, AgentLocks analyzers %s s (%.1f%% of csc; lifetime rules %s s), AgentLocks generator %s s (%.1f%% of csc)\n",
-                $1, $4, $5, $6, $7, 100 * $7 / $5, $8, $9, 100 * $9 / $5
+    printf '%s\n' "${results[@]}" | awk -v label="$label" '$1 == label { print 100 * $7 / $5, 100 * $9 / $5, $0 }' | sort -n | awk -v label="$label" '
+        { share[NR] = $1; generator[NR] = $2; line[NR] = $0 }
+        END {
+            if (NR == 0) exit
+            m = int((NR + 1) / 2)
+            split(line[m], f, " ")
+            printf "%s median share: AgentLocks analyzers %.1f%% of csc (runs %.1f to %.1f%%; that run: csc %s s, AgentLocks analyzers %s s, lifetime rules %s s, AgentLocks generator %.1f%% of csc)\n",
+                label, share[m], share[1], share[NR], f[7], f[9], f[10], generator[m]
         }'
 done

@@ -51,17 +51,23 @@ internal sealed class HandleSymbols
     /// <summary>Null when the compilation does not reference AgentLocks: the rules then stay silent.</summary>
     public static HandleSymbols? TryCreate(Compilation compilation)
     {
-        var lockHandle = compilation.GetTypeByMetadataName("AgentLocks.ILockHandle");
-        return lockHandle is null
-            ? null
-            : new HandleSymbols(
-                lockHandle,
-                compilation.GetTypeByMetadataName("AgentLocks.ReserveResult"),
-                compilation.GetTypeByMetadataName("AgentLocks.TakesOwnershipAttribute"),
-                compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1"),
-                compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1"),
-                compilation.GetTypeByMetadataName("System.IDisposable"),
-                compilation.GetTypeByMetadataName("System.IAsyncDisposable"));
+        var agentLocks = AgentLocksAssembly.Find(compilation);
+        if (agentLocks?.GetTypeByMetadataName("AgentLocks.ILockHandle") is not { } lockHandle)
+        {
+            return null;
+        }
+
+        // The BCL types from the core library alone, where net8.0 and later declare them (the compilation-wide lookup
+        // would open their namespace in every reference, see AgentLocksAssembly).
+        var coreLibrary = compilation.GetSpecialType(SpecialType.System_Object).ContainingAssembly;
+        return new HandleSymbols(
+            lockHandle,
+            agentLocks.GetTypeByMetadataName("AgentLocks.ReserveResult"),
+            agentLocks.GetTypeByMetadataName("AgentLocks.TakesOwnershipAttribute"),
+            coreLibrary.GetTypeByMetadataName("System.Threading.Tasks.Task`1"),
+            coreLibrary.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1"),
+            compilation.GetSpecialType(SpecialType.System_IDisposable),
+            coreLibrary.GetTypeByMetadataName("System.IAsyncDisposable"));
     }
 
     /// <summary>True for <c>ILockHandle</c> and every type implementing it.</summary>

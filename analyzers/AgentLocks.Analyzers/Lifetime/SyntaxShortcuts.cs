@@ -48,17 +48,38 @@ internal static class SyntaxShortcuts
 
     /// <summary>
     /// No reference to the local can run after a release: every other reference comes before the first release, and
-    /// no loop around a release (nor a <c>goto</c>) can run them again.
+    /// no loop around a release inside <paramref name="body"/> (nor a <c>goto</c>) can run them again.
     /// </summary>
-    public static bool NothingAfterRelease(List<ILocalReferenceOperation> references, HashSet<SyntaxNode> releaseSyntax, List<IOperation> releases, bool hasGoto)
+    public static bool NothingAfterRelease(SyntaxNode body, List<ILocalReferenceOperation> references, HashSet<SyntaxNode> releaseSyntax, List<IOperation> releases, bool hasGoto)
     {
-        if (hasGoto || releases.Any(release => release.Syntax.Ancestors().Any(IsLoop)))
+        if (hasGoto)
         {
             return false;
         }
 
-        var firstRelease = releases.Min(release => release.Syntax.SpanStart);
-        return references.All(reference => releaseSyntax.Contains(reference.Syntax) || reference.Syntax.Span.End <= firstRelease);
+        var firstRelease = int.MaxValue;
+        foreach (var release in releases)
+        {
+            for (var node = release.Syntax.Parent; node is not null && node != body; node = node.Parent)
+            {
+                if (IsLoop(node))
+                {
+                    return false;
+                }
+            }
+
+            firstRelease = Math.Min(firstRelease, release.Syntax.SpanStart);
+        }
+
+        foreach (var reference in references)
+        {
+            if (!releaseSyntax.Contains(reference.Syntax) && reference.Syntax.Span.End > firstRelease)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool IsLoop(SyntaxNode node) =>

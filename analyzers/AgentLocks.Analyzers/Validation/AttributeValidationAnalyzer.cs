@@ -35,11 +35,11 @@ public sealed class AttributeValidationAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            var reservesScope = start.Compilation.GetTypeByMetadataName("AgentLocks.ReservesScopeAttribute");
-            var agentIdentity = start.Compilation.GetTypeByMetadataName("AgentLocks.AgentIdentityAttribute");
-            var workerIdentity = start.Compilation.GetTypeByMetadataName("AgentLocks.WorkerIdentityAttribute");
-            if (reservesScope is not null)
+            var agentLocks = AgentLocksAssembly.Find(start.Compilation);
+            if (agentLocks?.GetTypeByMetadataName("AgentLocks.ReservesScopeAttribute") is { } reservesScope)
             {
+                var agentIdentity = agentLocks.GetTypeByMetadataName("AgentLocks.AgentIdentityAttribute");
+                var workerIdentity = agentLocks.GetTypeByMetadataName("AgentLocks.WorkerIdentityAttribute");
                 start.RegisterSymbolAction(symbol => Analyze(symbol, reservesScope, agentIdentity, workerIdentity), SymbolKind.NamedType);
             }
         });
