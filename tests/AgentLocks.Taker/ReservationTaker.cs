@@ -7,7 +7,8 @@ namespace AgentLocks.Taker;
 /// <c>granted N TOKEN</c> or <c>refused N CODE</c> (keeping the handle), per <c>wait N</c> the same after waiting as
 /// long as it takes (<see cref="ReservationRequest.Wait"/>; <c>waiting</c> first when it has to wait), and per
 /// <c>release</c> prints <c>released</c>.</item>
-/// <item><c>reserve hold-mutex ROOT</c>: takes <c>reservations/.lock</c>, prints <c>holding</c>, and holds it until killed.</item>
+/// <item><c>reserve hold-mutex ROOT</c>: takes <c>reservations/.lock</c>, prints <c>in line N</c> once it has its
+/// number in the mutex's line, then <c>holding</c>, and holds it until killed.</item>
 /// <item><c>reserve loop ROOT AGENT SCOPE BEAD</c>: prints <c>ready</c>, then per stdin line <c>run N</c> does N
 /// reserve+release round trips and prints <c>done LOCKED T1 T2 ...</c>: how many failed with <c>LOCKED</c>, then each
 /// round trip's time in microseconds (the benchmarks' contending processes).</item>
@@ -49,6 +50,7 @@ internal static class ReservationTaker
             case ["hold-mutex", var root]:
                 var directory = Path.Combine(root, "reservations");
                 Directory.CreateDirectory(directory);
+                QueueTicket.InLine = (_, number) => Console.WriteLine($"in line {number}");
                 using (await StoreMutex.AcquireAsync(Path.Combine(directory, ".lock"), TimeSpan.FromSeconds(30), CancellationToken.None))
                 {
                     Console.WriteLine("holding");
