@@ -134,6 +134,22 @@ public sealed class MutexLineTests : IDisposable
         Assert.Equal((TimeSpan.Zero, false), QueueRelease.KeepFor(now, held, now - (11 * second)));
     }
 
+    [Fact]
+    public async Task A_live_beadboard_lock_is_told_from_ours()
+    {
+        // beadboard's file: its PID as text, no newline, no OS lock; a live process that started before it.
+        await File.WriteAllTextAsync(LockPath, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var theirs = await StoreMutex.InspectAsync(LockPath, removeStale: false, CancellationToken.None);
+        Assert.Equal((LockVerdict.Held, true), (theirs.Verdict, theirs.Foreign));
+
+        File.Delete(LockPath);
+        using (await StoreMutex.AcquireAsync(LockPath, Bound, CancellationToken.None))
+        {
+            var ours = await StoreMutex.InspectAsync(LockPath, removeStale: false, CancellationToken.None);
+            Assert.Equal((LockVerdict.Held, false), (ours.Verdict, ours.Foreign));
+        }
+    }
+
     /// <summary>The number the next caller draws in this test's line.</summary>
     private Task<long> NextInLine()
     {
