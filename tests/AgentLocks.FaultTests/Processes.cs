@@ -106,11 +106,14 @@ internal sealed class StoreRoot : IDisposable
 
     public string File(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
-    /// <summary>Every store file's bytes (or kind, for what is not a regular file), to show that nothing changed.</summary>
+    /// <summary>
+    /// Every store file's bytes (or kind, for what is not a regular file), to show that nothing changed; not the mutex's
+    /// line of waiters (<c>.lock.queue</c>), whose counter every call moves, refused or not.
+    /// </summary>
     public string Snapshot(params string[] except)
     {
         var lines = Directory.EnumerateFileSystemEntries(Path, "*", SearchOption.AllDirectories)
-            .Where(p => !except.Contains(System.IO.Path.GetFileName(p)))
+            .Where(p => !except.Contains(System.IO.Path.GetFileName(p)) && System.IO.Path.GetFileName(p) != ".lock.queue")
             .Order(StringComparer.Ordinal)
             .Select(p => System.IO.Path.GetRelativePath(Path, p) + " " + (Native.StatNoFollow(p) is { IsRegular: false } odd
                 ? odd.Kind + (new FileInfo(p).LinkTarget is { } target ? " to " + target : string.Empty)

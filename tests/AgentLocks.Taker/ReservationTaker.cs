@@ -7,7 +7,8 @@ namespace AgentLocks.Taker;
 /// <c>granted N TOKEN</c> or <c>refused N CODE</c> (keeping the handle), per <c>wait N</c> the same after waiting as
 /// long as it takes (<see cref="ReservationRequest.Wait"/>; <c>waiting</c> first when it has to wait), and per
 /// <c>release</c> prints <c>released</c>.</item>
-/// <item><c>reserve hold-mutex ROOT</c>: takes <c>reservations/.lock</c>, prints <c>holding</c>, and holds it until killed.</item>
+/// <item><c>reserve hold-mutex ROOT</c>: takes <c>reservations/.lock</c>, prints <c>in line N</c> once it has its
+/// number in the mutex's line, then <c>holding</c>, and holds it until killed.</item>
 /// <item><c>reserve loop ROOT AGENT SCOPE BEAD</c>: prints <c>ready</c>, then per stdin line <c>run N</c> does N
 /// reserve+release round trips and prints <c>done LOCKED T1 T2 ...</c>: how many failed with <c>LOCKED</c>, then each
 /// round trip's time in microseconds (the benchmarks' contending processes).</item>
@@ -49,6 +50,7 @@ internal static class ReservationTaker
             case ["hold-mutex", var root]:
                 var directory = Path.Combine(root, "reservations");
                 Directory.CreateDirectory(directory);
+                QueueTicket.InLine = (_, number) => Console.WriteLine($"in line {number}");
                 using (await StoreMutex.AcquireAsync(Path.Combine(directory, ".lock"), TimeSpan.FromSeconds(30), CancellationToken.None))
                 {
                     Console.WriteLine("holding");
@@ -138,7 +140,15 @@ internal static class ReservationTaker
 
     private static async Task LoopAsync(FileReservationStore store, ReservationRequest request)
     {
-        await (await store.ReserveAsync(request)).DisposeAsync(); // warm up: JIT and first file reads
+        // Warm up for a second with the measured calls: the first file reads, and the JIT's later tiers (a method is
+        // recompiled after 30 calls, in the background); their pauses would otherwise land in the measured rounds of
+        // every process at once, since the others wait for whoever holds the mutex.
+        var warming = System.Diagnostics.Stopwatch.StartNew();
+        while (warming.Elapsed < TimeSpan.FromSeconds(1))
+        {
+            await RoundTripAsync(store, request);
+        }
+
         Console.WriteLine("ready");
         while (Console.ReadLine() is { } line)
         {
@@ -151,8 +161,7 @@ internal static class ReservationTaker
                     var started = System.Diagnostics.Stopwatch.GetTimestamp();
                     try
                     {
-                        LeftHeld.OnPurpose(await store.ReserveAsync(request)); // released through the store, as the in-process round trip
-                        await store.ReleaseAsync(request.Agent, request.Scope);
+                        await RoundTripAsync(store, request);
                         times.Add((long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds);
                     }
                     catch (AgentLocksException e) when (e.Code == ErrorCode.Locked)
@@ -164,5 +173,12 @@ internal static class ReservationTaker
                 Console.WriteLine($"done {locked} {string.Join(' ', times)}".TrimEnd());
             }
         }
+    }
+
+    /// <summary>A reserve, and a release through the store (as the in-process round trip of the benchmark).</summary>
+    private static async Task RoundTripAsync(FileReservationStore store, ReservationRequest request)
+    {
+        LeftHeld.OnPurpose(await store.ReserveAsync(request));
+        await store.ReleaseAsync(request.Agent, request.Scope);
     }
 }

@@ -43,11 +43,13 @@ internal static class DurableFile
         var temp = $"{name}.tmp-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}";
         using (var stream = Native.CreateNewAt(directory, temp, out var errno) ?? throw new IOException($"Cannot create {temp} in {directoryPath}: {Native.Describe(errno)}."))
         {
+            var renamed = false;
             try
             {
                 Native.WriteAll(stream, content);
                 Native.Fsync(stream, temp);
                 errno = replace ? Native.RenameAt(directory, temp, name) : Native.LinkAt(directory, temp, name);
+                renamed = replace && errno == 0;
                 if (errno != 0 && !(errno == Native.EEXIST && !replace))
                 {
                     throw new IOException($"Cannot {(replace ? "rename" : "link")} {temp} to {Path.Combine(directoryPath, name)}: {Native.Describe(errno)}.");
@@ -56,7 +58,10 @@ internal static class DurableFile
             finally
             {
                 // After a rename the temporary name is gone already; after a link or a failure it goes now.
-                _ = Native.UnlinkAt(directory, temp);
+                if (!renamed)
+                {
+                    _ = Native.UnlinkAt(directory, temp);
+                }
             }
         }
 

@@ -27,6 +27,11 @@ internal static partial class Native
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
 
+    private const int EACCES = 13;
+    private const int F_OFD_SETLK = 37;
+    private const int F_OFD_SETLKW = 38;
+    private const short F_WRLCK = 1;
+    private const short F_UNLCK = 2;
     private const int LOCK_EX = 2;
     private const int LOCK_NB = 4;
     private const int O_RDONLY = 0;
@@ -163,6 +168,42 @@ internal static partial class Native
         }
     }
 
+    /// <summary>
+    /// An exclusive open-file-description lock (<c>F_OFD_SETLK</c>/<c>F_OFD_SETLKW</c>) on <paramref name="length"/> bytes
+    /// at <paramref name="offset"/>, which need not exist; false when another open file description holds any of them
+    /// (only when not <paramref name="wait"/>). Let go with <see cref="UnlockRange"/> or by closing the handle, or by dying.
+    /// </summary>
+    public static bool LockRange(SafeFileHandle handle, long offset, long length, bool wait)
+    {
+        var request = new RangeLock { Type = F_WRLCK, Whence = 0, Start = offset, Length = length };
+        while (Fcntl(handle, wait ? F_OFD_SETLKW : F_OFD_SETLK, ref request) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (!wait && errno is EWOULDBLOCK or EACCES)
+            {
+                return false;
+            }
+
+            if (errno != EINTR)
+            {
+                throw new IOException($"fcntl(F_OFD_SETLK) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Lets go of a <see cref="LockRange"/>.</summary>
+    public static void UnlockRange(SafeFileHandle handle, long offset, long length)
+    {
+        var request = new RangeLock { Type = F_UNLCK, Whence = 0, Start = offset, Length = length };
+        if (Fcntl(handle, F_OFD_SETLK, ref request) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"fcntl(F_UNLCK) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
+        }
+    }
+
     /// <summary>Makes a rename or unlink in <paramref name="directory"/> durable.</summary>
     public static void FsyncDirectory(string directory)
     {
@@ -198,6 +239,20 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(SafeFileHandle fd, int command, ref RangeLock request);
+
+    /// <summary><c>struct flock</c> (64-bit Linux): type and whence, then start, length and a PID that OFD locks leave 0.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct RangeLock
+    {
+        public short Type;
+        public short Whence;
+        public long Start;
+        public long Length;
+        public int Pid;
+    }
 
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static partial int Flock(SafeFileHandle fd, int operation);

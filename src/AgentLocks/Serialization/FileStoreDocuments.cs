@@ -147,16 +147,16 @@ internal sealed record ActiveFile
     }
 
     /// <summary>Indented like beadboard's file, with its trailing newline.</summary>
-    public byte[] ToBytes() => ToBytes(Text);
+    public byte[] ToBytes() => ToBytes(0, Text);
 
     /// <summary>
     /// Indented like beadboard's file, with its trailing newline; each reservation's text comes from
     /// <paramref name="text"/> (<see cref="Text"/>, or a copy of it kept from an earlier write), so a writer that keeps
-    /// them serializes only the reservations that changed.
+    /// them serializes only the reservations that changed; <paramref name="sizeHint"/> is the size expected (the last version's).
     /// </summary>
-    public byte[] ToBytes(Func<Reservation, byte[]> text)
+    public byte[] ToBytes(int sizeHint, Func<Reservation, byte[]> text)
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        var buffer = new ArrayBufferWriter<byte>(Math.Max(sizeHint + 1024, 256)); // one buffer, not a doubling series of copies
         if (Reservations.Count == 0)
         {
             buffer.Write("{\n  \"reservations\": []"u8);

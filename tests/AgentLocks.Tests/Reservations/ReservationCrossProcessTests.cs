@@ -61,6 +61,7 @@ public sealed class ReservationCrossProcessTests : IDisposable
         var lockTimeout = TimeSpan.FromSeconds(60);
         var store = new FileReservationStore(_root.Path, new ReservationStoreOptions { LockTimeout = lockTimeout });
         using var holder = ReservationTakerProcess.Start("hold-mutex", _root.Path);
+        Assert.Equal("in line 0", await holder.ReadLineAsync());
         Assert.Equal("holding", await holder.ReadLineAsync());
 
         // While it lives, the mutex is respected.

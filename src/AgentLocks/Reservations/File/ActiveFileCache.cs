@@ -18,8 +18,8 @@ internal sealed class ActiveFileCache
     private byte[] _bytes = [];
     private ActiveFile? _file;
 
-    /// <summary>Each reservation of the last version by its text in the file.</summary>
-    private Dictionary<byte[], Reservation> _byText = new(TextComparer.Instance);
+    /// <summary>Each reservation of the last version by its text in the file; after our own write, made from <see cref="_textOf"/> when first needed (another writer changed the file).</summary>
+    private Dictionary<byte[], Reservation>? _byText;
 
     /// <summary>Our own text of each reservation of the last version we wrote (by reference: records are immutable).</summary>
     private Dictionary<Reservation, byte[]> _textOf = new(ReferenceEqualityComparer.Instance);
@@ -33,12 +33,13 @@ internal sealed class ActiveFileCache
             return _file;
         }
 
+        var known = _byText ?? ByText(_textOf);
         Dictionary<byte[], Reservation> byText = new(TextComparer.Instance);
         Dictionary<Reservation, byte[]> textOf = new(ReferenceEqualityComparer.Instance);
         var file = ActiveFile.Read(json, text =>
         {
             var copy = text.ToArray();
-            if (!_byText.TryGetValue(copy, out var reservation))
+            if (!known.TryGetValue(copy, out var reservation))
             {
                 reservation = ActiveFile.Reservation(text);
             }
@@ -58,7 +59,7 @@ internal sealed class ActiveFileCache
     public byte[] Write(ActiveFile file)
     {
         Dictionary<Reservation, byte[]> textOf = new(ReferenceEqualityComparer.Instance);
-        var bytes = file.ToBytes(reservation =>
+        var bytes = file.ToBytes(_bytes.Length, reservation =>
         {
             if (!textOf.TryGetValue(reservation, out var text))
             {
@@ -69,17 +70,22 @@ internal sealed class ActiveFileCache
         });
 
         // Should the write fail, the file's bytes differ from these and the next read parses what is there.
-        Dictionary<byte[], Reservation> byText = new(TextComparer.Instance);
+        Remember(bytes, file, byText: null, textOf);
+        return bytes;
+    }
+
+    private static Dictionary<byte[], Reservation> ByText(Dictionary<Reservation, byte[]> textOf)
+    {
+        Dictionary<byte[], Reservation> byText = new(textOf.Count, TextComparer.Instance);
         foreach (var (reservation, text) in textOf)
         {
             byText.TryAdd(text, reservation);
         }
 
-        Remember(bytes, file, byText, textOf);
-        return bytes;
+        return byText;
     }
 
-    private void Remember(byte[] bytes, ActiveFile file, Dictionary<byte[], Reservation> byText, Dictionary<Reservation, byte[]> textOf)
+    private void Remember(byte[] bytes, ActiveFile file, Dictionary<byte[], Reservation>? byText, Dictionary<Reservation, byte[]> textOf)
     {
         _bytes = bytes;
         _file = file; // shared with callers, who only read it (the ledger copies the list)

@@ -5,42 +5,82 @@ using Microsoft.Win32.SafeHandles;
 namespace AgentLocks;
 
 /// <summary>
-/// Lets go of the store mutex's queue a given time after a release (<see cref="StoreMutex"/>): the gap in which
-/// beadboard, which does not queue, finds <c>.lock</c> free. The gaps are a fraction of a millisecond to a few, below
-/// what timers resolve (<see cref="Task.Delay(TimeSpan)"/> rounds to whole milliseconds and fires late under load), so
-/// a pool thread sleeps them with <c>nanosleep</c>, using no CPU while it waits.
+/// How long the store mutex's queue is kept after a release (<see cref="StoreMutex"/>) so that beadboard, which does
+/// not queue, gets its turn:
+/// <list type="bullet">
+/// <item><b>beadboard's window.</b> A release in the first <see cref="Window"/> of each second of the machine's
+/// monotonic clock (the same clock in every process, so no process has to tell another) keeps the queue for a
+/// whole window: however busy the store, <c>.lock</c> is then free for 60 ms every second, which is longer than
+/// beadboard's 50 ms between tries, and beadboard tries for 5 s. It costs a busy store 6% of its time and an idle
+/// one nothing (no release, no window).</item>
+/// <item><b>beadboard at work.</b> Once this process sees beadboard (its <c>.lock</c> met, or the directory changed
+/// while we kept the queue in its window), every release keeps the queue as long again as the mutex was held (at most
+/// 50 ms), for the next <see cref="BeadboardMemory"/>: <c>.lock</c> is free half the time, as much as beadboard
+/// needs when several of its writers and ours share a root.</item>
+/// </list>
+/// The gaps are fractions of a millisecond to tens of them, below what timers resolve
+/// (<see cref="Task.Delay(TimeSpan)"/> rounds to whole milliseconds and fires late under load), so a pool thread
+/// sleeps them with <c>nanosleep</c>, using no CPU while it waits.
 /// </summary>
 internal static partial class QueueRelease
 {
+    /// <summary>The longest beadboard waits between tries is 50 ms; the window is longer.</summary>
+    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(60);
+
+    private static readonly long Period = Stopwatch.Frequency;
+
+    /// <summary>The longest the queue is kept after a release while beadboard is at work: one of its retry intervals.</summary>
+    private static readonly TimeSpan MaxBeadboardGap = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long beadboard counts as at work after it was last seen (a run of its writes, then quiet).</summary>
+    private static readonly TimeSpan BeadboardMemory = TimeSpan.FromSeconds(10);
+
     private static Task s_idle = Task.CompletedTask;
+    private static long s_beadboardSeen = long.MinValue / 2;
 
     /// <summary>
-    /// Completes once this process's latest gap is over. The process's next call waits for it here, rather than on the
-    /// queue's lock in a thread of its own: it would wait as long, and a thread per call costs more than the gap.
+    /// Completes once this process's latest kept queue is let go. The
+    /// process's next call waits for it here, rather than on the queue's lock in a thread of its own: it would wait as
+    /// long, and a thread per call costs more than the gap.
     /// </summary>
     public static Task Idle => Volatile.Read(ref s_idle);
 
-    /// <summary>Closes <paramref name="queue"/> (leaving the queue) <paramref name="gap"/> from now.</summary>
-    public static void After(SafeFileHandle queue, TimeSpan gap)
+    /// <summary>beadboard holds or has just held a store mutex of this process.</summary>
+    public static void BeadboardSeen() => Volatile.Write(ref s_beadboardSeen, Stopwatch.GetTimestamp());
+
+    /// <summary>
+    /// How long the queue is kept after a release at <paramref name="now"/> (a <see cref="Stopwatch"/> timestamp) of a
+    /// mutex held for <paramref name="held"/>, beadboard last seen at <paramref name="beadboardSeen"/>; and whether this
+    /// is beadboard's window, in which a change of the directory is beadboard's.
+    /// </summary>
+    public static (TimeSpan Keep, bool InWindow) KeepFor(long now, TimeSpan held, long beadboardSeen)
+        => Stopwatch.GetElapsedTime(beadboardSeen, now) < BeadboardMemory
+            ? (TimeSpan.FromTicks(Math.Min(held.Ticks, MaxBeadboardGap.Ticks)), false)
+            : now % Period < Window.TotalSeconds * Stopwatch.Frequency ? (Window, true) : (TimeSpan.Zero, false);
+
+    /// <summary>Lets go of <paramref name="queue"/> (the reservations directory, locked) after a release of a mutex held for <paramref name="held"/>.</summary>
+    public static void After(SafeFileHandle queue, TimeSpan held)
     {
-        if (gap <= TimeSpan.Zero)
+        var now = Stopwatch.GetTimestamp();
+        var (keep, watch) = KeepFor(now, held, Volatile.Read(ref s_beadboardSeen));
+        if (keep <= TimeSpan.Zero)
         {
             queue.Dispose();
             return;
         }
 
-        var due = Stopwatch.GetTimestamp() + (long)(gap.TotalSeconds * Stopwatch.Frequency);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref s_idle, done.Task);
         ThreadPool.UnsafeQueueUserWorkItem(_ =>
         {
             try
             {
-                var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-                if (left > TimeSpan.Zero)
+                // Nobody of ours touches the directory while we keep the queue: a change in the window is beadboard's.
+                var before = watch ? Native.Stat(queue) : default;
+                SleepUntil(now, keep);
+                if (watch && Native.Stat(queue) != before)
                 {
-                    var request = new Timespec { Seconds = left.Ticks / TimeSpan.TicksPerSecond, Nanoseconds = left.Ticks % TimeSpan.TicksPerSecond * 100 };
-                    _ = Nanosleep(ref request, IntPtr.Zero); // woken early by a signal: the gap is only shorter
+                    BeadboardSeen();
                 }
             }
             finally
@@ -49,6 +89,16 @@ internal static partial class QueueRelease
                 done.SetResult();
             }
         }, null);
+    }
+
+    private static void SleepUntil(long start, TimeSpan gap)
+    {
+        var left = gap - Stopwatch.GetElapsedTime(start);
+        if (left > TimeSpan.Zero)
+        {
+            var request = new Timespec { Seconds = left.Ticks / TimeSpan.TicksPerSecond, Nanoseconds = left.Ticks % TimeSpan.TicksPerSecond * 100 };
+            _ = Nanosleep(ref request, IntPtr.Zero); // woken early by a signal: the gap is only shorter
+        }
     }
 
     [StructLayout(LayoutKind.Sequential)]

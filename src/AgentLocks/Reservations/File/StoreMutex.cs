@@ -15,13 +15,11 @@ namespace AgentLocks;
 /// after the file was written is stale too. A file left by a dead process is removed at once, not after a timeout,
 /// and only if it is still the very file that was judged (same device and inode at the moment of removal).
 /// <para>
-/// AgentLocks processes queue for the mutex: each takes a blocking OS lock on the reservations directory (with a deadline)
-/// before it races for <c>.lock</c>, so only one of them at a time looks at <c>.lock</c> or judges it, nobody polls,
-/// and beadboard, which knows nothing of the queue, still meets the same <c>.lock</c>. After a release the queue is
-/// held as long again as the mutex was held (at most 50 ms), so <c>.lock</c> is free half the time even while
-/// AgentLocks processes are queued, and beadboard's tries (every 50 ms, 100 of them) find it free. Not less: beadboard's
-/// tries are not spread evenly over our cycle (under load it tends to get a core while a holder waits for its fsyncs),
-/// and with a quarter (a fifth of the time free) beadboard timed out once in 1,600 torture rounds.
+/// AgentLocks processes queue for the mutex: each waits for its turn in arrival order (<see cref="QueueTicket"/>), then
+/// takes a blocking OS lock on the reservations directory (with a deadline) before it races for <c>.lock</c>, so only
+/// one of them at a time looks at <c>.lock</c> or judges it, nobody polls, and beadboard, which knows nothing of the
+/// queue, still meets the same <c>.lock</c>. <see cref="QueueRelease"/> says
+/// how long the queue is kept after a release so that beadboard gets its turn.
 /// </para>
 /// </summary>
 internal sealed class StoreMutex : IDisposable
@@ -31,9 +29,6 @@ internal sealed class StoreMutex : IDisposable
 
     /// <summary>The longest sleep between looks at a mutex held by beadboard (it holds it a few milliseconds).</summary>
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMilliseconds(5);
-
-    /// <summary>The longest the queue is kept after a release: one of beadboard's retry intervals.</summary>
-    private static readonly TimeSpan MaxGap = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How much later than its lock file a process may appear to have started (boot time is known to the second).</summary>
     private static readonly TimeSpan StartTimeSlack = TimeSpan.FromSeconds(2);
@@ -50,13 +45,15 @@ internal sealed class StoreMutex : IDisposable
     private readonly string _path;
     private readonly FileStream _stream;
     private readonly SafeFileHandle _queue;
+    private readonly QueueTicket _ticket;
     private readonly long _acquired = Stopwatch.GetTimestamp();
 
-    private StoreMutex(string path, FileStream stream, SafeFileHandle queue)
+    private StoreMutex(string path, FileStream stream, SafeFileHandle queue, QueueTicket ticket)
     {
         _path = path;
         _stream = stream;
         _queue = queue;
+        _ticket = ticket;
     }
 
     /// <summary>Test seam: runs after a lock file was judged stale and before it is removed, to widen that window.</summary>
@@ -69,7 +66,19 @@ internal sealed class StoreMutex : IDisposable
     public static async Task<StoreMutex> AcquireAsync(string path, TimeSpan timeout, CancellationToken cancellationToken, Action<string, string>? removedStale = null)
     {
         var started = Stopwatch.GetTimestamp();
-        var queue = await EnterQueueAsync(path, timeout, cancellationToken).ConfigureAwait(false);
+        var ticket = await QueueTicket.TakeAsync(path + ".queue", timeout, cancellationToken).ConfigureAwait(false)
+            ?? throw Locked(path, "other AgentLocks processes (the line did not move)", timeout);
+        SafeFileHandle queue;
+        try
+        {
+            queue = await EnterQueueAsync(path, Remaining(started, timeout), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            ticket.Dispose();
+            throw;
+        }
+
         try
         {
             var delay = TimeSpan.FromMilliseconds(1);
@@ -78,10 +87,15 @@ internal sealed class StoreMutex : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 if (TryCreate(path) is { } stream)
                 {
-                    return new StoreMutex(path, stream, queue);
+                    return new StoreMutex(path, stream, queue, ticket);
                 }
 
                 var inspection = await JudgeAsync(path, removeStale: true).ConfigureAwait(false);
+                if (inspection.Foreign)
+                {
+                    QueueRelease.BeadboardSeen();
+                }
+
                 if (inspection.Verdict == LockVerdict.RemovedStale)
                 {
                     removedStale?.Invoke(path, inspection.Holder);
@@ -102,6 +116,7 @@ internal sealed class StoreMutex : IDisposable
         catch
         {
             queue.Dispose();
+            ticket.Dispose();
             throw;
         }
     }
@@ -122,7 +137,10 @@ internal sealed class StoreMutex : IDisposable
         return await JudgeAsync(path, removeStale: true).ConfigureAwait(false);
     }
 
-    /// <summary>Releases the mutex: the file goes first, then our OS lock on it; the queue a moment later (<see cref="QueueRelease"/>).</summary>
+    /// <summary>
+    /// Releases the mutex: the file goes first, then our OS lock on it, the queue now or a moment later
+    /// (<see cref="QueueRelease"/>), then our turn, which wakes the next in line.
+    /// </summary>
     public void Dispose()
     {
         try
@@ -132,18 +150,20 @@ internal sealed class StoreMutex : IDisposable
         finally
         {
             _stream.Dispose();
-            QueueRelease.After(_queue, TimeSpan.FromTicks(Math.Min(Stopwatch.GetElapsedTime(_acquired).Ticks, MaxGap.Ticks)));
+            QueueRelease.After(_queue, Stopwatch.GetElapsedTime(_acquired));
+            _ticket.Dispose();
         }
     }
+
+    private static TimeSpan Remaining(long started, TimeSpan timeout)
+        => timeout == Timeout.InfiniteTimeSpan ? timeout : TimeSpan.FromTicks(Math.Max(0, (timeout - Stopwatch.GetElapsedTime(started)).Ticks));
 
     private static AgentLocksException Locked(string path, string holder, TimeSpan timeout)
         => new(ErrorCode.Locked, $"The store mutex {path} is held by {holder}; gave up after {timeout.TotalSeconds:0.###} s. Try again later.");
 
     /// <summary>
-    /// Waits in line: a blocking <c>flock</c> on the reservations directory itself (no extra file; beadboard takes
-    /// no OS lock, so only AgentLocks processes queue), which the kernel hands to one waiter at a time.
-    /// flock has no timeout, so the wait runs on its own thread; at the deadline we stop waiting, and should that
-    /// thread get the lock later it lets go at once.
+    /// Enters the queue: a blocking <c>flock</c> on the reservations directory itself (beadboard takes no OS lock, so
+    /// only AgentLocks processes queue), which the kernel hands to one waiter at a time.
     /// </summary>
     private static async Task<SafeFileHandle> EnterQueueAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -156,40 +176,11 @@ internal sealed class StoreMutex : IDisposable
             return handle;
         }
 
-        var gate = new object();
-        var abandoned = false;
-        var waiting = Task.Factory.StartNew(() =>
+        if (await BlockingLock.TakeAsync(handle, Native.LockExclusive, timeout, cancellationToken).ConfigureAwait(false))
         {
-            Native.LockExclusive(handle);
-            lock (gate)
-            {
-                if (abandoned)
-                {
-                    handle.Dispose();
-                }
-
-                return !abandoned;
-            }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var expired = Task.Delay(timeout, deadline.Token);
-        if (await Task.WhenAny(waiting, expired).ConfigureAwait(false) == waiting && await waiting.ConfigureAwait(false))
-        {
-            await deadline.CancelAsync().ConfigureAwait(false);
             return handle;
         }
 
-        lock (gate)
-        {
-            abandoned = true;
-            if (waiting.IsCompletedSuccessfully && waiting.Result)
-            {
-                handle.Dispose();
-            }
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
         throw Locked(path, "other AgentLocks processes (the queue did not move)", timeout);
     }
 
@@ -221,7 +212,7 @@ internal sealed class StoreMutex : IDisposable
         var holder = owner is null ? "an unreadable lock file" : $"process {owner.Value.Pid}";
         if (owner is null ? DateTimeOffset.UtcNow - judged.Modified < UnreadableGrace : IsAlive(owner.Value, judged.Modified))
         {
-            return new LockInspection(LockVerdict.Held, holder);
+            return new LockInspection(LockVerdict.Held, holder) { Foreign = owner is { StartTime: null } };
         }
 
         if (!removeStale)
@@ -360,4 +351,8 @@ internal enum LockVerdict
 }
 
 /// <summary>A verdict and who the holder was.</summary>
-internal sealed record LockInspection(LockVerdict Verdict, string Holder);
+internal sealed record LockInspection(LockVerdict Verdict, string Holder)
+{
+    /// <summary>A live holder whose file is not ours (no start time beside the PID): beadboard.</summary>
+    public bool Foreign { get; init; }
+}

@@ -1,0 +1,54 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace AgentLocks;
+
+/// <summary>
+/// Runs a blocking lock call (<c>flock</c>, <c>fcntl</c>), which has no timeout, on a thread of its own, up to a
+/// deadline. Past the deadline nobody waits for it any more, and should the thread get the lock later it closes the
+/// handle, letting go at once.
+/// </summary>
+internal static class BlockingLock
+{
+    /// <summary>
+    /// True once <paramref name="take"/> returned on <paramref name="handle"/>; false at the deadline, and then the
+    /// handle is the waiting thread's to close. Cancellation throws, and leaves the handle to that thread too.
+    /// </summary>
+    public static async Task<bool> TakeAsync(SafeFileHandle handle, Action<SafeFileHandle> take, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var gate = new object();
+        var abandoned = false;
+        var waiting = Task.Factory.StartNew(() =>
+        {
+            take(handle);
+            lock (gate)
+            {
+                if (abandoned)
+                {
+                    handle.Dispose();
+                }
+
+                return !abandoned;
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var expired = Task.Delay(timeout, deadline.Token);
+        if (await Task.WhenAny(waiting, expired).ConfigureAwait(false) == waiting && await waiting.ConfigureAwait(false))
+        {
+            await deadline.CancelAsync().ConfigureAwait(false);
+            return true;
+        }
+
+        lock (gate)
+        {
+            abandoned = true;
+            if (waiting.IsCompletedSuccessfully && waiting.Result)
+            {
+                handle.Dispose();
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return false;
+    }
+}
