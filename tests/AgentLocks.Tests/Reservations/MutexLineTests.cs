@@ -113,25 +113,30 @@ public sealed class MutexLineTests : IDisposable
     [Fact]
     public void A_release_in_beadboards_window_keeps_the_mutex_free_for_a_whole_window_and_only_there()
     {
-        var second = Stopwatch.Frequency;
+        var ms = Stopwatch.Frequency / 1000;
+        var period = 4_500 * ms;
+        var start = 100 * period; // a window starts every 4.5 s of the monotonic clock
         var longAgo = long.MinValue / 2;
         var held = TimeSpan.FromMilliseconds(2);
+        var window = (TimeSpan.FromMilliseconds(100), true);
 
-        // 10 ms and 59 ms into a second: the window (60 ms) from the release on, watched for beadboard.
-        Assert.Equal((TimeSpan.FromMilliseconds(60), true), QueueRelease.KeepFor((100 * second) + (second / 100), held, longAgo));
-        Assert.Equal((TimeSpan.FromMilliseconds(60), true), QueueRelease.KeepFor((100 * second) + (second * 59 / 1000), held, longAgo));
+        // 10 ms and 99 ms into a period: the window (100 ms) from the release on, watched for beadboard.
+        Assert.Equal(window, QueueRelease.KeepFor(start + (10 * ms), held, longAgo));
+        Assert.Equal(window, QueueRelease.KeepFor(start + (99 * ms), held, longAgo));
 
-        // The rest of the second: the queue goes at once.
-        Assert.Equal((TimeSpan.Zero, false), QueueRelease.KeepFor((100 * second) + (second * 61 / 1000), held, longAgo));
-        Assert.Equal((TimeSpan.Zero, false), QueueRelease.KeepFor((100 * second) + (second * 999 / 1000), held, longAgo));
+        // The rest of the period: the queue goes at once.
+        Assert.Equal((TimeSpan.Zero, false), QueueRelease.KeepFor(start + (101 * ms), held, longAgo));
+        Assert.Equal((TimeSpan.Zero, false), QueueRelease.KeepFor(start + (1_000 * ms), held, longAgo));
+        Assert.Equal((TimeSpan.Zero, false), QueueRelease.KeepFor(start + period - ms, held, longAgo));
+        Assert.Equal(window, QueueRelease.KeepFor(start + period, held, longAgo));
 
         // beadboard seen 5 s ago: every release keeps it as long again as it was held, up to 50 ms.
-        var now = (100 * second) + (second / 2);
-        Assert.Equal((held, false), QueueRelease.KeepFor(now, held, now - (5 * second)));
-        Assert.Equal((TimeSpan.FromMilliseconds(50), false), QueueRelease.KeepFor(now, TimeSpan.FromSeconds(1), now - (5 * second)));
+        var now = start + (2_000 * ms);
+        Assert.Equal((held, false), QueueRelease.KeepFor(now, held, now - (5_000 * ms)));
+        Assert.Equal((TimeSpan.FromMilliseconds(50), false), QueueRelease.KeepFor(now, TimeSpan.FromSeconds(1), now - (5_000 * ms)));
 
         // Seen 11 s ago: back to the window alone.
-        Assert.Equal((TimeSpan.Zero, false), QueueRelease.KeepFor(now, held, now - (11 * second)));
+        Assert.Equal((TimeSpan.Zero, false), QueueRelease.KeepFor(now, held, now - (11_000 * ms)));
     }
 
     [Fact]

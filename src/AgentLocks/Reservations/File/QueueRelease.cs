@@ -8,11 +8,14 @@ namespace AgentLocks;
 /// How long the store mutex's queue is kept after a release (<see cref="StoreMutex"/>) so that beadboard, which does
 /// not queue, gets its turn:
 /// <list type="bullet">
-/// <item><b>beadboard's window.</b> A release in the first <see cref="Window"/> of each second of the machine's
-/// monotonic clock (the same clock in every process, so no process has to tell another) keeps the queue for a
-/// whole window: however busy the store, <c>.lock</c> is then free for 60 ms every second, which is longer than
-/// beadboard's 50 ms between tries, and beadboard tries for 5 s. It costs a busy store 6% of its time and an idle
-/// one nothing (no release, no window).</item>
+/// <item><b>beadboard's window.</b> A release in the first <see cref="Window"/> of each <see cref="Period"/> of the
+/// machine's monotonic clock (the same clock in every process, so no process has to tell another) keeps the queue
+/// for a whole window: however busy the store, <c>.lock</c> is then free for 100 ms every 4.5 s. beadboard tries
+/// every 50 ms for 5 s (100 tries), so its tries always span a window, and one of them falls inside it even when a
+/// loaded machine stretches its 50 ms to nearly twice that. It costs a busy store 2% of its time and an idle one
+/// nothing (no release, no window). Rarer windows would not cover beadboard's 5 s; more frequent ones delay more
+/// calls: a window holds up every call already waiting (one per process), and with one every second 1.5% of eight
+/// busy processes' calls waited a whole window, which put their p99 over 50 ms.</item>
 /// <item><b>beadboard at work.</b> Once this process sees beadboard (its <c>.lock</c> met, or the directory changed
 /// while we kept the queue in its window), every release keeps the queue as long again as the mutex was held (at most
 /// 50 ms), for the next <see cref="BeadboardMemory"/>: <c>.lock</c> is free half the time, as much as beadboard
@@ -24,10 +27,11 @@ namespace AgentLocks;
 /// </summary>
 internal static partial class QueueRelease
 {
-    /// <summary>The longest beadboard waits between tries is 50 ms; the window is longer.</summary>
-    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(60);
+    /// <summary>beadboard waits 50 ms between tries; the window is twice that.</summary>
+    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(100);
 
-    private static readonly long Period = Stopwatch.Frequency;
+    /// <summary>One window every 4.5 s of <see cref="Stopwatch"/> time: inside the 5 s that beadboard's tries last.</summary>
+    private static readonly long Period = Stopwatch.Frequency * 9 / 2;
 
     /// <summary>The longest the queue is kept after a release while beadboard is at work: one of its retry intervals.</summary>
     private static readonly TimeSpan MaxBeadboardGap = TimeSpan.FromMilliseconds(50);
