@@ -31,20 +31,20 @@ internal static class BlockingLock
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var expired = Task.Delay(timeout, deadline.Token);
-        if (await Task.WhenAny(waiting, expired).ConfigureAwait(false) == waiting && await waiting.ConfigureAwait(false))
+        try
         {
-            await deadline.CancelAsync().ConfigureAwait(false);
-            return true;
+            // Once taken, the caller goes on in the thread that took it: no hop to the pool on the way to the mutex.
+            return await waiting.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         }
-
-        lock (gate)
+        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            abandoned = true;
-            if (waiting.IsCompletedSuccessfully && waiting.Result)
+            lock (gate)
             {
-                handle.Dispose();
+                abandoned = true;
+                if (waiting.IsCompletedSuccessfully && waiting.Result)
+                {
+                    handle.Dispose();
+                }
             }
         }
 
