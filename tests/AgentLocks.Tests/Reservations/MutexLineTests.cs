@@ -155,6 +155,43 @@ public sealed class MutexLineTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("symlink")]
+    [InlineData("fifo")]
+    [InlineData("directory")]
+    public async Task A_line_file_that_is_not_a_regular_file_is_left_as_it_is_and_the_mutex_still_works(string kind)
+    {
+        var line = LockPath + ".queue";
+        var outside = _root.File("outside.txt");
+        await File.WriteAllTextAsync(outside, "not ours");
+        switch (kind)
+        {
+            case "symlink":
+                File.CreateSymbolicLink(line, outside);
+                break;
+            case "fifo":
+                using (var mkfifo = Process.Start("mkfifo", line))
+                {
+                    await mkfifo.WaitForExitAsync();
+                }
+
+                break;
+            default:
+                Directory.CreateDirectory(line);
+                break;
+        }
+
+        // Never followed, written or removed, and never a hang (a FIFO opened without O_NONBLOCK would block): the
+        // callers only go unordered.
+        for (var i = 0; i < 2; i++)
+        {
+            (await StoreMutex.AcquireAsync(LockPath, Bound, CancellationToken.None)).Dispose();
+        }
+
+        Assert.Equal("not ours", await File.ReadAllTextAsync(outside));
+        Assert.Equal(kind switch { "symlink" => 0xA000, "fifo" => 0x1000, _ => 0x4000 }, Native.StatNoFollow(line)!.Value.Mode & 0xF000);
+    }
+
     /// <summary>The number the next caller draws in this test's line.</summary>
     private Task<long> NextInLine()
     {
