@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 
+using AgentLocks.Taker;
+
 namespace AgentLocks.Benchmarks;
 
 /// <summary>
@@ -61,10 +63,7 @@ public static class ReservationBenchmarks
         await store.RegisterAgentAsync(agent);
         var request = new ReservationRequest(agent, ScopePattern.Parse("src/library/**"), BeadId.Parse("bd-1"));
         var activePath = Path.Combine(root, "reservations", "active.json");
-        for (var i = 0; i < 30; i++)
-        {
-            await RoundTripAsync(store, request); // warm up: JIT (tiered, so more than once) and first reads
-        }
+        await WarmUp.UntilTheJitIsQuietAsync(() => RoundTripAsync(store, request), atLeast: 30);
 
         var size = new FileInfo(activePath).Length;
         var payload = new byte[size];

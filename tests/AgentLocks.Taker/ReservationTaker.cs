@@ -140,16 +140,7 @@ internal static class ReservationTaker
 
     private static async Task LoopAsync(FileReservationStore store, ReservationRequest request)
     {
-        // Warm up with the measured calls, 300 of them and a second at least: the first file reads, and the JIT's
-        // later tiers (a method is recompiled after 30 calls, in the background, twice with profile-guided
-        // optimization); their pauses would otherwise land in the measured rounds of every process at once, since the
-        // others wait for whoever holds the mutex.
-        var warming = System.Diagnostics.Stopwatch.StartNew();
-        for (var i = 0; i < 300 || warming.Elapsed < TimeSpan.FromSeconds(1); i++)
-        {
-            await RoundTripAsync(store, request);
-        }
-
+        await WarmUp.UntilTheJitIsQuietAsync(() => RoundTripAsync(store, request), atLeast: 100);
         Console.WriteLine("ready");
         while (Console.ReadLine() is { } line)
         {
