@@ -18,8 +18,8 @@ namespace AgentLocks;
 /// AgentLocks processes queue for the mutex: each waits for its turn in arrival order (<see cref="QueueTicket"/>), then
 /// takes a blocking OS lock on the reservations directory (with a deadline) before it races for <c>.lock</c>, so only
 /// one of them at a time looks at <c>.lock</c> or judges it, nobody polls, and beadboard, which knows nothing of the
-/// queue, still meets the same <c>.lock</c>. <see cref="QueueRelease"/> says
-/// how long the queue is kept after a release so that beadboard gets its turn.
+/// queue, still meets the same <c>.lock</c>. <see cref="QueueRelease"/> says how long the queue is kept after a
+/// release so that beadboard gets its turn.
 /// </para>
 /// </summary>
 internal sealed class StoreMutex : IDisposable
