@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Win32.SafeHandles;
 
 namespace AgentLocks;
@@ -9,6 +10,10 @@ namespace AgentLocks;
 /// </summary>
 internal static class BlockingLock
 {
+    /// <summary>What is left of <paramref name="timeout"/> since <paramref name="started"/> (a <see cref="Stopwatch"/> timestamp); an infinite one stays so.</summary>
+    public static TimeSpan Left(long started, TimeSpan timeout)
+        => timeout == Timeout.InfiniteTimeSpan ? timeout : TimeSpan.FromTicks(Math.Max(0, (timeout - Stopwatch.GetElapsedTime(started)).Ticks));
+
     /// <summary>
     /// True once <paramref name="take"/> returned on <paramref name="handle"/>; false at the deadline, and then the
     /// handle is the waiting thread's to close. Cancellation throws, and leaves the handle to that thread too.

@@ -88,6 +88,24 @@ public sealed class MutexLineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_caller_stopped_while_drawing_its_number_holds_the_others_up_only_until_their_deadline()
+    {
+        // As a caller stopped (SIGSTOP) between taking the counter's lock and letting it go: the counter stays locked.
+        (await StoreMutex.AcquireAsync(LockPath, Bound, CancellationToken.None)).Dispose();
+        using var stopped = Native.OpenNoFollow(LockPath + ".queue", write: true, create: false, out _)!;
+        Assert.True(Native.LockRange(stopped, 0, sizeof(long), wait: false));
+
+        // LOCKED at the deadline, not a hang (the bound only turns a hang into a failure).
+        var error = await Assert.ThrowsAsync<AgentLocksException>(
+            () => Task.Run(() => StoreMutex.AcquireAsync(LockPath, TimeSpan.FromMilliseconds(300), CancellationToken.None)).WaitAsync(Bound));
+        Assert.Equal(ErrorCode.Locked, error.Code);
+
+        // Once it goes on, so does everyone.
+        stopped.Dispose();
+        (await StoreMutex.AcquireAsync(LockPath, Bound, CancellationToken.None)).Dispose();
+    }
+
+    [Fact]
     public async Task A_waiter_killed_in_line_does_not_hold_up_those_behind_it()
     {
         using var holder = ReservationTakerProcess.Start("hold-mutex", _root.Path);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using Microsoft.Win32.SafeHandles;
 
 namespace AgentLocks;
@@ -37,6 +38,7 @@ internal sealed class QueueTicket : IDisposable
     /// </summary>
     public static async Task<QueueTicket?> TakeAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var place = Native.OpenNoFollow(path, write: true, create: true, out _);
         if (place is null || !Native.Stat(place).IsRegular)
         {
@@ -46,19 +48,29 @@ internal sealed class QueueTicket : IDisposable
 
         try
         {
-            var number = Draw(place);
-            if (!Native.LockRange(place, Offset(number), 1, wait: false))
+            if (await DrawAsync(path, place, timeout, cancellationToken).ConfigureAwait(false) is not { } number)
             {
-                place.Dispose(); // a waiter Places numbers back still holds the byte: go on without a place
+                place.Dispose();
+                return null;
+            }
+
+            if (number < 0 || !Native.LockRange(place, Offset(number), 1, wait: false))
+            {
+                place.Dispose(); // the file is gone, or a waiter Places numbers back still holds the byte: go on without a place
                 return new QueueTicket(null);
             }
 
             var ticket = new QueueTicket(place);
             InLine?.Invoke(path, number);
-            if (number > 0 && !await WaitForAsync(path, place, Offset(number - 1), timeout, cancellationToken).ConfigureAwait(false))
+            if (number > 0)
             {
-                ticket.Dispose();
-                return null;
+                if (await LockAsync(path, place, Offset(number - 1), 1, BlockingLock.Left(started, timeout), cancellationToken).ConfigureAwait(false) is not { } before)
+                {
+                    ticket.Dispose();
+                    return null;
+                }
+
+                Unlock(place, before, Offset(number - 1), 1); // the number before has let go, or never took its byte
             }
 
             return ticket;
@@ -75,10 +87,20 @@ internal sealed class QueueTicket : IDisposable
 
     private static long Offset(long number) => CounterLength + (number % Places);
 
-    /// <summary>The counter's value, which goes up by one.</summary>
-    private static long Draw(SafeFileHandle file)
+    /// <summary>The counter's value, which goes up by one; -1 when the file is gone; null at the deadline.</summary>
+    private static async Task<long?> DrawAsync(string path, SafeFileHandle file, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        Native.LockRange(file, 0, CounterLength, wait: true); // held for a read and a write
+        // Held for a read and a write; a caller stopped (SIGSTOP) in between holds up the others only until their deadline.
+        if (await LockAsync(path, file, 0, CounterLength, timeout, cancellationToken).ConfigureAwait(false) is not { } holder)
+        {
+            return null;
+        }
+
+        if (holder.IsInvalid)
+        {
+            return -1;
+        }
+
         try
         {
             Span<byte> counter = stackalloc byte[(int)CounterLength];
@@ -89,32 +111,43 @@ internal sealed class QueueTicket : IDisposable
         }
         finally
         {
-            Native.UnlockRange(file, 0, CounterLength);
+            Unlock(file, holder, 0, CounterLength);
         }
     }
 
-    /// <summary>Waits for the byte at <paramref name="offset"/> to be free: the number before has let go, or never took it.</summary>
-    private static async Task<bool> WaitForAsync(string path, SafeFileHandle place, long offset, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Locks <paramref name="length"/> bytes at <paramref name="offset"/>: through <paramref name="place"/> when they are
+    /// free at once (our own file description never conflicts with itself), else through a file description of its
+    /// own, waited for on a thread up to the deadline. Returns the description that holds them, an invalid handle when
+    /// the file is gone (nobody to wait for), or null at the deadline.
+    /// </summary>
+    private static async Task<SafeFileHandle?> LockAsync(string path, SafeFileHandle place, long offset, long length, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // Our own file description never conflicts with itself, so it can look without waiting.
-        if (Native.LockRange(place, offset, 1, wait: false))
+        if (Native.LockRange(place, offset, length, wait: false))
         {
-            Native.UnlockRange(place, offset, 1);
-            return true;
+            return place;
         }
 
-        var waiter = Native.OpenNoFollow(path, write: true, create: false, out _);
-        if (waiter is null)
+        if (Native.OpenNoFollow(path, write: true, create: false, out _) is not { } other)
         {
-            return true; // the file is gone: nobody can be waited for
+            return new SafeFileHandle(-1, ownsHandle: false);
         }
 
-        if (!await BlockingLock.TakeAsync(waiter, handle => Native.LockRange(handle, offset, 1, wait: true), timeout, cancellationToken).ConfigureAwait(false))
-        {
-            return false;
-        }
+        return await BlockingLock.TakeAsync(other, handle => Native.LockRange(handle, offset, length, wait: true), timeout, cancellationToken).ConfigureAwait(false)
+            ? other
+            : null;
+    }
 
-        waiter.Dispose();
-        return true;
+    /// <summary>Lets go of what <see cref="LockAsync"/> took.</summary>
+    private static void Unlock(SafeFileHandle place, SafeFileHandle holder, long offset, long length)
+    {
+        if (holder == place)
+        {
+            Native.UnlockRange(place, offset, length);
+        }
+        else
+        {
+            holder.Dispose();
+        }
     }
 }

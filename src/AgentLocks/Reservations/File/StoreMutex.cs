@@ -71,7 +71,7 @@ internal sealed class StoreMutex : IDisposable
         SafeFileHandle queue;
         try
         {
-            queue = await EnterQueueAsync(path, Remaining(started, timeout), cancellationToken).ConfigureAwait(false);
+            queue = await EnterQueueAsync(path, BlockingLock.Left(started, timeout), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -154,9 +154,6 @@ internal sealed class StoreMutex : IDisposable
             _ticket.Dispose();
         }
     }
-
-    private static TimeSpan Remaining(long started, TimeSpan timeout)
-        => timeout == Timeout.InfiniteTimeSpan ? timeout : TimeSpan.FromTicks(Math.Max(0, (timeout - Stopwatch.GetElapsedTime(started)).Ticks));
 
     private static AgentLocksException Locked(string path, string holder, TimeSpan timeout)
         => new(ErrorCode.Locked, $"The store mutex {path} is held by {holder}; gave up after {timeout.TotalSeconds:0.###} s. Try again later.");
