@@ -82,8 +82,12 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
         }
     }
 
+    /// <summary>Test seam: runs once a connection listens (and holds the listening lock), given the schema's name.</summary>
+    internal static Action<string>? Listening { get; set; }
+
     private async Task StopLaterAsync(int generation)
     {
+        // The linger: a waiter that comes back within it finds the connection still listening (no LISTEN round trip).
         await Task.Delay(Linger).ConfigureAwait(false);
         lock (_gate)
         {
@@ -118,6 +122,7 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
             connection.Notification += (_, e) => _feed.Publish(ScopePattern.TryParse(e.Payload, out var scope) ? [scope] : null);
             using var listen = new NpgsqlCommand($"LISTEN \"{Channel(_connector.Schema)}\"; SELECT pg_advisory_lock_shared({ListeningKey(_connector.Schema)})", connection);
             await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            Listening?.Invoke(_connector.Schema.Name);
             return connection;
         }
         catch (Exception e) when (PostgresConnector.IsDriverFailure(e, cancellationToken))

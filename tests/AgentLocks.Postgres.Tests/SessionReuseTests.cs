@@ -19,21 +19,12 @@ public sealed class SessionReuseTests
     }
 
     [Theory]
-    [InlineData("Host=127.0.0.1;No Reset On Close=false;Max Auto Prepare=0")]
-    [InlineData("Host=127.0.0.1;noresetonclose=false;MAXAUTOPREPARE=0")]
-    public void What_the_connection_string_sets_is_kept(string connectionString)
+    [InlineData("Host=127.0.0.1;No Reset On Close=false;Max Auto Prepare=0", true)] // what the connection string sets is kept
+    [InlineData("Host=127.0.0.1;noresetonclose=false;MAXAUTOPREPARE=0", true)]
+    [InlineData("Host=127.0.0.1", false)] // without session reuse the defaults are Npgsql's
+    public void Sessions_are_reset_and_nothing_prepared_where_the_string_or_the_caller_says_so(string connectionString, bool reuseSessions)
     {
-        using var source = PostgresConnector.Build(connectionString, reuseSessions: true);
-
-        var built = new NpgsqlConnectionStringBuilder(source.ConnectionString);
-        Assert.False(built.NoResetOnClose);
-        Assert.Equal(0, built.MaxAutoPrepare);
-    }
-
-    [Fact]
-    public void Without_session_reuse_the_defaults_are_npgsqls()
-    {
-        using var source = PostgresConnector.Build("Host=127.0.0.1", reuseSessions: false);
+        using var source = PostgresConnector.Build(connectionString, reuseSessions);
 
         var built = new NpgsqlConnectionStringBuilder(source.ConnectionString);
         Assert.False(built.NoResetOnClose);

@@ -144,13 +144,17 @@ public sealed class WaitTests
 
         // A waiter's store listens: the release that frees it is announced (before the marker: commit order).
         var held = await holders.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("src/hot/**"), Bead));
-        var waiting = waiters.ReserveAsync(new ReservationRequest(Waiter, ScopePattern.Parse("src/hot/**"), Bead) { Wait = Timeout.InfiniteTimeSpan });
-        while ((long)(await PostgresTestServer.ScalarAsync(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND ((classid::bigint << 32) | objid::bigint) = "
-            + $"hashtextextended('agentlocks:{schema.Name}:listening', 0)"))! == 0)
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        PostgresChangeListener.Listening = name =>
         {
-            await Task.Delay(10); // until the waiter's store listens
-        }
+            if (name == schema.Name)
+            {
+                listening.TrySetResult();
+            }
+        };
+        var waiting = waiters.ReserveAsync(new ReservationRequest(Waiter, ScopePattern.Parse("src/hot/**"), Bead) { Wait = Timeout.InfiniteTimeSpan });
+        await listening.Task.WaitAsync(Hang); // the waiter's store listens
+        PostgresChangeListener.Listening = null;
 
         await held.DisposeAsync();
         await using var granted = await waiting.WaitAsync(Hang);
