@@ -162,7 +162,7 @@ public sealed class RandomizedGrantTests
         await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            $"SELECT reservation_id, event, recorded_at, scope, agent_id, mode = 'shared' FROM \"{schema}\".history ORDER BY seq", connection);
+            $"SELECT reservation_id, event, recorded_at, scope, agent_id, mode = 'shared', expires_at FROM \"{schema}\".history ORDER BY seq", connection);
         await using var reader = await command.ExecuteReaderAsync();
         var open = new Dictionary<string, Stretch>();
         var stretches = new List<Stretch>();
@@ -171,12 +171,14 @@ public sealed class RandomizedGrantTests
             var (id, at) = (reader.GetString(0), reader.GetDateTime(2));
             if (open.Remove(id, out var held))
             {
-                stretches.Add(held with { To = at });
+                stretches.Add(held with { To = at < held.To ? at : held.To });
             }
 
+            // Held until the next event of the lease or its expiry, whichever comes first: a lapsed lease holds
+            // nothing, though its end is written only when someone sweeps, takes over or releases it.
             if (reader.GetString(1) is "Reserved" or "Renewed")
             {
-                open[id] = new Stretch(id, ScopePattern.Parse(reader.GetString(3)), reader.GetString(4), reader.GetBoolean(5), at, DateTime.MaxValue);
+                open[id] = new Stretch(id, ScopePattern.Parse(reader.GetString(3)), reader.GetString(4), reader.GetBoolean(5), at, reader.GetDateTime(6));
             }
         }
 
