@@ -183,9 +183,9 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         // Tokens are drawn after the locks, one per possible grant: a later grant of an overlapping scope draws a
         // later, higher one. A decision that may not grant draws none (and the ledger cannot grant without one).
         // The locks are taken in the subquery, whose count ends after the last is granted, before the time is read.
-        var now = NowCommand($"SELECT {ServerClock.Now}, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, $3))");
-        now.Parameters.Add(new() { Value = focus.Grants ? focus.Scopes!.Count : 0 });
-        if (PrefixLocking.Lock(Schema, focus, first: 4) is { } locks)
+        // The count is in the text, not a parameter: the server then plans the prepared statement once, not per call.
+        var now = NowCommand($"SELECT {ServerClock.Now}, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, {(focus.Grants ? focus.Scopes!.Count : 0)}))");
+        if (PrefixLocking.Lock(Schema, focus, first: 3) is { } locks)
         {
             now.CommandText += $" FROM ({locks.CommandText}) AS locked";
             foreach (var value in locks.Parameters.Select(p => p.Value))
