@@ -66,12 +66,26 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
                     }
 
                     return false;
-                }, state.Now, state.DrawnTokens);
+                }, state.Now, state.DrawnTokens)
+                { OthersQueued = state.OthersQueued };
                 var result = decide(ledger, state.History ?? []);
                 if (asked.Count > 0)
                 {
                     await LookUpAgentsAsync(connection, asked, unknown, ct).ConfigureAwait(false);
                     asked.Clear();
+                    continue;
+                }
+
+                if (ledger.Changed && state.OthersQueued)
+                {
+                    // Read under no lock (a holder extending its work): decided again the usual way.
+                    using (var rollback = new NpgsqlCommand("ROLLBACK", connection))
+                    {
+                        await rollback.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    }
+
+                    focus = focus with { Newcomer = false };
+                    state = await ReadStateAsync(connection, focus, ct).ConfigureAwait(false);
                     continue;
                 }
 
@@ -184,10 +198,20 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         // later, higher one. A decision that may not grant draws none (and the ledger cannot grant without one).
         // The locks are taken in the subquery, whose count ends after the last is granted, before the time is read.
         // The count is in the text, not a parameter: the server then plans the prepared statement once, not per call.
-        var now = NowCommand($"SELECT {ServerClock.Now}, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, {(focus.Grants ? focus.Scopes!.Count : 0)}))");
-        if (PrefixLocking.Lock(Schema, focus, first: 3) is { } locks)
+        // A newcomer first tries its scopes' queues (PostgresWaitQueue) shared: when one is held, others are queued, and
+        // it takes no lock (the CASE in the lock statement), reads only and will queue behind them.
+        var now = NowCommand($"SELECT {ServerClock.Now}, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, {(focus.Grants ? focus.Scopes!.Count : 0)})), {(focus.Newcomer ? "queue.busy" : "false")}");
+        var from = " FROM ";
+        if (focus.Newcomer)
         {
-            now.CommandText += $" FROM ({locks.CommandText}) AS locked";
+            now.CommandText += $" FROM (SELECT NOT bool_and(pg_try_advisory_xact_lock_shared(key)) AS busy FROM unnest($3::bigint[]) AS queues(key)) AS queue";
+            now.Parameters.Add(new() { Value = focus.Scopes!.Select(scope => PostgresWaitQueue.Key(Schema, scope)).Distinct().ToArray() });
+            from = ", LATERAL ";
+        }
+
+        if (PrefixLocking.Lock(Schema, focus, first: now.Parameters.Count + 1, unless: focus.Newcomer ? "queue.busy" : null) is { } locks)
+        {
+            now.CommandText += $"{from}({locks.CommandText}) AS locked";
             foreach (var value in locks.Parameters.Select(p => p.Value))
             {
                 now.Parameters.Add(new() { Value = value });
@@ -224,6 +248,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         var time = reader.GetFieldValue<DateTimeOffset>(0);
         var drawnTokens = reader.GetFieldValue<long[]>(1);
+        var othersQueued = reader.GetBoolean(2);
         Array.Sort(drawnTokens);
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var rows = new List<Reservation>();
@@ -248,7 +273,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
             }
         }
 
-        return new LedgerState(time, drawnTokens, rows, history);
+        return new LedgerState(time, drawnTokens, rows, history, othersQueued);
     }
 
     private async Task LookUpAgentsAsync(NpgsqlConnection connection, HashSet<AgentId> asked, HashSet<AgentId> unknown, CancellationToken cancellationToken)
@@ -438,6 +463,9 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
     private static DateTimeOffset? Instant(NpgsqlDataReader reader, int ordinal)
         => reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
 
-    /// <summary>What a decision reads: the server's time, the fencing tokens drawn for its grants, the rows it may see.</summary>
-    private sealed record LedgerState(DateTimeOffset Now, long[] DrawnTokens, List<Reservation> Active, List<ReservationHistoryEntry>? History);
+    /// <summary>
+    /// What a decision reads: the server's time, the fencing tokens drawn for its grants, the rows it may see, and
+    /// whether it is a newcomer's that found others queued (then read under no lock).
+    /// </summary>
+    private sealed record LedgerState(DateTimeOffset Now, long[] DrawnTokens, List<Reservation> Active, List<ReservationHistoryEntry>? History, bool OthersQueued);
 }

@@ -21,9 +21,10 @@ internal static class PrefixLocking
     /// <summary>
     /// The one statement that takes the locks of a decision about <paramref name="focus"/>, in the order to take them
     /// (the rows of <c>unnest</c> are locked one after another, in array order, and the count ends after the last),
-    /// with its two parameters numbered from <paramref name="first"/>; null for a lookup, which takes none.
+    /// with its two parameters numbered from <paramref name="first"/>; null for a lookup, which takes none. None is
+    /// taken when the SQL condition <paramref name="unless"/> holds.
     /// </summary>
-    public static NpgsqlBatchCommand? Lock(PostgresSchema schema, LedgerFocus focus, int first = 1)
+    public static NpgsqlBatchCommand? Lock(PostgresSchema schema, LedgerFocus focus, int first = 1, string? unless = null)
     {
         if (focus.Id is not null)
         {
@@ -40,7 +41,7 @@ internal static class PrefixLocking
                 .OrderBy(k => k.Key)
                 .ToList();
         return new($"""
-            SELECT count(CASE WHEN exclusive THEN pg_advisory_xact_lock(key) ELSE pg_advisory_xact_lock_shared(key) END)
+            SELECT count(CASE {(unless is null ? "" : $"WHEN {unless} THEN NULL ")}WHEN exclusive THEN pg_advisory_xact_lock(key) ELSE pg_advisory_xact_lock_shared(key) END)
             FROM unnest(array_prepend({schema.LockKey("reservations")}, ${first}::bigint[]), array_prepend({(everything ? "true" : "false")}, ${first + 1}::boolean[])) AS locks(key, exclusive)
             """)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Npgsql;
 
 namespace AgentLocks.Postgres.Tests;
 
@@ -111,6 +112,54 @@ public sealed class WaitOrderTests
         await held.DisposeAsync();
         await using var granted = await next.WaitAsync(Hang);
         Assert.Equal(agents[2], granted.Reservation.AgentId);
+    }
+
+    [Fact]
+    public async Task A_newcomer_queues_behind_waiters_without_taking_the_decision_lock_but_a_holder_extending_its_work_does_not_queue()
+    {
+        await using var schema = new TestSchema();
+        await using var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name));
+        await using var first = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        await using var second = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
+        AgentId[] agents = [AgentId.Parse("first"), AgentId.Parse("second")];
+        await holders.RegisterAgentAsync(Holder);
+        foreach (var agent in agents)
+        {
+            await holders.RegisterAgentAsync(agent);
+        }
+
+        await using var held = await holders.ReserveAsync(new ReservationRequest(Holder, Hot, Bead));
+        var firstWaiting = first.ReserveAsync(new ReservationRequest(agents[0], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan });
+        await QueuedAsync(schema, 1);
+
+        // The holder refreshing its own lease is not put behind the waiter, which waits for that very lease.
+        var refreshed = await holders.TryReserveAsync(new ReservationRequest(Holder, Hot, Bead) { Wait = Hang }).WaitAsync(Hang);
+        Assert.True(refreshed.Succeeded, refreshed.Error?.Message);
+        Assert.Equal(held.Reservation.Id, refreshed.Handle.Reservation.Id);
+
+        // With the scope's decision lock held elsewhere, a newcomer that tried the usual way would hang on it; it
+        // sees the queue and takes its place behind the waiter instead.
+        await using var blocker = await PostgresTestServer.DataSource.OpenConnectionAsync();
+        await using var transaction = await blocker.BeginTransactionAsync();
+        await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", blocker))
+        {
+            command.Parameters.Add(new() { Value = PrefixLocking.Key(new PostgresSchema(schema.Name), ScopeGlob.LiteralPrefix(Hot.Value)) });
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var secondWaiting = second.ReserveAsync(new ReservationRequest(agents[1], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan });
+        await QueuedAsync(schema, 2);
+        await transaction.CommitAsync();
+
+        await refreshed.Handle.DisposeAsync();
+        await using (var granted = await firstWaiting.WaitAsync(Hang))
+        {
+            Assert.Equal(agents[0], granted.Reservation.AgentId);
+            Assert.False(secondWaiting.IsCompleted);
+        }
+
+        await using var last = await secondWaiting.WaitAsync(Hang);
+        Assert.Equal(agents[1], last.Reservation.AgentId);
     }
 
     /// <summary>Until <paramref name="count"/> waiters hold or await the hot scope's queue on the server.</summary>

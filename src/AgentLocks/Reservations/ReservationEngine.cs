@@ -203,7 +203,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         var wait = requests.Any(r => r.Wait == Timeout.InfiniteTimeSpan) ? Timeout.InfiniteTimeSpan : requests.Max(r => r.Wait);
         if (wait == TimeSpan.Zero)
         {
-            return (await TryOnceAsync(requests, null, cancellationToken).ConfigureAwait(false)).Outcome;
+            return (await TryOnceAsync(requests, null, false, cancellationToken).ConfigureAwait(false)).Outcome;
         }
 
         // Read first, so a test's clock moved while this call is under way still counts against the wait.
@@ -227,7 +227,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
             {
                 var link = changes.Current;
                 var started = time.GetUtcNow();
-                var attempt = await TryOnceAsync(waiting, waiter, cancellationToken).ConfigureAwait(false);
+                var attempt = await TryOnceAsync(waiting, waiter, newcomer: !queued, cancellationToken).ConfigureAwait(false);
                 granted = attempt.Outcome.Error is null;
                 if (attempt.Outcome.Error is not { Code: ErrorCode.ReservationConflict } || time.GetUtcNow() >= deadline)
                 {
@@ -318,8 +318,11 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         }
     }
 
-    /// <summary>One all-or-nothing decision; a waiter first lets earlier waiters for its scopes go.</summary>
-    private async Task<Attempt> TryOnceAsync(IReadOnlyList<ReservationRequest> requests, LinkedListNode<IReadOnlyList<ReservationRequest>>? waiter, CancellationToken cancellationToken)
+    /// <summary>
+    /// One all-or-nothing decision; a waiter first lets earlier waiters for its scopes go: those of this instance and,
+    /// while it is a <paramref name="newcomer"/> (not yet in the store's queue), those in the store's queue.
+    /// </summary>
+    private async Task<Attempt> TryOnceAsync(IReadOnlyList<ReservationRequest> requests, LinkedListNode<IReadOnlyList<ReservationRequest>>? waiter, bool newcomer, CancellationToken cancellationToken)
     {
         // Read before the grant, so a connection lost while granting is reported by the handle too.
         var connectionLost = persistence.ConnectionLost;
@@ -327,14 +330,16 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
         (Outcome<IReadOnlyList<Reservation>> Decided, TimeSpan? UntilLapse, bool Extending, IReadOnlyList<Reservation> TakenOver, DateTimeOffset Now) result;
         try
         {
-            result = await UpdateAsync(LedgerFocus.Reserving(requests.Select(r => r.Scope)), ledger =>
+            result = await UpdateAsync(LedgerFocus.Reserving(requests.Select(r => r.Scope), newcomer), ledger =>
             {
                 // A holder extending its own work does not wait behind earlier waiters: they wait for it anyway.
                 var queueing = requests.Where(r => !ledger.HoldsOverlapping(r.Agent, r.Scope)).ToList();
                 var ahead = waiter is null ? null : queueing.Select(r => _queue.Ahead(waiter, r)).FirstOrDefault(a => a is not null);
                 var decided = ahead is not null
                     ? new(null, new AgentLocksError(ErrorCode.ReservationConflict, $"Agent {ahead.Agent} has been waiting longer for the overlapping scope '{ahead.Scope}'."))
-                    : ledger.ReserveAll(requests, Policy);
+                    : ledger.OthersQueued && queueing.Count == requests.Count
+                        ? new(null, new AgentLocksError(ErrorCode.ReservationConflict, $"Other agents are queued for the scope '{requests[0].Scope}'."))
+                        : ledger.ReserveAll(requests, Policy);
                 return (decided, decided.Error is null ? null : ledger.UntilFirstLapse(requests), queueing.Count < requests.Count, ledger.TakenOver(), ledger.Now);
             }, cancellationToken).ConfigureAwait(false);
         }

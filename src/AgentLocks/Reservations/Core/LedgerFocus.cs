@@ -28,11 +28,18 @@ internal sealed record LedgerFocus
     /// <summary>Whether the decision may grant, one reservation per scope, and so needs that many fencing tokens.</summary>
     public bool Grants { get; private init; }
 
+    /// <summary>
+    /// A waiter's try before it took its place in the store's queue (<see cref="IReservationPersistence.QueueAsync"/>):
+    /// a store whose queue is shared may find others queued for its scopes first and then, without taking the
+    /// decision's locks, only read (<see cref="ReservationLedger.OthersQueued"/>).
+    /// </summary>
+    public bool Newcomer { get; init; }
+
     /// <summary>Whether the decision needs the past history.</summary>
     public bool History { get; private init; }
 
-    /// <summary>A reserve of <paramref name="scopes"/>, all or none: it may grant.</summary>
-    public static LedgerFocus Reserving(IEnumerable<ScopePattern> scopes) => new() { Scopes = [.. scopes], Grants = true };
+    /// <summary>A reserve of <paramref name="scopes"/>, all or none: it may grant; by a <paramref name="newcomer"/> waiter (<see cref="Newcomer"/>).</summary>
+    public static LedgerFocus Reserving(IEnumerable<ScopePattern> scopes, bool newcomer = false) => new() { Scopes = [.. scopes], Grants = true, Newcomer = newcomer };
 
     /// <summary>A renewal or release of <paramref name="scope"/> (by scope or by the id of a reservation of it).</summary>
     public static LedgerFocus Changing(ScopePattern scope) => new() { Scopes = [scope] };

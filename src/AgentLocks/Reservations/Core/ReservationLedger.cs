@@ -42,6 +42,13 @@ internal sealed class ReservationLedger
 
     public DateTimeOffset Now { get; }
 
+    /// <summary>
+    /// Others wait in the store's shared queue for the scopes of a <see cref="LedgerFocus.Newcomer"/>'s decision: the
+    /// store then read them without the decision's locks, so a newcomer that would queue is refused, and the store
+    /// decides again, locked, whatever this decision would change.
+    /// </summary>
+    public bool OthersQueued { get; init; }
+
     /// <summary>The repository scopes are relative to; the engine sets it before deciding.</summary>
     public RepositoryRoot Repository { get; set; } = RepositoryRoot.None;
 
