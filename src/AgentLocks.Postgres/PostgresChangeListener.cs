@@ -21,6 +21,7 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
 
     private readonly PostgresConnector _connector;
     private readonly ChangeFeed _feed;
+    private readonly Func<bool> _someBehind;
     private readonly CancellationTokenSource _stop = new();
     private readonly object _gate = new();
     private int _users = 1;
@@ -28,10 +29,11 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
     private bool _stopping;
     private Task _loop = Task.CompletedTask;
 
-    private PostgresChangeListener(PostgresConnector connector, ChangeFeed feed)
+    private PostgresChangeListener(PostgresConnector connector, ChangeFeed feed, Func<bool> someBehind)
     {
         _connector = connector;
         _feed = feed;
+        _someBehind = someBehind;
     }
 
     /// <summary>The channel of <paramref name="schema"/>; the persistence notifies on it (identifiers end at 63 bytes, names are ASCII).</summary>
@@ -48,7 +50,10 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
     /// </summary>
     public static string ListeningKey(PostgresSchema schema) => schema.LockKey("listening");
 
-    /// <summary>One waiter less; after the last, the connection stops listening once <see cref="Linger"/> passed without a new one.</summary>
+    /// <summary>
+    /// One waiter less; after the last, the connection stops listening once <see cref="Linger"/> passed without a new
+    /// one, or at once when a waiter of the store is behind others in a queue (it will not be back soon).
+    /// </summary>
     public ValueTask DisposeAsync()
     {
         int generation;
@@ -62,7 +67,7 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
             generation = ++_generation;
         }
 
-        _ = StopLaterAsync(generation);
+        _ = StopLaterAsync(generation, _someBehind() ? TimeSpan.Zero : Linger);
         return ValueTask.CompletedTask;
     }
 
@@ -85,10 +90,10 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
     /// <summary>Test seam: runs once a connection listens (and holds the listening lock), given the schema's name.</summary>
     internal static Action<string>? Listening { get; set; }
 
-    private async Task StopLaterAsync(int generation)
+    private async Task StopLaterAsync(int generation, TimeSpan linger)
     {
         // The linger: a waiter that comes back within it finds the connection still listening (no LISTEN round trip).
-        await Task.Delay(Linger).ConfigureAwait(false);
+        await Task.Delay(linger).ConfigureAwait(false);
         lock (_gate)
         {
             if (_users > 0 || generation != _generation || _stopping)
@@ -193,6 +198,7 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
         private readonly PostgresConnector _connector;
         private readonly object _gate = new();
         private PostgresChangeListener? _current;
+        private int _behind;
 
         public Source(PostgresConnector connector)
         {
@@ -201,6 +207,9 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
         }
 
         public ChangeFeed Feed { get; }
+
+        /// <summary>Counts a waiter of the store into (1) or out of (-1) the state of waiting behind others in a queue.</summary>
+        public void Behind(int change) => Interlocked.Add(ref _behind, change);
 
         public async ValueTask DisposeAsync()
         {
@@ -227,7 +236,7 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
                 }
             }
 
-            var listener = new PostgresChangeListener(_connector, feed);
+            var listener = new PostgresChangeListener(_connector, feed, () => Volatile.Read(ref _behind) > 0);
             var connection = await listener.ListenAsync(cancellationToken).ConfigureAwait(false);
             listener._loop = Task.Run(() => listener.RunAsync(connection), CancellationToken.None);
             lock (_gate)

@@ -13,7 +13,7 @@ namespace AgentLocks.Postgres;
 /// READ COMMITTED (a fresh snapshot per statement) is the right level here, not a stricter one. A handle's release
 /// is one round trip when its row is still active and live (<see cref="ReleaseDirectlyAsync{T}"/>).
 /// </summary>
-internal sealed partial class PostgresReservationPersistence(PostgresConnector connector) : IReservationPersistence
+internal sealed partial class PostgresReservationPersistence(PostgresConnector connector, PostgresChangeListener.Source changes) : IReservationPersistence
 {
     private const string Columns = "reservation_id, scope, agent_id, bead_id, mode, state, created_at, expires_at, released_at, fencing_token, reason";
 
@@ -100,8 +100,27 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
             }
         }, cancellationToken);
 
-    public Task<IAsyncDisposable?> QueueAsync(IReadOnlyList<ScopePattern> scopes, CancellationToken cancellationToken)
-        => PostgresWaitQueue.EnterAsync(connector, scopes, cancellationToken);
+    public async Task<IAsyncDisposable?> QueueAsync(IReadOnlyList<ScopePattern> scopes, Func<ValueTask> behind, CancellationToken cancellationToken)
+    {
+        var behindOthers = false;
+        try
+        {
+            return await PostgresWaitQueue.EnterAsync(connector, scopes, () =>
+            {
+                // Counted first: the store's listener, losing its last waiter to the queue, stops at once.
+                behindOthers = true;
+                changes.Behind(1);
+                return behind();
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (behindOthers)
+            {
+                changes.Behind(-1);
+            }
+        }
+    }
 
     public Task<AgentRecord> UpsertAgentAsync(AgentId agent, Func<AgentRecord?, DateTimeOffset, AgentRecord> decide, CancellationToken cancellationToken)
         => connector.InTransactionAsync(async (connection, ct) =>

@@ -53,8 +53,8 @@ public sealed class PostgresReservationStore : ReservationStore, IAsyncDisposabl
 
     private static ReservationEngine Engine(PostgresConnector connector, out PostgresReservationPersistence persistence, out PostgresChangeListener.Source listener)
     {
-        persistence = new PostgresReservationPersistence(connector);
         listener = new PostgresChangeListener.Source(connector);
+        persistence = new PostgresReservationPersistence(connector, listener);
         return new ReservationEngine(persistence, connector.Options.Policy, listener.Feed,
             new StoreTelemetry("postgres", connector.Options.LoggerFactory, connector.Options.MeterFactory), connector.Options.Repository);
     }

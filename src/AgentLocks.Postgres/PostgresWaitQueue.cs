@@ -15,15 +15,31 @@ namespace AgentLocks.Postgres;
 /// </summary>
 internal static class PostgresWaitQueue
 {
-    /// <summary>Waits for the head of the queues of <paramref name="scopes"/>; disposing the result leaves them.</summary>
-    public static async Task<IAsyncDisposable?> EnterAsync(PostgresConnector connector, IReadOnlyList<ScopePattern> scopes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the head of the queues of <paramref name="scopes"/>; disposing the result leaves them. Each place is
+    /// tried first; <paramref name="behind"/> runs once, before the first that others hold (the waiter is behind them).
+    /// </summary>
+    public static async Task<IAsyncDisposable?> EnterAsync(PostgresConnector connector, IReadOnlyList<ScopePattern> scopes, Func<ValueTask> behind, CancellationToken cancellationToken)
     {
         var connection = await connector.OpenAsync(cancellationToken).ConfigureAwait(false);
         var place = new Place(connection);
         try
         {
+            var behindOthers = false;
             foreach (var key in scopes.Select(s => Key(connector.Schema, s)).Distinct().Order())
             {
+                if (!behindOthers)
+                {
+                    using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection) { Parameters = { new() { Value = key } } };
+                    if ((bool)(await take.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                    {
+                        continue;
+                    }
+
+                    behindOthers = true;
+                    await behind().ConfigureAwait(false);
+                }
+
                 using var command = new NpgsqlCommand("SELECT pg_advisory_lock($1)", connection) { Parameters = { new() { Value = key } } };
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }

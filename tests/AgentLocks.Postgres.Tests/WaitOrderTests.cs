@@ -48,6 +48,9 @@ public sealed class WaitOrderTests
                 await QueuedAsync(schema, i + 1);
             }
 
+            // Only the head's store listens: the stores of the waiters behind it stopped, so a release wakes one.
+            await ListeningStoresAsync(schema, 1);
+
             var beforeRelease = Volatile.Read(ref decisions);
             await held.DisposeAsync();
             for (var i = 0; i < Waiters; i++)
@@ -160,6 +163,28 @@ public sealed class WaitOrderTests
 
         await using var last = await secondWaiting.WaitAsync(Hang);
         Assert.Equal(agents[1], last.Reservation.AgentId);
+    }
+
+    /// <summary>Until exactly <paramref name="count"/> connections listen for the schema's ended leases (hold its listening lock).</summary>
+    private static async Task ListeningStoresAsync(TestSchema schema, int count)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            await using var command = PostgresTestServer.DataSource.CreateCommand($"""
+                SELECT count(*) FROM pg_locks, (SELECT {PostgresChangeListener.ListeningKey(new PostgresSchema(schema.Name))} AS key) AS listening
+                WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+                  AND classid::bigint = (key >> 32) & 4294967295 AND objid::bigint = key & 4294967295
+                """);
+            var listening = (long)(await command.ExecuteScalarAsync())!;
+            if (listening == count)
+            {
+                return;
+            }
+
+            Assert.True(stopwatch.Elapsed < Hang, $"{listening} connections listen, not {count}.");
+            await Task.Delay(TimeSpan.FromMilliseconds(10));
+        }
     }
 
     /// <summary>Until <paramref name="count"/> waiters hold or await the hot scope's queue on the server.</summary>

@@ -34,9 +34,10 @@ internal interface IReservationPersistence
     /// repository root, so every form of a scope queues alike), shared by every store
     /// instance and process: completes once each waiter that queued earlier for them has left, so only the head
     /// tries again on a change; disposing the result leaves the queue. Null: the store has no such queue, and
-    /// waiters are ordered only among those of one store instance.
+    /// waiters are ordered only among those of one store instance. Before it waits behind others it runs
+    /// <paramref name="behind"/> (the waiter stops watching for changes meanwhile).
     /// </summary>
-    Task<IAsyncDisposable?> QueueAsync(IReadOnlyList<ScopePattern> scopes, CancellationToken cancellationToken)
+    Task<IAsyncDisposable?> QueueAsync(IReadOnlyList<ScopePattern> scopes, Func<ValueTask> behind, CancellationToken cancellationToken)
         => Task.FromResult<IAsyncDisposable?>(null);
 
     /// <summary>

@@ -244,14 +244,29 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
                 if (!queued && attempt.MayQueue)
                 {
                     queued = true;
-                    (place, var outOfTime) = await QueueAsync(waiting, deadline, cancellationToken).ConfigureAwait(false);
+                    var behind = false;
+                    var watching = watch;
+                    (place, var outOfTime) = await QueueAsync(waiting, deadline, async () =>
+                    {
+                        // Behind others in the queue a waiter follows no change (only the head tries on one): its
+                        // store's change source may stop meanwhile.
+                        behind = true;
+                        await watching.DisposeAsync().ConfigureAwait(false);
+                    }, cancellationToken).ConfigureAwait(false);
                     if (outOfTime)
                     {
                         waitOutcome = StoreTelemetry.OutcomeName(attempt.Outcome.Error?.Code);
                         return attempt.Outcome;
                     }
 
-                    // At the head now; a change while this waiter queued is still ahead of it on the chain from link.
+                    if (behind)
+                    {
+                        // At the head now, watching again: what changed while it did not watch, it looks at at once.
+                        watch = await changes.WatchAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    // At the head at once; a change since its try is still ahead of it on the chain from link.
                 }
 
                 var wake = attempt.UntilLapse is { } lapse ? started + lapse : (DateTimeOffset?)null;
@@ -287,9 +302,9 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
 
     /// <summary>
     /// Waits for the head of the store's queue for <paramref name="requests"/> until <paramref name="deadline"/>:
-    /// the place (null: the store has none) or out of time.
+    /// the place (null: the store has none) or out of time; <paramref name="behind"/> runs when others are ahead.
     /// </summary>
-    private async Task<(IAsyncDisposable? Place, bool OutOfTime)> QueueAsync(IReadOnlyList<ReservationRequest> requests, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    private async Task<(IAsyncDisposable? Place, bool OutOfTime)> QueueAsync(IReadOnlyList<ReservationRequest> requests, DateTimeOffset? deadline, Func<ValueTask> behind, CancellationToken cancellationToken)
     {
         var time = persistence.TimeProvider;
         while (true)
@@ -301,7 +316,7 @@ internal sealed class ReservationEngine(IReservationPersistence persistence, Res
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             try
             {
-                return (await persistence.QueueAsync([.. requests.Select(r => Repository.Relative(r.Scope))], linked.Token).ConfigureAwait(false), false);
+                return (await persistence.QueueAsync([.. requests.Select(r => Repository.Relative(r.Scope))], behind, linked.Token).ConfigureAwait(false), false);
             }
             catch (Exception e) when (e is OperationCanceledException or AgentLocksException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
