@@ -85,16 +85,11 @@ public sealed class WaitOrderTests
     public async Task Waiters_that_run_out_of_time_or_are_cancelled_in_the_queue_leave_it()
     {
         await using var schema = new TestSchema();
-        await using var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name));
-        await using var first = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
-        await using var second = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
-        await using var third = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
         AgentId[] agents = [AgentId.Parse("first"), AgentId.Parse("second"), AgentId.Parse("third")];
-        await holders.RegisterAgentAsync(Holder);
-        foreach (var agent in agents)
-        {
-            await holders.RegisterAgentAsync(agent);
-        }
+        await using var holders = await HoldersAsync(schema, agents);
+        await using var first = Store(schema);
+        await using var second = Store(schema);
+        await using var third = Store(schema);
 
         var held = await holders.ReserveAsync(new ReservationRequest(Holder, Hot, Bead));
         using var cancel = new CancellationTokenSource();
@@ -121,15 +116,10 @@ public sealed class WaitOrderTests
     public async Task A_newcomer_queues_behind_waiters_without_taking_the_decision_lock_but_a_holder_extending_its_work_does_not_queue()
     {
         await using var schema = new TestSchema();
-        await using var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name));
-        await using var first = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
-        await using var second = new PostgresReservationStore(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
         AgentId[] agents = [AgentId.Parse("first"), AgentId.Parse("second")];
-        await holders.RegisterAgentAsync(Holder);
-        foreach (var agent in agents)
-        {
-            await holders.RegisterAgentAsync(agent);
-        }
+        await using var holders = await HoldersAsync(schema, agents);
+        await using var first = Store(schema);
+        await using var second = Store(schema);
 
         await using var held = await holders.ReserveAsync(new ReservationRequest(Holder, Hot, Bead));
         var firstWaiting = first.ReserveAsync(new ReservationRequest(agents[0], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan });
@@ -164,6 +154,21 @@ public sealed class WaitOrderTests
         await using var last = await secondWaiting.WaitAsync(Hang);
         Assert.Equal(agents[1], last.Reservation.AgentId);
     }
+
+    /// <summary>The holder's store, on the tests' data source, with the holder and <paramref name="agents"/> registered.</summary>
+    private static async Task<PostgresReservationStore> HoldersAsync(TestSchema schema, IEnumerable<AgentId> agents)
+    {
+        var holders = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name));
+        foreach (var agent in agents.Prepend(Holder))
+        {
+            await holders.RegisterAgentAsync(agent);
+        }
+
+        return holders;
+    }
+
+    /// <summary>A store instance of its own (its own data source and listener), as another process has.</summary>
+    private static PostgresReservationStore Store(TestSchema schema) => new(PostgresTestServer.ConnectionString, PostgresTestServer.Options(schema.Name));
 
     /// <summary>Until exactly <paramref name="count"/> connections listen for the schema's ended leases (hold its listening lock).</summary>
     private static async Task ListeningStoresAsync(TestSchema schema, int count)
