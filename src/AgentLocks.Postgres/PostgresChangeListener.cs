@@ -28,6 +28,7 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
     private int _users = 1;
     private int _generation;
     private bool _stopping;
+    private bool _stopWhenIdle;
     private Task _loop = Task.CompletedTask;
 
     private PostgresChangeListener(PostgresConnector connector, ChangeFeed feed, Func<bool> someBehind)
@@ -53,7 +54,8 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
 
     /// <summary>
     /// One waiter less; after the last, the connection stops listening once <see cref="Linger"/> passed without a new
-    /// one, or at once when a waiter of the store is behind others in a queue (it will not be back soon).
+    /// one, or at its next <see cref="Slice"/> when a waiter of the store is behind others in a queue (it will not be
+    /// back soon; one that is back before then finds the connection still listening, so there is never a second).
     /// </summary>
     public ValueTask DisposeAsync()
     {
@@ -66,9 +68,14 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
             }
 
             generation = ++_generation;
+            _stopWhenIdle = _someBehind();
+            if (_stopWhenIdle)
+            {
+                return ValueTask.CompletedTask;
+            }
         }
 
-        _ = StopLaterAsync(generation, _someBehind() ? TimeSpan.Zero : Linger);
+        _ = StopLaterAsync(generation);
         return ValueTask.CompletedTask;
     }
 
@@ -84,6 +91,7 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
 
             _users++;
             _generation++;
+            _stopWhenIdle = false;
             return true;
         }
     }
@@ -91,10 +99,10 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
     /// <summary>Test seam: runs once a connection listens (and holds the listening lock), given the schema's name.</summary>
     internal static Action<string>? Listening { get; set; }
 
-    private async Task StopLaterAsync(int generation, TimeSpan linger)
+    private async Task StopLaterAsync(int generation)
     {
         // The linger: a waiter that comes back within it finds the connection still listening (no LISTEN round trip).
-        await Task.Delay(linger).ConfigureAwait(false);
+        await Task.Delay(Linger).ConfigureAwait(false);
         lock (_gate)
         {
             if (_users > 0 || generation != _generation || _stopping)
@@ -106,6 +114,16 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Whether the connection stops now: nobody uses it, and the last user left to queue behind others.</summary>
+    private bool StoppingWhenIdle()
+    {
+        lock (_gate)
+        {
+            _stopping |= _stopWhenIdle && _users == 0;
+            return _stopping;
+        }
     }
 
     /// <summary>Stops listening now and waits until the connection is closed (within a slice).</summary>
@@ -151,7 +169,7 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
             try
             {
                 // Notifications are raised by the driver while it waits on the socket.
-                while (!_stop.IsCancellationRequested)
+                while (!_stop.IsCancellationRequested && !StoppingWhenIdle())
                 {
                     await connection.WaitAsync(slice, CancellationToken.None).ConfigureAwait(false);
                 }

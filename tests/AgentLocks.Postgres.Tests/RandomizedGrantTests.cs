@@ -5,7 +5,7 @@ namespace AgentLocks.Postgres.Tests;
 
 /// <summary>
 /// Random swarms against a real server: random overlapping scopes (relative, absolute, glob-first, non-path),
-/// modes, agents shared between clients, releases by handle and by scope, statuses, and a clock jump that
+/// modes, agents shared between clients, short waits, releases by handle and by scope, statuses, and a clock jump that
 /// expires some leases so later requests meet stale ones (taking them over or not). The judge is the server's
 /// own grant ledger (the history, in order): no two overlapping leases of different agents were held at once
 /// with one of them exclusive; every fencing token is unique and grows along every chain of overlapping grants;
@@ -20,9 +20,9 @@ public sealed class RandomizedGrantTests
             (absolute, segments) => (absolute == 0 ? "/" : "") + string.Join('/', segments.Select(s => Segments[s])))),
         (1, Gen.OneOf("deploy:prod", "bead:bd-1")));
 
-    private static readonly Gen<Op> Operation = Gen.Select(Gen.Int[0, 9], Scope, Gen.Bool, Gen.Bool, Gen.OneOf(5, 15),
-        (kind, scope, shared, takeover, ttl) => new Op(kind switch { < 6 => Kind.Reserve, < 8 => Kind.ReleaseHandle, 8 => Kind.ReleaseScope, _ => Kind.Status },
-            scope, shared, takeover, ttl));
+    private static readonly Gen<Op> Operation = Gen.Select(Gen.Int[0, 9], Scope, Gen.Bool, Gen.Bool, Gen.OneOf(5, 15), Gen.Int[0, 3],
+        (kind, scope, shared, takeover, ttl, wait) => new Op(kind switch { < 6 => Kind.Reserve, < 8 => Kind.ReleaseHandle, 8 => Kind.ReleaseScope, _ => Kind.Status },
+            scope, shared, takeover, ttl, wait == 0));
 
     private static readonly Gen<Client> Clients = Gen.Select(Gen.Int[0, 3], Operation.Array[1, 6], Operation.Array[1, 6],
         (agent, before, after) => new Client(agent, before, after));
@@ -45,8 +45,9 @@ public sealed class RandomizedGrantTests
         var options = PostgresTestServer.Options(schema.Name);
 
         // Half the clients on a data source of their own (no pool reset, prepared statements), half on a shared one.
+        // Four connections at most: a queued waiter's try takes its fourth (the watched one, the listener, its place).
         var stores = clients.Select((_, i) => i % 2 == 0
-            ? new PostgresReservationStore(PostgresTestServer.ConnectionString + ";Maximum Pool Size=3", options)
+            ? new PostgresReservationStore(PostgresTestServer.ConnectionString + ";Maximum Pool Size=4", options)
             : new PostgresReservationStore(PostgresTestServer.DataSource, options)).ToList();
         var agents = Enumerable.Range(0, 4).Select(i => AgentId.Parse($"agent-{i}")).ToList();
         foreach (var agent in agents)
@@ -121,6 +122,9 @@ public sealed class RandomizedGrantTests
                     {
                         Mode = op.Shared ? ReservationMode.Shared : ReservationMode.Exclusive,
                         TakeoverStale = op.Takeover,
+
+                        // A short wait: the waiter queues, and may try as a newcomer that finds others queued.
+                        Wait = op.Wait ? TimeSpan.FromMilliseconds(30) : TimeSpan.Zero,
                     });
                     if (result.Succeeded)
                     {
@@ -187,7 +191,7 @@ public sealed class RandomizedGrantTests
 
     private sealed record Stretch(string Id, ScopePattern Scope, string Agent, bool Shared, DateTime From, DateTime To);
 
-    private sealed record Op(Kind Kind, string Scope, bool Shared, bool Takeover, int TtlMinutes);
+    private sealed record Op(Kind Kind, string Scope, bool Shared, bool Takeover, int TtlMinutes, bool Wait);
 
     private sealed record Client(int Agent, Op[] Before, Op[] After);
 }

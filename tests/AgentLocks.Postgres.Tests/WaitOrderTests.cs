@@ -125,25 +125,30 @@ public sealed class WaitOrderTests
         var firstWaiting = first.ReserveAsync(new ReservationRequest(agents[0], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan });
         await QueuedAsync(schema, 1);
 
-        // The holder refreshing its own lease is not put behind the waiter, which waits for that very lease.
-        var refreshed = await holders.TryReserveAsync(new ReservationRequest(Holder, Hot, Bead) { Wait = Hang }).WaitAsync(Hang);
-        Assert.True(refreshed.Succeeded, refreshed.Error?.Message);
-        Assert.Equal(held.Reservation.Id, refreshed.Handle.Reservation.Id);
-
-        // With the scope's decision lock held elsewhere, a newcomer that tried the usual way would hang on it; it
-        // sees the queue and takes its place behind the waiter instead.
+        // The scope's decision lock, held elsewhere: a try the usual way waits for it.
+        var prefixKey = PrefixLocking.Key(new PostgresSchema(schema.Name), ScopeGlob.LiteralPrefix(Hot.Value));
         await using var blocker = await PostgresTestServer.DataSource.OpenConnectionAsync();
         await using var transaction = await blocker.BeginTransactionAsync();
         await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", blocker))
         {
-            command.Parameters.Add(new() { Value = PrefixLocking.Key(new PostgresSchema(schema.Name), ScopeGlob.LiteralPrefix(Hot.Value)) });
+            command.Parameters.Add(new() { Value = prefixKey });
             await command.ExecuteNonQueryAsync();
         }
 
+        // The holder refreshing its own lease is not put behind the waiter, which waits for that very lease; and what
+        // it changes it decides under the lock: it waits for it, though it first saw the queue without it.
+        var refreshing = holders.TryReserveAsync(new ReservationRequest(Holder, Hot, Bead) { Wait = Hang });
+        await WaitingForLockAsync(prefixKey, refreshing);
+
+        // A newcomer that tried the usual way would wait for the lock as well; it sees the queue and takes its place
+        // behind the waiter instead.
         var secondWaiting = second.ReserveAsync(new ReservationRequest(agents[1], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan });
         await QueuedAsync(schema, 2);
         await transaction.CommitAsync();
 
+        var refreshed = await refreshing.WaitAsync(Hang);
+        Assert.True(refreshed.Succeeded, refreshed.Error?.Message);
+        Assert.Equal(held.Reservation.Id, refreshed.Handle.Reservation.Id);
         await refreshed.Handle.DisposeAsync();
         await using (var granted = await firstWaiting.WaitAsync(Hang))
         {
@@ -153,6 +158,23 @@ public sealed class WaitOrderTests
 
         await using var last = await secondWaiting.WaitAsync(Hang);
         Assert.Equal(agents[1], last.Reservation.AgentId);
+    }
+
+    /// <summary>Until a session waits for the advisory lock <paramref name="key"/>; fails if <paramref name="call"/> ends first.</summary>
+    private static async Task WaitingForLockAsync(long key, Task call)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            if (await AdvisoryLocksAsync(key, waiting: true) > 0)
+            {
+                return;
+            }
+
+            Assert.False(call.IsCompleted, "The call ended without waiting for the lock.");
+            Assert.True(stopwatch.Elapsed < Hang, "Nobody waited for the lock.");
+            await Task.Delay(TimeSpan.FromMilliseconds(10));
+        }
     }
 
     /// <summary>The holder's store, on the tests' data source, with the holder and <paramref name="agents"/> registered.</summary>
@@ -199,11 +221,7 @@ public sealed class WaitOrderTests
         var stopwatch = Stopwatch.StartNew();
         while (true)
         {
-            await using var command = PostgresTestServer.DataSource.CreateCommand(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND classid::bigint = $1 AND objid::bigint = $2");
-            command.Parameters.Add(new() { Value = (long)(key >> 32) & uint.MaxValue });
-            command.Parameters.Add(new() { Value = key & uint.MaxValue });
-            if ((long)(await command.ExecuteScalarAsync())! >= count)
+            if (await AdvisoryLocksAsync(key) >= count)
             {
                 return;
             }
@@ -211,5 +229,15 @@ public sealed class WaitOrderTests
             Assert.True(stopwatch.Elapsed < Hang, $"Waiter {count} never queued on the server.");
             await Task.Delay(TimeSpan.FromMilliseconds(10));
         }
+    }
+
+    /// <summary>How many sessions hold or await the advisory lock <paramref name="key"/> (only await, with <paramref name="waiting"/>).</summary>
+    private static async Task<long> AdvisoryLocksAsync(long key, bool waiting = false)
+    {
+        await using var command = PostgresTestServer.DataSource.CreateCommand(
+            $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND classid::bigint = $1 AND objid::bigint = $2{(waiting ? " AND NOT granted" : "")}");
+        command.Parameters.Add(new() { Value = (key >> 32) & uint.MaxValue });
+        command.Parameters.Add(new() { Value = key & uint.MaxValue });
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 }
