@@ -58,7 +58,7 @@ public sealed class FaultInjectionTests : IDisposable
         await (await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("one"), BeadId.Parse("bd-1")))).DisposeAsync();
         var committed = await File.ReadAllBytesAsync(_root.History);
 
-        using (var crashing = Processes.Start(Processes.Taker, ["reserve", "crash-after-history", _root.Path, "agent-a", "two", "bd-2"]))
+        using (var crashing = Processes.Start(Processes.Taker, ["reserve", "crash-at", "history-appended", _root.Path, "agent-a", "two", "bd-2"]))
         {
             Assert.Equal("paused", await crashing.ReadLineAsync());
             Assert.True(new FileInfo(_root.History).Length > committed.Length, "the history line was written");
@@ -72,6 +72,60 @@ public sealed class FaultInjectionTests : IDisposable
         Assert.Empty(status.Reservations);
         Assert.Equal(committed, await File.ReadAllBytesAsync(_root.History));
         await using var two = await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("two"), BeadId.Parse("bd-2")));
+    }
+
+    /// <summary>
+    /// A commit lets go of the mutex before its last sync (the directory's, which makes active.json's rename survive a
+    /// power cut), so the next writer need not wait for the device. The next commit, finding that sync still running,
+    /// syncs the directory itself before appending its history: else a power cut could leave two commits' lines past
+    /// what active.json names, which the next call could not tell from an older active.json restored by hand.
+    /// </summary>
+    [Fact]
+    public async Task A_commit_lets_go_of_the_mutex_before_its_last_sync_and_the_next_commit_syncs_for_it()
+    {
+        var store = new FileReservationStore(_root.Path);
+        await store.RegisterAgentAsync(AgentA);
+        var reservations = Path.GetDirectoryName(_root.Active)!;
+        List<string> points = [];
+        FileReservationPersistence.FaultPoint = (point, directory) =>
+        {
+            if (directory == reservations)
+            {
+                lock (points)
+                {
+                    points.Add(point);
+                }
+            }
+        };
+        try
+        {
+            ReservationHandle three;
+            var unsynced = Processes.Start(Processes.Taker, ["reserve", "crash-at", "directory-unsynced", _root.Path, "agent-a", "two", "bd-2"]);
+            try
+            {
+                Assert.Equal("paused", await unsynced.ReadLineAsync());
+                three = await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("three"), BeadId.Parse("bd-3")));
+                Assert.Equal(["earlier-commit-unsynced", "history-appended", "directory-unsynced"], points);
+            }
+            finally
+            {
+                unsynced.Kill();
+                await unsynced.WaitForExitAsync();
+                unsynced.Dispose();
+            }
+
+            await using (three)
+            {
+                points.Clear();
+                await using var four = await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("four"), BeadId.Parse("bd-4")));
+                Assert.Equal(["history-appended", "directory-unsynced"], points); // the kernel dropped the killed commit's mark
+                Assert.Equal(["four", "three", "two"], (await store.GetStatusAsync()).Reservations.Select(r => r.Scope.Value).Order(StringComparer.Ordinal));
+            }
+        }
+        finally
+        {
+            FileReservationPersistence.FaultPoint = null;
+        }
     }
 
     /// <summary>Finding 7: a crash in the middle of the append leaves a cut-off last line; the next call cuts it away instead of refusing.</summary>

@@ -15,8 +15,9 @@ namespace AgentLocks.Taker;
 /// <item><c>reserve timed ROOT AGENT SCOPE BEAD ROUNDS</c>: with the default mutex timeout, ROUNDS reserve+release
 /// round trips, each timed; prints <c>timed ok=N locked=L lost=X p50=MS p99=MS max=MS</c> (lost: a release that found its
 /// reservation gone).</item>
-/// <item><c>reserve crash-after-history ROOT AGENT SCOPE BEAD</c>: reserves, stopping once the history line is written and
-/// before active.json is; prints <c>paused</c> there and waits to be killed.</item>
+/// <item><c>reserve crash-at POINT ROOT AGENT SCOPE BEAD</c>: reserves, stopping at the commit's fault point POINT
+/// (<c>history-appended</c>: the history line is written, active.json is not; <c>directory-unsynced</c>: active.json is
+/// renamed and the mutex let go, the rename not yet synced); prints <c>paused</c> there and waits to be killed.</item>
 /// </list>
 /// </summary>
 internal static class ReservationTaker
@@ -38,11 +39,14 @@ internal static class ReservationTaker
             case ["timed", var root, var agent, var scope, var bead, var rounds]:
                 await TimedAsync(new FileReservationStore(root), new ReservationRequest(AgentId.Parse(agent), ScopePattern.Parse(scope), BeadId.Parse(bead), TimeSpan.FromMinutes(5)), int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture));
                 return 0;
-            case ["crash-after-history", var root, var agent, var scope, var bead]:
-                FileReservationPersistence.FaultPoint = point =>
+            case ["crash-at", var at, var root, var agent, var scope, var bead]:
+                FileReservationPersistence.FaultPoint = (point, _) =>
                 {
-                    Console.WriteLine("paused");
-                    Thread.Sleep(Timeout.Infinite);
+                    if (point == at)
+                    {
+                        Console.WriteLine("paused");
+                        Thread.Sleep(Timeout.Infinite);
+                    }
                 };
                 // Never returns: the fault point pauses the process in the middle of the write, to be killed there.
                 LeftHeld.OnPurpose(await new FileReservationStore(root).ReserveAsync(new ReservationRequest(AgentId.Parse(agent), ScopePattern.Parse(scope), BeadId.Parse(bead))));
@@ -59,7 +63,7 @@ internal static class ReservationTaker
 
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: reserve serve|loop|crash-after-history ROOT AGENT SCOPE BEAD | reserve timed ROOT AGENT SCOPE BEAD ROUNDS | reserve hold-mutex ROOT");
+                await Console.Error.WriteLineAsync("usage: reserve serve|loop ROOT AGENT SCOPE BEAD | reserve crash-at POINT ROOT AGENT SCOPE BEAD | reserve timed ROOT AGENT SCOPE BEAD ROUNDS | reserve hold-mutex ROOT");
                 return 2;
         }
     }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
 namespace AgentLocks;
@@ -18,7 +16,7 @@ internal static class DurableFile
         var (directory, directoryPath, name) = OpenParent(path);
         using (directory)
         {
-            WriteAtomicAt(directory, directoryPath, name, content, replace: true);
+            WriteAtomicAt(directory, directoryPath, name, content);
         }
     }
 
@@ -39,30 +37,10 @@ internal static class DurableFile
     /// </summary>
     public static void WriteAtomicAt(SafeFileHandle directory, string directoryPath, string name, ReadOnlySpan<byte> content, bool replace = true)
     {
-        // pid + 64 random bits: two writers never share a name, not even within one millisecond (beadboard's collide).
-        var temp = $"{name}.tmp-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}";
-        using (var stream = Native.CreateNewAt(directory, temp, out var errno) ?? throw new IOException($"Cannot create {temp} in {directoryPath}: {Native.Describe(errno)}."))
+        using (var staged = StagedFile.WriteAt(directory, directoryPath, name, content))
         {
-            var renamed = false;
-            try
-            {
-                Native.WriteAll(stream, content);
-                Native.Fsync(stream, temp);
-                errno = replace ? Native.RenameAt(directory, temp, name) : Native.LinkAt(directory, temp, name);
-                renamed = replace && errno == 0;
-                if (errno != 0 && !(errno == Native.EEXIST && !replace))
-                {
-                    throw new IOException($"Cannot {(replace ? "rename" : "link")} {temp} to {Path.Combine(directoryPath, name)}: {Native.Describe(errno)}.");
-                }
-            }
-            finally
-            {
-                // After a rename the temporary name is gone already; after a link or a failure it goes now.
-                if (!renamed)
-                {
-                    _ = Native.UnlinkAt(directory, temp);
-                }
-            }
+            staged.Sync();
+            staged.Place(replace);
         }
 
         Native.Fsync(directory, directoryPath);
@@ -85,7 +63,7 @@ internal static class DurableFile
     }
 
     /// <summary>The directory of <paramref name="path"/>, opened (the caller's own path, so a symlinked store root is followed), and the file's name.</summary>
-    private static (SafeFileHandle Directory, string DirectoryPath, string Name) OpenParent(string path)
+    public static (SafeFileHandle Directory, string DirectoryPath, string Name) OpenParent(string path)
     {
         var full = Path.GetFullPath(path);
         var directoryPath = Path.GetDirectoryName(full)!;

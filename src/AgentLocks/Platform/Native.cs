@@ -30,6 +30,7 @@ internal static partial class Native
     private const int EACCES = 13;
     private const int F_OFD_SETLK = 37;
     private const int F_OFD_SETLKW = 38;
+    private const short F_RDLCK = 0;
     private const short F_WRLCK = 1;
     private const short F_UNLCK = 2;
     private const int LOCK_EX = 2;
@@ -102,7 +103,7 @@ internal static partial class Native
     }
 
     /// <summary>Writes all of <paramref name="bytes"/> to <paramref name="handle"/>.</summary>
-    public static void WriteAll(SafeFileHandle handle, ReadOnlySpan<byte> bytes) => RandomAccess.Write(handle, bytes, 0);
+    public static void WriteAll(SafeFileHandle handle, ReadOnlySpan<byte> bytes) => WriteAt(handle, bytes, 0);
 
     /// <summary>A pipe, both ends closed on exec: no child inherits either.</summary>
     public static (SafeFileHandle Read, SafeFileHandle Write) Pipe()
@@ -169,13 +170,14 @@ internal static partial class Native
     }
 
     /// <summary>
-    /// An exclusive open-file-description lock (<c>F_OFD_SETLK</c>/<c>F_OFD_SETLKW</c>) on <paramref name="length"/> bytes
-    /// at <paramref name="offset"/>, which need not exist; false when another open file description holds any of them
-    /// (only when not <paramref name="wait"/>). Let go with <see cref="UnlockRange"/> or by closing the handle, or by dying.
+    /// An exclusive (or, when <paramref name="shared"/>, shared) open-file-description lock (<c>F_OFD_SETLK</c>/<c>F_OFD_SETLKW</c>)
+    /// on <paramref name="length"/> bytes at <paramref name="offset"/>, which need not exist; false when another open file
+    /// description holds any of them in conflict (only when not <paramref name="wait"/>). A lock already held through the
+    /// same description is converted. Let go with <see cref="UnlockRange"/> or by closing the handle, or by dying.
     /// </summary>
-    public static bool LockRange(SafeFileHandle handle, long offset, long length, bool wait)
+    public static bool LockRange(SafeFileHandle handle, long offset, long length, bool wait, bool shared = false)
     {
-        var request = new RangeLock { Type = F_WRLCK, Whence = 0, Start = offset, Length = length };
+        var request = new RangeLock { Type = shared ? F_RDLCK : F_WRLCK, Whence = 0, Start = offset, Length = length };
         while (Fcntl(handle, wait ? F_OFD_SETLKW : F_OFD_SETLK, ref request) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();

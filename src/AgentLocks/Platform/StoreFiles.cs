@@ -36,15 +36,15 @@ internal static class StoreFiles
     /// <exception cref="AgentLocksException"><c>STORE_CORRUPT</c> when it is not a regular file.</exception>
     public static byte[]? ReadIfExists(string path)
     {
-        using var handle = OpenRegular(path);
+        using var handle = OpenRegular(path, out var identity);
         if (handle is null)
         {
             return null;
         }
 
-        var buffer = new byte[RandomAccess.GetLength(handle)];
+        var buffer = new byte[identity.Length];
         var read = 0;
-        while (read < buffer.Length && RandomAccess.Read(handle, buffer.AsSpan(read), read) is > 0 and var n)
+        while (read < buffer.Length && Native.ReadAt(handle, buffer.AsSpan(read), read) is > 0 and var n)
         {
             read += n;
         }
@@ -53,15 +53,19 @@ internal static class StoreFiles
     }
 
     /// <summary>Opens a regular file for reading (and writing with <paramref name="write"/>); null when absent.</summary>
-    public static SafeFileHandle? OpenRegular(string path, bool write = false)
+    public static SafeFileHandle? OpenRegular(string path, bool write = false) => OpenRegular(path, out _, write);
+
+    /// <summary>Opens a regular file for reading (and writing with <paramref name="write"/>) and says what it is; null when absent.</summary>
+    public static SafeFileHandle? OpenRegular(string path, out FileIdentity identity, bool write = false)
     {
         var handle = Native.OpenNoFollow(path, write, create: false, out var errno);
         if (handle is null)
         {
+            identity = default;
             return errno == Native.ENOENT ? null : throw NotRegular(path, errno == Native.ELOOP ? "a symbolic link" : $"cannot be opened (errno {errno})");
         }
 
-        RequireRegular(handle, path);
+        identity = RequireRegular(handle, path);
         return handle;
     }
 
@@ -98,7 +102,7 @@ internal static class StoreFiles
         }
     }
 
-    private static void RequireRegular(SafeFileHandle handle, string path)
+    private static FileIdentity RequireRegular(SafeFileHandle handle, string path)
     {
         var identity = Native.Stat(handle);
         if (!identity.IsRegular)
@@ -106,6 +110,8 @@ internal static class StoreFiles
             handle.Dispose();
             throw NotRegular(path, identity.Kind);
         }
+
+        return identity;
     }
 
     private static AgentLocksException NotRegular(string path, string what)
@@ -184,6 +190,56 @@ internal static partial class Native
             throw new IOException($"fdatasync of {what} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
         }
     }
+
+    /// <summary>
+    /// <c>pread(2)</c>: bytes read at <paramref name="offset"/>, 0 at the end. .NET's own read first asks whether the
+    /// file can seek (an <c>lseek</c>) on every new handle, and the store opens a few per operation.
+    /// </summary>
+    public static int ReadAt(SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        while (true)
+        {
+            var read = Pread(handle, ref MemoryMarshal.GetReference(buffer), (nuint)buffer.Length, offset);
+            if (read >= 0)
+            {
+                return (int)read;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != EINTR)
+            {
+                throw new IOException($"Reading failed: {Describe(errno)}.");
+            }
+        }
+    }
+
+    /// <summary><c>pwrite(2)</c> of all of <paramref name="bytes"/> at <paramref name="offset"/> (without .NET's <c>lseek</c>, see <see cref="ReadAt"/>).</summary>
+    public static void WriteAt(SafeFileHandle handle, ReadOnlySpan<byte> bytes, long offset)
+    {
+        while (!bytes.IsEmpty)
+        {
+            var written = Pwrite(handle, ref MemoryMarshal.GetReference(bytes), (nuint)bytes.Length, offset);
+            if (written < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == EINTR)
+                {
+                    continue;
+                }
+
+                throw new IOException($"Writing failed: {Describe(errno)}.");
+            }
+
+            bytes = bytes[(int)written..];
+            offset += written;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
+    private static partial nint Pwrite(SafeFileHandle fd, ref byte buffer, nuint count, long offset);
+
+    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+    private static partial nint Pread(SafeFileHandle fd, ref byte buffer, nuint count, long offset);
 
     [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
     private static partial int FdatasyncNative(SafeFileHandle fd);

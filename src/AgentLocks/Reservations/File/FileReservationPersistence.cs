@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 
 namespace AgentLocks;
 
@@ -29,6 +30,9 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     private readonly TimeSpan _lockTimeout;
 
     private readonly ActiveFileCache _active = new();
+
+    /// <summary>The history as our last commit left it (which file, its length, when written): its end needs no check then.</summary>
+    private FileIdentity? _historyWritten;
 
     public FileReservationPersistence(string root, TimeProvider timeProvider, TimeSpan lockTimeout)
     {
@@ -77,20 +81,50 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     {
         StoreFiles.RequireDirectory(ReservationsDirectory);
         Warm();
-        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken, StaleMutexRemoved).ConfigureAwait(false);
-
-        // Everything is read and checked before anything is written, so a damaged file changes nothing.
-        var state = ReadState(focus.History);
-        Dictionary<AgentId, AgentFile?> agents = [];
-        var ledger = new ReservationLedger(state.Active.Reservations, state.LastFencingToken, agent => LookUpAgent(agent, agents) is not null, TimeProvider.GetUtcNow());
-        var result = decide(ledger, state.History ?? []);
-        if (ledger.Changed)
+        UnsyncedCommit? unsynced = null;
+        try
         {
-            Commit(ledger, state);
-            RefreshLastSeen(ledger, agents);
-        }
+            using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken, StaleMutexRemoved).ConfigureAwait(false);
 
-        return result;
+            // Everything is read and checked before anything is written, so a damaged file changes nothing.
+            using var historyFile = StoreFiles.OpenRegular(HistoryPath, out var historyIdentity, write: true);
+            var state = ReadState(focus.History, historyFile, historyIdentity);
+            Dictionary<AgentId, AgentFile?> agents = [];
+            var ledger = new ReservationLedger(state.Active.Reservations, state.LastFencingToken, agent => LookUpAgent(agent, agents) is not null, TimeProvider.GetUtcNow());
+            var result = decide(ledger, state.History ?? []);
+            if (ledger.Changed)
+            {
+                unsynced = Commit(ledger, state, historyFile);
+                RefreshLastSeen(ledger, agents);
+            }
+
+            return result;
+        }
+        finally
+        {
+            if (unsynced is not null)
+            {
+                SyncCommit(unsynced);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A commit's last sync, once the mutex is let go (<see cref="UnsyncedCommit"/>); only then is the commit reported.
+    /// A power cut before it loses only commits never reported, and the next call cuts away their history lines
+    /// (<see cref="RepairCutOffCommit"/>).
+    /// </summary>
+    private void SyncCommit(UnsyncedCommit commit)
+    {
+        FaultPoint?.Invoke("directory-unsynced", ReservationsDirectory);
+        try
+        {
+            commit.Complete();
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"The change is made in {ReservationsDirectory} but may not survive a power cut: {e.Message}", e);
+        }
     }
 
     public async Task<AgentRecord> UpsertAgentAsync(AgentId agent, Func<AgentRecord?, DateTimeOffset, AgentRecord> decide, CancellationToken cancellationToken)
@@ -210,18 +244,21 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     private long ReadCeiling() => Parse(CeilingPath, FencingCeiling.Read)?.Ceiling ?? 0;
 
     /// <summary>
-    /// Reads the active file, the ceiling and the history's end; repairs a commit cut off between its two writes
-    /// (its history lines are cut away: it never reported success); works out the last fencing token handed out.
+    /// Reads the active file, the ceiling and the history's end (<paramref name="historyFile"/>, open, null when there is
+    /// none; <paramref name="historyIdentity"/> says which file and how long); repairs a commit cut off between its two
+    /// writes (its history lines are cut away: it never reported success); works out the last fencing token handed out.
     /// </summary>
-    private StoreState ReadState(bool withHistory)
+    private StoreState ReadState(bool withHistory, SafeFileHandle? historyFile, FileIdentity historyIdentity)
     {
         var active = ReadActive();
         var ceiling = ReadCeiling();
-        var historySize = RepairCutOffCommit(active);
+        var historySize = historyFile is null ? 0 : RepairCutOffCommit(active, historyFile, historyIdentity.Length);
         var history = withHistory ? ReadHistory() : null;
-        if (history is null)
+        if (history is null && historyFile is not null && !(historySize == historyIdentity.Length && historyIdentity == _historyWritten))
         {
-            RequireIntactHistoryTail();
+            // Unless the history is just as our last commit left it.
+            var tail = new byte[(int)Math.Min(historySize, HistoryTailWindow)];
+            RequireIntactHistoryTail(tail.AsSpan(0, Native.ReadAt(historyFile, tail, historySize - tail.Length)), historySize);
         }
 
         // active.json is the latest commit only when the history has not grown since; otherwise (a restored copy,
@@ -233,26 +270,20 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
 
     /// <summary>
     /// When the history is longer than active.json says and everything past that point is one commit of ours
-    /// (its lines name that offset; a last line may be cut off), that commit died between its two writes: cut
-    /// its lines away. Anything else past that point (another writer's lines, several commits) is left alone.
+    /// (its lines name that offset; a last line may be cut off), that commit was never reported: it died between
+    /// its two writes, or a power cut lost its rename. Its lines are cut away. Anything else past that point
+    /// (another writer's lines, several commits: active.json restored from an older copy) is left alone.
     /// Returns the history's size.
     /// </summary>
-    private long RepairCutOffCommit(ActiveFile active)
+    private long RepairCutOffCommit(ActiveFile active, SafeFileHandle history, long size)
     {
-        using var history = StoreFiles.OpenRegular(HistoryPath, write: true);
-        if (history is null)
-        {
-            return 0;
-        }
-
-        var size = RandomAccess.GetLength(history);
         if (active.HistorySize is not { } committed || size <= committed || size - committed > MaxCommitBytes)
         {
             return size;
         }
 
         var tail = new byte[size - committed];
-        RandomAccess.Read(history, tail, committed);
+        _ = Native.ReadAt(history, tail, committed);
         var lines = tail.AsSpan();
         while (lines.IndexOf((byte)'\n') is >= 0 and var end)
         {
@@ -266,6 +297,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
 
         RandomAccess.SetLength(history, committed);
         Native.Fdatasync(history, HistoryPath);
+        _historyWritten = null;
         return committed;
     }
 
@@ -297,27 +329,19 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         }
 
         // Every line reads; the last must also be finished, or the next append would glue onto it.
-        RequireIntactHistoryTail();
+        RequireIntactHistoryTail(bytes.AsSpan(Math.Max(0, bytes.Length - HistoryTailWindow)), bytes.Length);
         return entries;
     }
 
     /// <summary>
     /// Before appending: the history must end in a whole, readable line. A line cut off by a crash would glue our next
     /// line to it, and garbage at the end means someone else damaged it; either way refuse instead of appending.
-    /// Only the tail is read, so each operation stays independent of the history's length; damage further up is
-    /// found by a status (which reads every line) and by <c>doctor</c>.
+    /// Only the <paramref name="tail"/> of a history <paramref name="length"/> bytes long is checked, so each operation
+    /// stays independent of the history's length; damage further up is found by a status (which reads every line) and
+    /// by <c>doctor</c>.
     /// </summary>
-    private void RequireIntactHistoryTail()
+    private void RequireIntactHistoryTail(ReadOnlySpan<byte> tail, long length)
     {
-        using var stream = StoreFiles.OpenRegular(HistoryPath);
-        if (stream is null)
-        {
-            return;
-        }
-
-        var length = RandomAccess.GetLength(stream);
-        Span<byte> tail = stackalloc byte[(int)Math.Min(length, HistoryTailWindow)];
-        RandomAccess.Read(stream, tail, length - tail.Length);
         if (tail.Length == 0)
         {
             return;
@@ -351,21 +375,22 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     }
 
     /// <summary>
-    /// Commits: the ceiling (only ever raised, so a crash after it skips tokens, never repeats one), then the history
-    /// lines (written at the end, flushed), then active.json (which names the history's new size). If a write fails,
-    /// the history is cut back to its old size, so a failed call changed nothing; a crash between the two writes
-    /// is repaired by the next call (<see cref="RepairCutOffCommit"/>).
+    /// Commits: the ceiling (only ever raised, so a crash after it skips tokens, never repeats one), the new active.json
+    /// under a temporary name (it names the history's new size), the history lines (written at the end), both synced,
+    /// then active.json's rename. If a write fails, the history is cut back to its old size, so a failed call changed
+    /// nothing; a crash before the rename is repaired by the next call (<see cref="RepairCutOffCommit"/>).
     /// <para>
     /// Three syncs per commit, each needed for a success to survive a power cut: the history's <c>fdatasync</c>
     /// (data and size, not timestamps; an append to an existing file needs no directory sync, only its creation
-    /// does), then active.json's, whose temporary file is synced before the rename and the directory after it
-    /// (<see cref="DurableFile.WriteAtomic"/>). The history's sync cannot wait for active.json's: active.json would
-    /// then name history lines that a power cut could lose, and a reported commit would be missing from the history.
-    /// Nothing else is synced per operation: the ceiling once per <see cref="CeilingBlock"/> grants, an agent's
-    /// record at most once a minute.
+    /// does), the temporary file's, and the directory's after the rename (after the mutex is let go,
+    /// <see cref="UnsyncedCommit"/>). The first two run at once (<see cref="Overlapped"/>), and both before the rename:
+    /// active.json must never name history lines that a power cut could lose, or a reported commit would be missing
+    /// from the history. Nothing else is synced per operation: the ceiling once per <see cref="CeilingBlock"/> grants,
+    /// an agent's record at most once a minute.
     /// </para>
+    /// Returns the commit, whose last sync the caller runs once it has let go of the mutex.
     /// </summary>
-    private void Commit(ReservationLedger ledger, StoreState state)
+    private UnsyncedCommit Commit(ReservationLedger ledger, StoreState state, SafeFileHandle? historyFile)
     {
         if (ledger.LastFencingToken > state.Ceiling)
         {
@@ -379,34 +404,50 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         }
 
         var bytes = Encoding.UTF8.GetBytes(lines.ToString());
-        var created = !File.Exists(HistoryPath);
-        using var history = StoreFiles.OpenOrCreateRegular(HistoryPath);
+        var created = historyFile is null;
+        using var opened = created ? StoreFiles.OpenOrCreateRegular(HistoryPath) : null;
+        var history = historyFile ?? opened!;
+        UnsyncedCommit? commit = null;
         try
         {
-            RandomAccess.Write(history, bytes, state.HistorySize);
-            Native.Fdatasync(history, HistoryPath);
+            var active = new ActiveFile { Reservations = [.. ledger.Active], LastFencingToken = ledger.LastFencingToken, HistorySize = state.HistorySize + bytes.Length };
+            var staged = StagedFile.Write(ActivePath, _active.Write(active));
+            commit = UnsyncedCommit.Begin(LockPath + ".queue", staged);
+            Native.WriteAt(history, bytes, state.HistorySize);
+
+            Overlapped.Run(staged.Sync, () => Native.Fdatasync(history, HistoryPath));
             if (created)
             {
                 Native.FsyncDirectory(ReservationsDirectory);
             }
 
-            FaultPoint?.Invoke("history-appended");
-            var active = new ActiveFile { Reservations = [.. ledger.Active], LastFencingToken = ledger.LastFencingToken, HistorySize = state.HistorySize + bytes.Length };
-            DurableFile.WriteAtomic(ActivePath, _active.Write(active));
+            _historyWritten = Native.Stat(history);
+            FaultPoint?.Invoke("history-appended", ReservationsDirectory);
+            commit.Place();
         }
-        catch (Exception e) when (e is IOException or ArgumentOutOfRangeException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // ArgumentOutOfRangeException is how .NET reports EFBIG (a file-size limit).
+            commit?.Dispose();
             RandomAccess.SetLength(history, state.HistorySize);
             Native.Fdatasync(history, HistoryPath);
             throw new IOException($"Writing the store under {ReservationsDirectory} failed ({e.Message}); the change was undone, nothing was changed.", e);
         }
+        catch
+        {
+            commit?.Dispose();
+            throw;
+        }
 
         RecordRepository();
+        return commit;
     }
 
-    /// <summary>Test seam: called at named points of a commit (<c>history-appended</c>), so a test can kill the process there.</summary>
-    internal static Action<string>? FaultPoint { get; set; }
+    /// <summary>
+    /// Test seam: called with the reservations directory at named points of a commit, so a test can kill the process
+    /// there or see that it passed: <c>history-appended</c> (active.json not yet renamed), <c>directory-unsynced</c>
+    /// (renamed, mutex let go, not yet synced), <c>earlier-commit-unsynced</c> (an earlier commit's sync still running).
+    /// </summary>
+    internal static Action<string, string>? FaultPoint { get; set; }
 
     /// <summary>What one operation read: the active file, the ceiling, the history's size, the last token handed out.</summary>
     private sealed record StoreState(ActiveFile Active, long Ceiling, long HistorySize, long LastFencingToken, List<ReservationHistoryEntry>? History);

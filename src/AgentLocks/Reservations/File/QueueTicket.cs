@@ -25,6 +25,9 @@ internal sealed class QueueTicket : IDisposable
     /// <summary>Numbers share a byte this far apart; more waiters than this at once only wait longer.</summary>
     private const long Places = 1 << 20;
 
+    /// <summary>Where the line's bytes end; the file's bytes from here on are free for other marks (<see cref="UnsyncedCommit"/>).</summary>
+    public const long End = CounterLength + Places;
+
     private readonly SafeFileHandle? _place;
 
     private QueueTicket(SafeFileHandle? place) => _place = place;
@@ -104,9 +107,9 @@ internal sealed class QueueTicket : IDisposable
         try
         {
             Span<byte> counter = stackalloc byte[(int)CounterLength];
-            var number = RandomAccess.Read(file, counter, 0) == CounterLength ? Math.Max(BinaryPrimitives.ReadInt64LittleEndian(counter), 0) : 0;
+            var number = Native.ReadAt(file, counter, 0) == CounterLength ? Math.Max(BinaryPrimitives.ReadInt64LittleEndian(counter), 0) : 0;
             BinaryPrimitives.WriteInt64LittleEndian(counter, number + 1);
-            RandomAccess.Write(file, counter, 0);
+            Native.WriteAt(file, counter, 0);
             return number;
         }
         finally
