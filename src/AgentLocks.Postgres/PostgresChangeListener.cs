@@ -5,10 +5,10 @@ namespace AgentLocks.Postgres;
 /// <summary>
 /// The PostgreSQL store's change source for waiters: one connection per store that <c>LISTEN</c>s on the schema's
 /// channel, opened by the first waiter and closed <see cref="Linger"/> after the last left (so a store whose callers
-/// wait again and again listens once, not once per wait), or at once when the last left to wait behind others in a
-/// queue (the server signals every listening connection at each notification). The deciding client sends the scope of every lease that
-/// ends (released, swept as expired, taken over) just after its transaction commits, so a waiter looks again only
-/// when an overlapping scope was freed. If the connection is lost, every waiter looks once and it listens again.
+/// wait again and again listens once, not once per wait), or at its next <see cref="Slice"/> when the last left to wait
+/// behind others in a queue (the server signals every listening connection at each notification). The deciding
+/// client sends the scope of every lease that ends (released, swept as expired, taken over) just after its
+/// transaction commits, so a waiter looks again only when an overlapping scope was freed. If the connection is lost, every waiter looks once and it listens again.
 /// </summary>
 internal sealed class PostgresChangeListener : IAsyncDisposable
 {

@@ -107,7 +107,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         {
             return await PostgresWaitQueue.EnterAsync(connector, scopes, () =>
             {
-                // Counted first: the store's listener, losing its last waiter to the queue, stops at once.
+                // Counted first: the store's listener, losing its last waiter to the queue, then stops without lingering.
                 behindOthers = true;
                 changes.Behind(1);
                 return behind();
