@@ -43,7 +43,8 @@ internal sealed class AgentFile
     /// <summary>Writes <paramref name="record"/> durably over <paramref name="existing"/>'s document (fields it does not carry kept).</summary>
     public static void Write(string path, AgentFile? existing, AgentRecord record)
     {
-        var document = existing?._document ?? [];
+        // A copy: the record read stays as it was read (the store keeps it while its file is unchanged).
+        var document = existing?._document.DeepClone().AsObject() ?? [];
         foreach (var (name, value) in JsonSerializer.SerializeToNode(record, AgentLocksJsonContext.Default.AgentRecord)!.AsObject().ToList())
         {
             document[name] = value?.DeepClone();

@@ -37,5 +37,27 @@ public sealed class FileReservationStoreTests : ReservationStoreContract, IDispo
         Assert.Contains("\"repository\": \"/repo\"", File.ReadAllText(Path.Combine(_root.Path, "reservations", "agentlocks-repository.json")), StringComparison.Ordinal);
     }
 
+    /// <summary>The store keeps an agent's parsed record while its file is unchanged; a record another writer changed or removed is read again.</summary>
+    [Fact]
+    public async Task An_agent_record_changed_or_removed_by_another_writer_is_what_the_next_call_sees()
+    {
+        var store = await StoreWithAgentsAsync();
+        await (await store.ReserveAsync(Request(AgentA, "src/one"))).DisposeAsync();
+        var record = Path.Combine(_root.Path, "agents", AgentA.Value + ".json");
+
+        // beadboard's damage to the record: the next call refuses instead of using the record it read before.
+        var intact = await File.ReadAllBytesAsync(record);
+        await File.WriteAllTextAsync(record, "{\"agent_id\": ");
+        var damaged = await Assert.ThrowsAsync<AgentLocksException>(() => store.ReserveAsync(Request(AgentA, "src/two")));
+        Assert.Equal(ErrorCode.StoreCorrupt, damaged.Code);
+
+        await File.WriteAllBytesAsync(record, intact);
+        await (await store.ReserveAsync(Request(AgentA, "src/three"))).DisposeAsync();
+
+        File.Delete(record);
+        var unknown = await Assert.ThrowsAsync<AgentLocksException>(() => store.ReserveAsync(Request(AgentA, "src/four")));
+        Assert.Equal(ErrorCode.AgentNotFound, unknown.Code);
+    }
+
     public void Dispose() => _root.Dispose();
 }

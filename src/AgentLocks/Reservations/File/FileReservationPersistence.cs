@@ -31,6 +31,9 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
 
     private readonly ActiveFileCache _active = new();
 
+    /// <summary>Each agent's record as last read, with its bytes (used under the mutex only, like <see cref="_active"/>).</summary>
+    private readonly Dictionary<AgentId, (byte[] Bytes, AgentFile File)> _agents = [];
+
     /// <summary>The history as our last commit left it (which file, its length, when written): its end needs no check then.</summary>
     private FileIdentity? _historyWritten;
 
@@ -215,9 +218,29 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     {
         if (!seen.TryGetValue(agent, out var file))
         {
-            seen[agent] = file = AgentFile.Read(AgentPath(agent));
+            seen[agent] = file = ReadAgent(agent);
         }
 
+        return file;
+    }
+
+    /// <summary>The agent's record as the file now holds it, parsed only when its bytes differ from the last read's.</summary>
+    private AgentFile? ReadAgent(AgentId agent)
+    {
+        var path = AgentPath(agent);
+        if (StoreFiles.ReadIfExists(path) is not { } bytes)
+        {
+            _agents.Remove(agent);
+            return null;
+        }
+
+        if (_agents.TryGetValue(agent, out var known) && known.Bytes.AsSpan().SequenceEqual(bytes))
+        {
+            return known.File;
+        }
+
+        var file = AgentFile.Parse(bytes, path);
+        _agents[agent] = (bytes, file);
         return file;
     }
 
