@@ -173,7 +173,7 @@ public sealed class WaitOrderTests
 
             Assert.False(call.IsCompleted, "The call ended without waiting for the lock.");
             Assert.True(stopwatch.Elapsed < Hang, "Nobody waited for the lock.");
-            await Task.Delay(TimeSpan.FromMilliseconds(10));
+            await Task.Delay(TimeSpan.FromMilliseconds(10)); // the server tells nobody that a session began to wait: pg_locks is looked at again
         }
     }
 
@@ -210,7 +210,7 @@ public sealed class WaitOrderTests
             }
 
             Assert.True(stopwatch.Elapsed < Hang, $"{listening} connections listen, not {count}.");
-            await Task.Delay(TimeSpan.FromMilliseconds(10));
+            await Task.Delay(TimeSpan.FromMilliseconds(10)); // a store stops listening at its next slice, which no event marks: pg_locks is the count
         }
     }
 
