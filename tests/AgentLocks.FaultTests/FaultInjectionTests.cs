@@ -23,9 +23,10 @@ public sealed class FaultInjectionTests : IDisposable
         Assert.Equal(0, (await Processes.CliAsync(_root.Path, "agent", "register", "--agent", "agent-a")).ExitCode);
         Assert.Equal(0, (await Processes.CliAsync(_root.Path, "reserve", "--agent", "agent-a", "--scope", "one", "--bead", "bd-1")).ExitCode);
 
-        // Fill the history to just under the limit (1 KiB blocks), so the next line crosses it and active.json does not.
+        // Fill the history to just under the limit (1 KiB blocks), so the next line crosses it and active.json does not;
+        // with another writer's lines (no batch of ours), which the next call keeps.
         const int limitBlocks = 64;
-        var line = await File.ReadAllTextAsync(_root.History);
+        var line = System.Text.RegularExpressions.Regex.Replace(await File.ReadAllTextAsync(_root.History), ",\"agentlocks_batch\":[0-9]+", "");
         var padded = new System.Text.StringBuilder(line);
         while (padded.Length + line.Length < (limitBlocks * 1024) - 40)
         {
@@ -126,6 +127,82 @@ public sealed class FaultInjectionTests : IDisposable
         {
             FileReservationPersistence.FaultPoint = null;
         }
+    }
+
+    /// <summary>
+    /// A commit that comes while an earlier one's rename is not yet durable appends at once, its lines naming the
+    /// earlier one's batch. A power cut may then leave active.json before the earlier commit or at it, with the later
+    /// lines in the history; the next call cuts every line that active.json does not stand for, and nothing else.
+    /// </summary>
+    [Fact]
+    public async Task A_commit_after_one_whose_rename_is_not_yet_durable_chains_onto_it_and_a_power_cut_loses_both_cleanly()
+    {
+        var store = new FileReservationStore(_root.Path);
+        await store.RegisterAgentAsync(AgentA);
+        await (await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("one"), BeadId.Parse("bd-1")))).DisposeAsync();
+        var (beforeBoth, historyBeforeBoth) = (await File.ReadAllBytesAsync(_root.Active), await File.ReadAllBytesAsync(_root.History));
+        byte[] atEarlier, historyAtEarlier, historyWithBoth;
+        var points = new List<string>();
+        FileReservationPersistence.FaultPoint = (point, _) =>
+        {
+            lock (points)
+            {
+                points.Add(point);
+            }
+        };
+        var unsynced = Processes.Start(Processes.Taker, ["reserve", "crash-at", "directory-unsynced", _root.Path, "agent-a", "two", "bd-2"]);
+        try
+        {
+            Assert.Equal("paused", await unsynced.ReadLineAsync());
+            (atEarlier, historyAtEarlier) = (await File.ReadAllBytesAsync(_root.Active), await File.ReadAllBytesAsync(_root.History));
+            LeftHeld.OnPurpose(await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("three"), BeadId.Parse("bd-3"))));
+            historyWithBoth = await File.ReadAllBytesAsync(_root.History);
+            Assert.Equal(["earlier-commit-unsynced", "history-appended", "directory-unsynced"], points);
+        }
+        finally
+        {
+            FileReservationPersistence.FaultPoint = null;
+            unsynced.Kill();
+            await unsynced.WaitForExitAsync();
+            unsynced.Dispose();
+        }
+
+        // Both commits' lines name where the earlier one began.
+        var batches = Lines(historyWithBoth[historyBeforeBoth.Length..]).Select(l => (long?)JsonNode.Parse(l)!["agentlocks_batch"]).ToList();
+        Assert.Equal(2, batches.Count);
+        Assert.All(batches, b => Assert.Equal(historyBeforeBoth.Length, b));
+
+        // The power cut lost the later rename: the later commit's lines go.
+        await File.WriteAllBytesAsync(_root.Active, atEarlier);
+        Assert.Equal(["two"], (await store.GetStatusAsync()).Reservations.Select(r => r.Scope.Value));
+        Assert.Equal(historyAtEarlier, await File.ReadAllBytesAsync(_root.History));
+
+        // It lost both renames: both commits' lines go.
+        await File.WriteAllBytesAsync(_root.History, historyWithBoth);
+        await File.WriteAllBytesAsync(_root.Active, beforeBoth);
+        Assert.Empty((await store.GetStatusAsync()).Reservations);
+        Assert.Equal(historyBeforeBoth, await File.ReadAllBytesAsync(_root.History));
+
+        // What the history says stays so: the next commit chains onto nothing and names its own start.
+        await using var four = await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("four"), BeadId.Parse("bd-4")));
+        Assert.Equal(historyBeforeBoth.Length, (long?)JsonNode.Parse(Lines((await File.ReadAllBytesAsync(_root.History))[historyBeforeBoth.Length..]).Single())!["agentlocks_batch"]);
+
+        static string[] Lines(byte[] bytes) => System.Text.Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>Lines past what active.json names that name an earlier batch, but not the one active.json's own commit is part of, are no chain of ours: kept.</summary>
+    [Fact]
+    public async Task Lines_naming_an_earlier_batch_that_is_not_the_last_commits_are_kept()
+    {
+        var store = new FileReservationStore(_root.Path);
+        await store.RegisterAgentAsync(AgentA);
+        await (await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("one"), BeadId.Parse("bd-1")))).DisposeAsync();
+        var first = (await File.ReadAllLinesAsync(_root.History))[0];
+        await File.AppendAllTextAsync(_root.History, first + "\n"); // names batch 0; the release's line before it names its own
+        var history = await File.ReadAllBytesAsync(_root.History);
+
+        Assert.Empty((await store.GetStatusAsync()).Reservations);
+        Assert.Equal(history, await File.ReadAllBytesAsync(_root.History));
     }
 
     /// <summary>Finding 7: a crash in the middle of the append leaves a cut-off last line; the next call cuts it away instead of refusing.</summary>

@@ -11,7 +11,7 @@ namespace AgentLocks;
 /// </summary>
 internal static class HistoryLines
 {
-    /// <summary>The field naming the history offset where a line's commit began (see <see cref="ActiveFile.HistorySize"/>).</summary>
+    /// <summary>The field naming the history offset where a line's commit began, or the chain of unsynced commits it is part of (see <see cref="ActiveFile.HistorySize"/>, <see cref="UnsyncedCommit"/>).</summary>
     public const string BatchField = "agentlocks_batch";
 
     /// <summary>One line of a commit whose lines start at offset <paramref name="batch"/> of the history.</summary>

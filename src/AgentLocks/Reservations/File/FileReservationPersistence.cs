@@ -292,11 +292,12 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     }
 
     /// <summary>
-    /// When the history is longer than active.json says and everything past that point is one commit of ours
-    /// (its lines name that offset; a last line may be cut off), that commit was never reported: it died between
-    /// its two writes, or a power cut lost its rename. Its lines are cut away. Anything else past that point
-    /// (another writer's lines, several commits: active.json restored from an older copy) is left alone.
-    /// Returns the history's size.
+    /// When the history is longer than active.json says and everything past that point is what commits of ours that
+    /// were never reported left behind, it is cut away. That is so when every line past it names one batch (a last
+    /// line may be cut off) and that batch is where it starts (one commit: it died between its two writes, or a power
+    /// cut lost its rename), or the batch that the line before it names too (later commits of a chain whose renames a
+    /// power cut lost, <see cref="UnsyncedCommit"/>). Anything else past that point (another writer's lines, commits
+    /// of their own batches: active.json restored from an older copy) is left alone. Returns the history's size.
     /// </summary>
     private long RepairCutOffCommit(ActiveFile active, SafeFileHandle history, long size)
     {
@@ -308,9 +309,11 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         var tail = new byte[size - committed];
         _ = Native.ReadAt(history, tail, committed);
         var lines = tail.AsSpan();
+        long? batch = null;
         while (lines.IndexOf((byte)'\n') is >= 0 and var end)
         {
-            if (HistoryLines.BatchOf(lines[..end]) != committed)
+            var named = HistoryLines.BatchOf(lines[..end]);
+            if (named is null || named > committed || (batch ??= named) != named)
             {
                 return size;
             }
@@ -318,10 +321,23 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
             lines = lines[(end + 1)..];
         }
 
+        if (batch is { } chain && chain != committed && LastBatch(history, committed) != chain)
+        {
+            return size;
+        }
+
         RandomAccess.SetLength(history, committed);
         Native.Fdatasync(history, HistoryPath);
         _historyWritten = null;
         return committed;
+    }
+
+    /// <summary>The batch that the last line of the history's first <paramref name="end"/> bytes names, if it is one of ours.</summary>
+    private static long? LastBatch(SafeFileHandle history, long end)
+    {
+        var tail = new byte[(int)Math.Min(end, HistoryTailWindow)];
+        var lines = tail.AsSpan(0, Native.ReadAt(history, tail, end - tail.Length)).TrimEnd("\n"u8);
+        return lines.IsEmpty ? null : HistoryLines.BatchOf(lines[(lines.LastIndexOf((byte)'\n') + 1)..]);
     }
 
     private List<ReservationHistoryEntry> ReadHistory()
@@ -420,22 +436,23 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
             DurableFile.WriteAtomic(CeilingPath, new FencingCeiling(ledger.LastFencingToken + CeilingBlock).ToBytes());
         }
 
-        var lines = new StringBuilder();
-        foreach (var entry in ledger.Appended)
-        {
-            lines.Append(HistoryLines.Write(entry, state.HistorySize)).Append('\n');
-        }
-
-        var bytes = Encoding.UTF8.GetBytes(lines.ToString());
         var created = historyFile is null;
         using var opened = created ? StoreFiles.OpenOrCreateRegular(HistoryPath) : null;
         var history = historyFile ?? opened!;
         UnsyncedCommit? commit = null;
         try
         {
+            commit = UnsyncedCommit.Begin(LockPath + ".queue", state.HistorySize, () => LastBatch(history, state.HistorySize));
+            var lines = new StringBuilder();
+            foreach (var entry in ledger.Appended)
+            {
+                lines.Append(HistoryLines.Write(entry, commit.Batch)).Append('\n');
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(lines.ToString());
             var active = new ActiveFile { Reservations = [.. ledger.Active], LastFencingToken = ledger.LastFencingToken, HistorySize = state.HistorySize + bytes.Length };
             var staged = StagedFile.Write(ActivePath, _active.Write(active));
-            commit = UnsyncedCommit.Begin(LockPath + ".queue", staged);
+            commit.Stage(staged);
             Native.WriteAt(history, bytes, state.HistorySize);
 
             Overlapped.Run(staged.Sync, () => Native.Fdatasync(history, HistoryPath));

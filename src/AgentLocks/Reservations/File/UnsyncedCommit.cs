@@ -5,74 +5,101 @@ namespace AgentLocks;
 /// <summary>
 /// A commit whose new active.json is staged, or in place, but whose rename is not yet durable. A commit lets go of the
 /// store mutex before its last sync (the directory's, which makes the rename survive a power cut), so the next writer
-/// need not wait for the device. That next commit must not append its history lines before the earlier rename is
-/// durable: a power cut could then leave two commits' lines past what active.json names, which the next call could not
-/// tell from an older active.json restored by hand (whose history must be kept), and so could not cut away.
+/// need not wait for the device.
 /// <para>
-/// So each commit holds a shared lock on one byte of the mutex's line file (<see cref="QueueTicket.End"/>) from before
+/// Each commit holds a shared lock on one byte of the mutex's line file (<see cref="QueueTicket.End"/>) from before
 /// its history append until its sync is done (the kernel drops it if the process dies). A commit that finds the byte
-/// held, or cannot use the file, syncs the directory itself before it appends: any sync of the directory makes every
-/// rename before it durable, and one already running is mostly done by then. It never waits for the other process.
+/// held comes after commits whose renames a power cut may still lose. Its history lines then name, as their batch, the
+/// batch of the last commit's lines instead of their own start (<see cref="Batch"/>): the commits form a chain that all
+/// name where its first commit began. A power cut may leave active.json at any commit of the chain, or before it,
+/// with the history holding lines of the later ones, none of them reported; the next call cuts away every line past
+/// what active.json names when all of them name one batch that the commit active.json is at names too
+/// (<see cref="FileReservationPersistence"/>'s repair). So the chained commit appends at once: it does not sync the
+/// directory first, and its one sync before the rename (history and active.json at once) is all that stands between
+/// two commits. A commit that cannot chain (the last line is not ours, or the line file cannot be used) syncs the
+/// directory itself before it appends, which makes every earlier rename durable; its lines name its own start.
 /// </para>
 /// </summary>
 internal sealed class UnsyncedCommit : IDisposable
 {
-    private readonly StagedFile _staged;
     private readonly SafeFileHandle? _mark;
+    private readonly bool _syncEarlier;
+    private StagedFile? _staged;
 
-    private UnsyncedCommit(StagedFile staged, SafeFileHandle? mark)
+    private UnsyncedCommit(SafeFileHandle? mark, long batch, bool syncEarlier)
     {
-        _staged = staged;
         _mark = mark;
+        Batch = batch;
+        _syncEarlier = syncEarlier;
     }
 
+    /// <summary>The batch this commit's history lines name: where they start, or where their chain began.</summary>
+    public long Batch { get; }
+
     /// <summary>
-    /// Under the store mutex, before the commit appends its history: makes every earlier commit durable, then marks this
-    /// one unsynced. Owns <paramref name="staged"/> (the new active.json) from here on.
+    /// Under the store mutex, before the commit writes anything: marks it unsynced. Its lines are to start at
+    /// <paramref name="start"/>; <paramref name="lastBatch"/> gives the batch the history's last line names (null when
+    /// it is not one of ours), asked only when an earlier commit is still unsynced.
     /// </summary>
-    public static UnsyncedCommit Begin(string linePath, StagedFile staged)
+    public static UnsyncedCommit Begin(string linePath, long start, Func<long?> lastBatch)
     {
-        SafeFileHandle? mark = null;
+        var mark = Native.OpenNoFollow(linePath, write: true, create: false, out _);
         try
         {
-            mark = Native.OpenNoFollow(linePath, write: true, create: false, out _);
             if (mark is null || !Native.Stat(mark).IsRegular)
             {
                 mark?.Dispose();
-                mark = null;
-                staged.SyncDirectory(); // no file to tell: every commit syncs the earlier ones itself
+                return new UnsyncedCommit(null, start, syncEarlier: true); // no file to tell: every commit syncs the earlier ones itself
             }
-            else
+
+            var batch = start;
+            var syncEarlier = false;
+            if (!Native.LockRange(mark, QueueTicket.End, 1, wait: false))
             {
-                if (!Native.LockRange(mark, QueueTicket.End, 1, wait: false))
+                FileReservationPersistence.FaultPoint?.Invoke("earlier-commit-unsynced", Path.GetDirectoryName(linePath)!);
+                if (lastBatch() is { } earlier && earlier <= start)
                 {
-                    FileReservationPersistence.FaultPoint?.Invoke("earlier-commit-unsynced", Path.GetDirectoryName(linePath)!);
-                    staged.SyncDirectory(); // an earlier commit's sync is still running
+                    batch = earlier;
                 }
-
-                // Ours turns shared; or shares theirs. Only the mutex's holder takes it exclusively, so this never waits.
-                Native.LockRange(mark, QueueTicket.End, 1, wait: true, shared: true);
+                else
+                {
+                    syncEarlier = true;
+                }
             }
 
-            return new UnsyncedCommit(staged, mark);
+            // Ours turns shared; or shares theirs. Only the mutex's holder takes it exclusively, so this never waits.
+            Native.LockRange(mark, QueueTicket.End, 1, wait: true, shared: true);
+            return new UnsyncedCommit(mark, batch, syncEarlier);
         }
         catch
         {
             mark?.Dispose();
-            staged.Dispose();
             throw;
         }
     }
 
+    /// <summary>
+    /// Takes the commit's new active.json (written under its temporary name, not yet synced), before the history lines
+    /// are appended; makes the earlier commits durable first when this one does not chain onto them.
+    /// </summary>
+    public void Stage(StagedFile staged)
+    {
+        _staged = staged;
+        if (_syncEarlier)
+        {
+            staged.SyncDirectory();
+        }
+    }
+
     /// <summary>Puts the new active.json in place (under the mutex).</summary>
-    public void Place() => _staged.Place();
+    public void Place() => _staged!.Place();
 
     /// <summary>The commit's last sync (after the mutex); then the mark goes.</summary>
     public void Complete()
     {
         try
         {
-            _staged.SyncDirectory();
+            _staged!.SyncDirectory();
         }
         finally
         {
@@ -84,6 +111,6 @@ internal sealed class UnsyncedCommit : IDisposable
     public void Dispose()
     {
         _mark?.Dispose();
-        _staged.Dispose();
+        _staged?.Dispose();
     }
 }
