@@ -10,15 +10,13 @@ namespace AgentLocks.Postgres.Tests;
 /// </summary>
 public sealed class RoundTripTests
 {
-    private static readonly AgentId Holder = AgentId.Parse("holder");
-    private static readonly AgentId Other = AgentId.Parse("other");
+    private static readonly AgentId Holder = AgentId.Parse("holder"), Other = AgentId.Parse("other");
 
     [Fact]
     public async Task A_live_lease_is_released_in_one_batch_and_a_lapsed_one_ends_expired_the_two_batch_way()
     {
-        await using var schema = new TestSchema();
-        await using var traced = new Traced();
-        await using var store = await traced.StoreAsync(schema);
+        await using var traced = await Traced.StartAsync();
+        var (schema, store) = (traced.Schema, traced.Store);
         var request = new ReservationRequest(Holder, ScopePattern.Parse("src/auth/**"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5));
 
         var live = await store.ReserveAsync(request);
@@ -46,9 +44,8 @@ public sealed class RoundTripTests
     [Fact]
     public async Task An_uncontended_reserve_is_one_batch_that_writes_the_ledgers_row_and_its_history_row()
     {
-        await using var schema = new TestSchema();
-        await using var traced = new Traced();
-        await using var store = await traced.StoreAsync(schema);
+        await using var traced = await Traced.StartAsync();
+        var (schema, store) = (traced.Schema, traced.Store);
 
         var before = traced.Batches;
         await using var held = await store.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("src/auth/**"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5))
@@ -93,37 +90,25 @@ public sealed class RoundTripTests
     [Fact]
     public async Task A_refusal_by_a_live_lease_is_one_batch_that_writes_nothing()
     {
-        await using var schema = new TestSchema();
-        await using var traced = new Traced();
-        await using var store = await traced.StoreAsync(schema);
-        await using var held = await store.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("src/auth/**"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5)));
-        var written = await WrittenAsync(schema);
+        await using var traced = await Traced.StartAsync();
+        await using var held = await traced.Store.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("src/auth/**"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5)));
 
-        var before = traced.Batches;
-        var refused = await Assert.ThrowsAsync<AgentLocksException>(() => store.ReserveAsync(new ReservationRequest(Other, ScopePattern.Parse("src/auth/login.cs"), BeadId.Parse("bd-2"))));
-        Assert.Equal(ErrorCode.ReservationConflict, refused.Code);
-        Assert.Equal(1, traced.Batches - before);
-        Assert.Equal(written, await WrittenAsync(schema));
+        await RefusedInOneBatchAsync(traced, new ReservationRequest(Other, ScopePattern.Parse("src/auth/login.cs"), BeadId.Parse("bd-2")), ErrorCode.ReservationConflict);
     }
 
     [Fact]
     public async Task An_expired_candidate_takes_the_guarded_batch_and_the_two_batch_way_and_ends_the_expired_row()
     {
-        await using var schema = new TestSchema();
-        await using var traced = new Traced();
-        await using var store = await traced.StoreAsync(schema);
+        await using var traced = await Traced.StartAsync();
+        var (schema, store) = (traced.Schema, traced.Store);
         await using var lapsed = await store.ReserveAsync(new ReservationRequest(Holder, ScopePattern.Parse("src/auth/**"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5)));
         store.Persistence.Clock.Offset = TimeSpan.FromMinutes(6);
         var request = new ReservationRequest(Other, ScopePattern.Parse("src/auth/login.cs"), BeadId.Parse("bd-2"));
 
         // Without a takeover the ledger refuses, writing nothing: that stands, in the one batch.
-        var written = await WrittenAsync(schema);
-        var before = traced.Batches;
-        Assert.Equal(ErrorCode.ReservationStaleFound, (await Assert.ThrowsAsync<AgentLocksException>(() => store.ReserveAsync(request))).Code);
-        Assert.Equal(1, traced.Batches - before);
-        Assert.Equal(written, await WrittenAsync(schema));
+        await RefusedInOneBatchAsync(traced, request, ErrorCode.ReservationStaleFound);
 
-        before = traced.Batches;
+        var before = traced.Batches;
         await using var taker = await store.ReserveAsync(request with { TakeoverStale = true });
         Assert.Equal(3, traced.Batches - before); // the guarded batch that wrote nothing, then the decision's two
         Assert.Equal(["Reserved", "TakenOver"], await EventsAsync(schema, lapsed.Reservation.Id));
@@ -136,16 +121,15 @@ public sealed class RoundTripTests
     [Fact]
     public async Task A_newcomer_behind_a_busy_queue_is_refused_in_one_batch_that_writes_nothing()
     {
-        await using var schema = new TestSchema();
         var queueing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var traced = new Traced(sql =>
+        await using var traced = await Traced.StartAsync(sql =>
         {
             if (sql == "SELECT pg_advisory_lock($1)")
             {
                 queueing.TrySetResult(); // the newcomer, refused, takes its place behind the queue's holder
             }
         });
-        await using var store = await traced.StoreAsync(schema);
+        var (schema, store) = (traced.Schema, traced.Store);
         var scope = ScopePattern.Parse("src/auth/**");
 
         // Another process's waiter holds the scope's queue: the newcomer's first try finds it busy.
@@ -171,6 +155,16 @@ public sealed class RoundTripTests
 
         await using var held = await reserving.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(["Reserved"], await EventsAsync(schema, held.Reservation.Id));
+    }
+
+    /// <summary>Asserts that <paramref name="request"/> is refused with <paramref name="code"/> in one batch that writes nothing.</summary>
+    private static async Task RefusedInOneBatchAsync(Traced traced, ReservationRequest request, ErrorCode code)
+    {
+        var written = await WrittenAsync(traced.Schema);
+        var before = traced.Batches;
+        Assert.Equal(code, (await Assert.ThrowsAsync<AgentLocksException>(() => traced.Store.ReserveAsync(request))).Code);
+        Assert.Equal(1, traced.Batches - before);
+        Assert.Equal(written, await WrittenAsync(traced.Schema));
     }
 
     /// <summary>How many rows the reservations and history tables hold.</summary>
@@ -232,14 +226,18 @@ public sealed class RoundTripTests
         }
     }
 
-    /// <summary>A traced data source that counts the batches holding <c>BEGIN</c> or <c>COMMIT</c> and shows every statement to <c>seen</c>.</summary>
+    /// <summary>
+    /// A fresh schema and a store on a traced data source, with <see cref="Holder"/> and <see cref="Other"/> registered;
+    /// counts the batches holding <c>BEGIN</c> or <c>COMMIT</c> and shows every statement to <c>seen</c>.
+    /// </summary>
     private sealed class Traced : IAsyncDisposable
     {
         private readonly TracedDataSource _source;
         private int _batches;
 
-        public Traced(Action<string>? seen = null)
-            => _source = new(sent =>
+        private Traced(Action<string>? seen)
+        {
+            _source = new(sent =>
             {
                 foreach (var sql in sent)
                 {
@@ -251,18 +249,28 @@ public sealed class RoundTripTests
                     Interlocked.Increment(ref _batches);
                 }
             });
+            Store = new PostgresReservationStore(_source.DataSource, PostgresTestServer.Options(Schema.Name));
+        }
+
+        public TestSchema Schema { get; } = new();
+
+        public PostgresReservationStore Store { get; }
 
         public int Batches => Volatile.Read(ref _batches);
 
-        /// <summary>A store on the traced data source, with <see cref="Holder"/> and <see cref="Other"/> registered.</summary>
-        public async Task<PostgresReservationStore> StoreAsync(TestSchema schema)
+        public static async Task<Traced> StartAsync(Action<string>? seen = null)
         {
-            var store = new PostgresReservationStore(_source.DataSource, PostgresTestServer.Options(schema.Name));
-            await store.RegisterAgentAsync(Holder);
-            await store.RegisterAgentAsync(Other);
-            return store;
+            var traced = new Traced(seen);
+            await traced.Store.RegisterAgentAsync(Holder);
+            await traced.Store.RegisterAgentAsync(Other);
+            return traced;
         }
 
-        public ValueTask DisposeAsync() => _source.DisposeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            await Store.DisposeAsync();
+            await _source.DisposeAsync();
+            await Schema.DisposeAsync();
+        }
     }
 }
