@@ -254,10 +254,10 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         var filter = "";
         if (focus.Id is { } id)
         {
-            filter = " AND reservation_id = $3";
+            filter = $" AND reservation_id = ${read.Parameters.Count + 1}";
             read.Parameters.Add(new() { Value = id.Value });
         }
-        else if (focus.Scopes is { } scopes && PrefixLocking.Filter(scopes, first: 3) is var (condition, values))
+        else if (focus.Scopes is { } scopes && PrefixLocking.Filter(scopes, first: read.Parameters.Count + 1) is var (condition, values))
         {
             filter = " AND " + condition;
             foreach (var value in values)
@@ -266,7 +266,8 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
             }
         }
 
-        var (writes, written) = grant is null ? ("", "") : (GrantStatement(focus, grant, read.Parameters), $" UNION ALL SELECT {Columns}, true FROM granted");
+        // One row per row read (and per row granted, marked), each with the time and tokens; one without a row when none is.
+        var (writes, written) = grant is null ? ("", "") : (GuardedGrant(focus, grant, read.Parameters), $" UNION ALL SELECT {Columns}, true FROM granted");
         read.CommandText = $"""
             WITH decision AS MATERIALIZED (SELECT {ServerClock.Now} AS now, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, {(focus.Grants ? focus.Scopes!.Count : 0)})) AS tokens),
             active AS (SELECT {Columns} FROM {Schema.Table("reservations")} WHERE state = 'active'{filter}){writes}
@@ -335,7 +336,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
     /// each grant's row at the server's <c>now</c>, expiring its TTL later, with the next drawn token and an ID in
     /// <see cref="ReservationId"/>'s shape from that <c>now</c> and the chosen random part, and its history row.
     /// </summary>
-    private string GrantStatement(LedgerFocus focus, Grant grant, NpgsqlParameterCollection parameters)
+    private string GuardedGrant(LedgerFocus focus, Grant grant, NpgsqlParameterCollection parameters)
     {
         var first = parameters.Count + 1;
         var rows = grant.Rows;
