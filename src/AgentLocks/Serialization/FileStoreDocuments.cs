@@ -24,14 +24,14 @@ internal sealed record ActiveFile
     public long? HistorySize { get; init; }
 
     /// <exception cref="JsonException">It is not an active file.</exception>
-    public static ActiveFile Read(ReadOnlySpan<byte> json) => Read(json, Reservation);
+    public static ActiveFile Read(ReadOnlySpan<byte> json) => Read(json, ParsedReservations.Instance);
 
     /// <summary>
-    /// Reads the file, handing each reservation's text (from its <c>{</c> to its <c>}</c>, exactly as in the file) to
-    /// <paramref name="reservation"/>, which reads it (<see cref="Reservation(ReadOnlySpan{byte})"/>) or finds it already read.
+    /// Reads the file, getting each reservation from <paramref name="source"/>: one it already knows that starts
+    /// there (the reader then goes on after its text without reading it), or the one it reads from the text.
     /// </summary>
     /// <exception cref="JsonException">It is not an active file.</exception>
-    public static ActiveFile Read(ReadOnlySpan<byte> json, ReservationText reservation)
+    public static ActiveFile Read(ReadOnlySpan<byte> json, IReservationTexts source)
     {
         var start = json.StartsWith("\uFEFF"u8) ? 3 : 0;
         var reader = new Utf8JsonReader(json[start..]);
@@ -43,7 +43,7 @@ internal sealed record ActiveFile
         ActiveFile file;
         if (reader.TokenType == JsonTokenType.StartArray)
         {
-            file = new ActiveFile { Reservations = ReadList(ref reader, json[start..], reservation) };
+            file = new ActiveFile { Reservations = ReadList(ref reader, json[start..], source) };
         }
         else if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -60,7 +60,7 @@ internal sealed record ActiveFile
                 switch (name)
                 {
                     case "reservations":
-                        reservations = ReadList(ref reader, json[start..], reservation);
+                        reservations = ReadList(ref reader, json[start..], source);
                         break;
                     case "agentlocks_last_fencing_token":
                         last = reader.TokenType == JsonTokenType.Null ? null : FencingCeiling.ReadToken(ref reader, name);
@@ -90,7 +90,7 @@ internal sealed record ActiveFile
         return file;
     }
 
-    /// <summary>One reservation's text, as <see cref="Read(ReadOnlySpan{byte}, ReservationText)"/> hands it over.</summary>
+    /// <summary>One reservation's text, as <see cref="Read(ReadOnlySpan{byte}, IReservationTexts)"/> hands it over.</summary>
     /// <exception cref="JsonException">It is not a reservation.</exception>
     public static Reservation Reservation(ReadOnlySpan<byte> text)
     {
@@ -147,14 +147,14 @@ internal sealed record ActiveFile
     }
 
     /// <summary>Indented like beadboard's file, with its trailing newline.</summary>
-    public byte[] ToBytes() => ToBytes(0, Text);
+    public byte[] ToBytes() => ToBytes(0, [.. Reservations.Select(Text)]);
 
     /// <summary>
-    /// Indented like beadboard's file, with its trailing newline; each reservation's text comes from
-    /// <paramref name="text"/> (<see cref="Text"/>, or a copy of it kept from an earlier write), so a writer that keeps
-    /// them serializes only the reservations that changed; <paramref name="sizeHint"/> is the size expected (the last version's).
+    /// Indented like beadboard's file, with its trailing newline; <paramref name="texts"/> holds each reservation's text,
+    /// in order (<see cref="Text"/>, or a copy of it kept from an earlier version), so a writer that keeps them
+    /// serializes only the reservations that changed; <paramref name="sizeHint"/> is the size expected (the last version's).
     /// </summary>
-    public byte[] ToBytes(int sizeHint, Func<Reservation, byte[]> text)
+    public byte[] ToBytes(int sizeHint, IReadOnlyList<byte[]> texts)
     {
         var buffer = new ArrayBufferWriter<byte>(Math.Max(sizeHint + 1024, 256)); // one buffer, not a doubling series of copies
         if (Reservations.Count == 0)
@@ -167,7 +167,7 @@ internal sealed record ActiveFile
             for (var i = 0; i < Reservations.Count; i++)
             {
                 buffer.Write(i == 0 ? ElementIndent : ",\n    "u8);
-                buffer.Write(text(Reservations[i]));
+                buffer.Write(texts[i]);
             }
 
             buffer.Write("\n  ]"u8);
@@ -216,8 +216,13 @@ internal sealed record ActiveFile
     /// <summary>How deep a reservation sits in the file: inside the object, inside the list.</summary>
     private static ReadOnlySpan<byte> ElementIndent => "    "u8;
 
-    /// <summary>The list at the reader's token; <paramref name="json"/> is what the reader reads, to cut each reservation's text from.</summary>
-    private static List<Reservation> ReadList(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, ReservationText reservation)
+    /// <summary>
+    /// The list at the reader's token; <paramref name="json"/> is what the reader reads, to cut each reservation's text
+    /// from. A reservation <paramref name="source"/> knows is not read: its bytes are those of a whole object read
+    /// before, so the reader starts again after them in the state it has after any element of the list (its line
+    /// numbers then count from there, which only an error message shows).
+    /// </summary>
+    private static List<Reservation> ReadList(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, IReservationTexts source)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -225,6 +230,8 @@ internal sealed record ActiveFile
         }
 
         List<Reservation> list = [];
+        var offset = 0; // where the reader's bytes start in json
+        JsonReaderState? afterElement = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
@@ -232,17 +239,51 @@ internal sealed record ActiveFile
                 throw new JsonException($"A reservation must be a JSON object, not {reader.TokenType}.");
             }
 
-            var start = (int)reader.TokenStartIndex;
+            var start = offset + (int)reader.TokenStartIndex;
+            if (afterElement is { } state && source.Known(json[start..], out var length) is { } known)
+            {
+                list.Add(known);
+                offset = start + length;
+                reader = new Utf8JsonReader(json[offset..], isFinalBlock: true, state);
+                continue;
+            }
+
             reader.Skip();
-            list.Add(reservation(json[start..(int)reader.BytesConsumed]));
+            afterElement ??= reader.CurrentState;
+            list.Add(source.Read(json[start..(offset + (int)reader.BytesConsumed)]));
         }
 
         return list;
     }
+
+    /// <summary>Every reservation read from its text.</summary>
+    private sealed class ParsedReservations : IReservationTexts
+    {
+        public static readonly ParsedReservations Instance = new();
+
+        public Reservation? Known(ReadOnlySpan<byte> rest, out int length)
+        {
+            length = 0;
+            return null;
+        }
+
+        public Reservation Read(ReadOnlySpan<byte> text) => Reservation(text);
+    }
 }
 
-/// <summary>Reads (or finds already read) the reservation whose text in active.json is <paramref name="text"/>.</summary>
-internal delegate Reservation ReservationText(ReadOnlySpan<byte> text);
+/// <summary>Where <see cref="ActiveFile.Read(ReadOnlySpan{byte}, IReservationTexts)"/> gets each reservation of the file.</summary>
+internal interface IReservationTexts
+{
+    /// <summary>
+    /// A reservation whose whole text (from its <c>{</c> to its <c>}</c>) is where <paramref name="rest"/> starts, and
+    /// that text's <paramref name="length"/>; <see langword="null"/> when none is known there.
+    /// </summary>
+    Reservation? Known(ReadOnlySpan<byte> rest, out int length);
+
+    /// <summary>The reservation whose text, exactly as in the file, is <paramref name="text"/>: read, or found already read.</summary>
+    /// <exception cref="JsonException">It is not a reservation.</exception>
+    Reservation Read(ReadOnlySpan<byte> text);
+}
 
 /// <summary>
 /// <c>reservations/agentlocks.json</c>: a ceiling above every fencing token handed out, raised in blocks so it

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using CsCheck;
 
 namespace AgentLocks.Tests.Reservations;
 
@@ -64,6 +65,84 @@ public sealed class ActiveFileCacheTests : IDisposable
     }
 
     [Fact]
+    public void Whatever_another_writer_changes_reads_as_a_whole_parse_reads_it_reusing_what_is_unchanged()
+    {
+        // Each step edits the list (insert, remove, renew, move; kinds 0 to 3) and has another writer write it; every
+        // third step this store writes it itself. Another writer's file is sometimes compact, so no text is known.
+        var pool = Enumerable.Range(0, 24).Select(i => Sample($"src/m{i}/**", i + 1)).ToArray();
+        var step = Gen.Select(Gen.Int[0, 3], Gen.Int[0, 40], Gen.Int[0, pool.Length - 1], Gen.Int[0, 9]);
+        Gen.Select(Gen.Int[0, pool.Length - 1].Array[0, 12], step.Array[1, 20]).Sample((start, steps) =>
+        {
+            var cache = new ActiveFileCache();
+            List<Reservation> list = [.. start.Select(i => pool[i])];
+            var previous = cache.Read(new ActiveFile { Reservations = list, LastFencingToken = 1 }.ToBytes());
+            var previousCompact = false;
+            for (var n = 0; n < steps.Length; n++)
+            {
+                var (kind, at, item, format) = steps[n];
+                list = [.. previous.Reservations];
+                switch (kind)
+                {
+                    case 0:
+                        list.Insert(at % (list.Count + 1), pool[item]);
+                        break;
+                    case 1 when list.Count > 0:
+                        list.RemoveAt(at % list.Count);
+                        break;
+                    case 2 when list.Count > 0:
+                        list[at % list.Count] = list[at % list.Count] with { ExpiresAt = Now.AddHours(at) };
+                        break;
+                    case 3 when list.Count > 0:
+                        var moved = list[at % list.Count];
+                        list.RemoveAt(at % list.Count);
+                        list.Insert(item % (list.Count + 1), moved);
+                        break;
+                }
+
+                var file = new ActiveFile { Reservations = list, LastFencingToken = n + 2, HistorySize = n * 100 };
+                if (n % 3 == 2)
+                {
+                    Assert.Equal(file.ToBytes(), cache.Write(file));
+                    (previous, previousCompact) = (file, false);
+                    continue;
+                }
+
+                var bytes = format == 0 ? Compact(file) : file.ToBytes();
+                var read = cache.Read(bytes);
+                var parsed = ActiveFile.Read(bytes);
+                Assert.Equal(parsed.Reservations, read.Reservations);
+                Assert.Equal((parsed.LastFencingToken, parsed.HistorySize), (read.LastFencingToken, read.HistorySize));
+                foreach (var reservation in read.Reservations.Where(r => (format == 0) == previousCompact && previous.Reservations.Contains(r)))
+                {
+                    // Unchanged since the previous version, in the same layout: one of its instances, not read again.
+                    Assert.Contains(previous.Reservations, p => ReferenceEquals(p, reservation));
+                }
+
+                (previous, previousCompact) = (read, format == 0);
+            }
+        }, iter: 2_000);
+    }
+
+    [Fact]
+    public void A_version_damaged_between_or_after_known_reservations_is_refused()
+    {
+        var cache = new ActiveFileCache();
+        var written = Encoding.UTF8.GetString(cache.Write(new ActiveFile { Reservations = [Sample("src/a/**", 1), Sample("src/b/**", 2), Sample("src/c/**", 3)], LastFencingToken = 3 }));
+        foreach (var damaged in new[]
+        {
+            written.Replace("},\n    {", "}\n    {", StringComparison.Ordinal), // no comma between two known ones
+            written.Replace("},\n    {", "},,\n    {", StringComparison.Ordinal),
+            written.Replace("}\n  ]", "},\n  ]", StringComparison.Ordinal), // a comma after the last one
+            written.Replace("}\n  ]", "} x\n  ]", StringComparison.Ordinal),
+            written.Replace("}\n  ]", "}", StringComparison.Ordinal), // the list never ends
+        })
+        {
+            Assert.NotEqual(written, damaged);
+            Assert.ThrowsAny<JsonException>(() => cache.Read(Encoding.UTF8.GetBytes(damaged)));
+        }
+    }
+
+    [Fact]
     public async Task A_store_sees_a_same_size_rewrite_in_place_that_follows_its_own_write()
     {
         var (a, b) = (AgentId.Parse("agent-a"), AgentId.Parse("agent-b"));
@@ -109,6 +188,26 @@ public sealed class ActiveFileCacheTests : IDisposable
         ExpiresAt = Now.AddMinutes(30),
         FencingToken = new FencingToken(token),
     };
+
+    /// <summary>The document without indentation, as another tool might write it: no reservation's text is one this store wrote.</summary>
+    private static byte[] Compact(ActiveFile file)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("reservations");
+            foreach (var reservation in file.Reservations)
+            {
+                ReservationJson.Write(writer, reservation);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>The document as one indented JSON writer writes it (how the store wrote it before it kept each reservation's text).</summary>
     private static byte[] WholeDocument(ActiveFile file)
