@@ -76,13 +76,47 @@ public sealed class FaultInjectionTests : IDisposable
     }
 
     /// <summary>
-    /// A commit lets go of the mutex before its last sync (the directory's, which makes active.json's rename survive a
-    /// power cut), so the next writer need not wait for the device. The next commit, finding that sync still running,
-    /// syncs the directory itself before appending its history: else a power cut could leave two commits' lines past
-    /// what active.json names, which the next call could not tell from an older active.json restored by hand.
+    /// kill -9 after a commit staged its new active.json and before the rename leaves the staged file; doctor names it,
+    /// <c>--fix</c> removes it, and neither touches another tool's temporary file or one whose writer still runs.
     /// </summary>
     [Fact]
-    public async Task A_commit_lets_go_of_the_mutex_before_its_last_sync_and_the_next_commit_syncs_for_it()
+    public async Task A_new_version_left_by_a_kill_before_its_rename_is_found_by_doctor_and_removed_by_fix()
+    {
+        Assert.Equal(0, (await Processes.CliAsync(_root.Path, "agent", "register", "--agent", "agent-a")).ExitCode);
+        using (var crashing = Processes.Start(Processes.Taker, ["reserve", "crash-at", "history-appended", _root.Path, "agent-a", "two", "bd-2"]))
+        {
+            Assert.Equal("paused", await crashing.ReadLineAsync());
+            crashing.Kill();
+            await crashing.WaitForExitAsync();
+        }
+
+        var left = Assert.Single(Directory.GetFiles(Path.GetDirectoryName(_root.Active)!, "active.json.tmp-*"));
+        var beadboards = _root.File("reservations", "active.json.tmp");
+        var running = _root.File("reservations", $"active.json.tmp-{Environment.ProcessId}-0123456789abcdef");
+        await File.WriteAllTextAsync(beadboards, "{}");
+        await File.WriteAllTextAsync(running, "{}");
+
+        var found = await Processes.CliAsync(_root.Path, "doctor");
+        Assert.True(found.ExitCode == 0, found.ToString());
+        var finding = Assert.Single(JsonNode.Parse(found.Stdout)!["data"]!["findings"]!.AsArray(), f => (string?)f!["kind"] == "leftover-temp-file")!;
+        Assert.Equal(left, (string?)finding["path"]);
+        Assert.True(File.Exists(left));
+
+        var fixedIt = await Processes.CliAsync(_root.Path, "doctor", "--fix");
+        Assert.True(fixedIt.ExitCode == 0, fixedIt.ToString());
+        Assert.Contains(JsonNode.Parse(fixedIt.Stdout)!["data"]!["findings"]!.AsArray(), f => (string?)f!["kind"] == "leftover-temp-file" && (string?)f["action"] == "removed");
+        Assert.False(File.Exists(left));
+        Assert.True(File.Exists(beadboards));
+        Assert.True(File.Exists(running));
+    }
+
+    /// <summary>
+    /// A commit lets go of the mutex before its last sync (the directory's, which makes active.json's rename survive a
+    /// power cut), so the next writer need not wait for the device. The next commit sees that sync still running (and
+    /// chains onto it, below); once the process is killed, the kernel drops its mark and the commit after sees none.
+    /// </summary>
+    [Fact]
+    public async Task A_commit_lets_go_of_the_mutex_before_its_last_sync_and_the_next_commit_sees_it_unsynced()
     {
         var store = new FileReservationStore(_root.Path);
         await store.RegisterAgentAsync(AgentA);

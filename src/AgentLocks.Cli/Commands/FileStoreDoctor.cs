@@ -33,6 +33,13 @@ internal sealed class FileStoreDoctor(FileReservationStore store, CommandContext
             return false;
         }
 
+        // A new version staged by a process killed before its rename: harmless, but it stays until removed.
+        foreach (var leftover in _files.FindLeftoverTemporaryFiles())
+        {
+            report.Add("leftover-temp-file", leftover, "a new version of a store file whose writer died before putting it in place",
+                report.Fix ? FileReservationPersistence.RemoveLeftoverTemporaryFile(leftover) : null);
+        }
+
         // beadboard's mutex left by a crashed process: every later call would wait on it.
         var mutex = await StoreMutex.InspectAsync(_files.LockPath, removeStale: report.Fix, cancellationToken).ConfigureAwait(false);
         if (mutex.Verdict is LockVerdict.Stale or LockVerdict.RemovedStale)

@@ -10,9 +10,13 @@ namespace AgentLocks;
 /// directory is synced (<see cref="SyncDirectory"/>): <see cref="DurableFile"/> does that at once; a store commit does it
 /// after letting go of its mutex. Disposing removes the temporary name unless it was renamed.
 /// </summary>
-internal sealed class StagedFile(SafeFileHandle directory, bool ownsDirectory, string directoryPath, string name, string temp, SafeFileHandle file) : IDisposable
+internal sealed partial class StagedFile(SafeFileHandle directory, bool ownsDirectory, string directoryPath, string name, string temp, SafeFileHandle file) : IDisposable
 {
     private static readonly string ProcessId = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The process that staged a file of this name (<c>NAME.tmp-PID-RANDOM</c>, <see cref="Stage"/>); null for any other name.</summary>
+    public static int? WriterOf(string fileName)
+        => TemporaryName().Match(fileName) is { Success: true } match && int.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
 
     private bool _renamed;
     private SafeFileHandle? _replaced;
@@ -94,4 +98,7 @@ internal sealed class StagedFile(SafeFileHandle directory, bool ownsDirectory, s
 
         return new StagedFile(directory, ownsDirectory, directoryPath, name, temp, file);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^.+\.tmp-([0-9]{1,9})-[0-9a-f]{16}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex TemporaryName();
 }

@@ -45,6 +45,31 @@ internal sealed partial class FileReservationPersistence
     }
 
     /// <summary>
+    /// Temporary files of this store's writers (<c>NAME.tmp-PID-RANDOM</c>, <see cref="StagedFile"/>) in its
+    /// directories whose writer is gone: a process killed between writing a new version and renaming it into place.
+    /// Only regular files with exactly that name; another tool's temporary files are never listed. Writes nothing.
+    /// </summary>
+    public IReadOnlyList<string> FindLeftoverTemporaryFiles()
+        => [.. new[] { ReservationsDirectory, AgentsDirectory }.Where(Directory.Exists).SelectMany(Directory.EnumerateFileSystemEntries).Where(IsLeftover).Order(StringComparer.Ordinal)];
+
+    /// <summary>Removes <paramref name="path"/> when it is still a leftover temporary file (judged again); what was done.</summary>
+    public static string RemoveLeftoverTemporaryFile(string path)
+    {
+        if (!IsLeftover(path))
+        {
+            return "left: its writer runs, or it is gone";
+        }
+
+        File.Delete(path);
+        return "removed";
+    }
+
+    private static bool IsLeftover(string path)
+        => StagedFile.WriterOf(Path.GetFileName(path)) is { } pid
+            && Native.StatNoFollow(path) is { IsRegular: true }
+            && !StoreMutex.IsAlive((pid, null, null), File.GetLastWriteTimeUtc(path));
+
+    /// <summary>
     /// Under the mutex, and only if its reader still refuses it, repairs a damaged file by salvage: what can be read
     /// is kept, and the damaged file is renamed to <c>NAME.damaged-&lt;UTC time&gt;</c> (never deleted). active.json is
     /// rebuilt with every reservation of its readable part and every live one the history shows; the history with

@@ -233,10 +233,11 @@ internal sealed class StoreMutex : IDisposable
     }
 
     /// <summary>
-    /// Our files carry the writer's start time, so a reused PID is told apart exactly. beadboard's carry only the PID:
-    /// a process that started after the file was written cannot have written it.
+    /// Whether the process that wrote a file at <paramref name="written"/> still runs. Our mutex files carry the
+    /// writer's start time, so a reused PID is told apart exactly. beadboard's carry only the PID (and a temporary
+    /// file's name only that): a process that started after the file was written cannot have written it.
     /// </summary>
-    private static bool IsAlive((int Pid, long? StartTime, string? BootId) owner, DateTimeOffset written)
+    internal static bool IsAlive((int Pid, long? StartTime, string? BootId) owner, DateTimeOffset written)
     {
         if (LinuxProcessProbe.Instance.Check(owner.Pid, owner.StartTime, owner.BootId, out _) != ProcessVerdict.Running)
         {
