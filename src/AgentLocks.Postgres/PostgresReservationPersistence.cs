@@ -11,15 +11,11 @@ namespace AgentLocks.Postgres;
 /// fencing token when it may grant, and the active leases that can overlap; the core decides; the second writes
 /// the rows it changed and commits. Every statement after the locks sees every commit before them, which is why
 /// READ COMMITTED (a fresh snapshot per statement) is the right level here, not a stricter one. A handle's release
-/// is one round trip when its row is still active and live (<see cref="ReleaseDirectlyAsync{T}"/>), and so is a
-/// reserve that finds nothing in its way or is refused (<see cref="ReserveDirectlyAsync{T}"/>).
+/// is one round trip when its row is still active and live (<see cref="ReleaseDirectlyAsync{T}"/>).
 /// </summary>
 internal sealed partial class PostgresReservationPersistence(PostgresConnector connector, PostgresChangeListener.Source changes) : IReservationPersistence
 {
     private const string Columns = "reservation_id, scope, agent_id, bead_id, mode, state, created_at, expires_at, released_at, fencing_token, reason";
-
-    /// <summary>Where a newcomer's lock statement leaves, for the rest of its transaction, whether it found others queued.</summary>
-    private const string OthersQueuedSetting = "agentlocks.others_queued";
 
     // Agents are never deleted, so an agent once seen registered stays registered: decisions need no agent query.
     private readonly ConcurrentDictionary<AgentId, bool> _knownAgents = new();
@@ -50,12 +46,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
                 return released;
             }
 
-            if (focus.Grants && GrantOnNothing(focus, decide) is { } grant && await ReserveDirectlyAsync(connection, focus, grant, decide, ct).ConfigureAwait(false) is (true, var reserved))
-            {
-                return reserved;
-            }
-
-            var state = await ReadStateAsync(connection, focus, null, ct).ConfigureAwait(false);
+            var state = await ReadStateAsync(connection, focus, ct).ConfigureAwait(false);
             HashSet<AgentId> asked = [];
             HashSet<AgentId> unknown = [];
             while (true)
@@ -94,7 +85,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
                     }
 
                     focus = focus with { Newcomer = false };
-                    state = await ReadStateAsync(connection, focus, null, ct).ConfigureAwait(false);
+                    state = await ReadStateAsync(connection, focus, ct).ConfigureAwait(false);
                     continue;
                 }
 
@@ -220,60 +211,49 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         },
     };
 
-    /// <summary>
-    /// The decision's first batch: <c>BEGIN</c>, its locks, then one statement that reads the server's time, a fencing
-    /// token per possible grant and the active rows that can overlap. With a <paramref name="grant"/> the same
-    /// statement also writes it, only when it reads no row (and a newcomer found nobody queued), and the batch commits.
-    /// </summary>
-    private async Task<LedgerState> ReadStateAsync(NpgsqlConnection connection, LedgerFocus focus, Grant? grant, CancellationToken cancellationToken)
+    private async Task<LedgerState> ReadStateAsync(NpgsqlConnection connection, LedgerFocus focus, CancellationToken cancellationToken)
     {
-        var batch = new NpgsqlBatch(connection) { BatchCommands = { new("BEGIN") } };
-        await using var batchScope = batch.ConfigureAwait(false);
-        var locks = PrefixLocking.Lock(Schema, focus, first: focus.Newcomer ? 2 : 1, unless: focus.Newcomer ? "queue.busy" : null);
-        if (focus.Newcomer)
-        {
-            // A newcomer first tries its scopes' queues (PostgresWaitQueue) shared: when one is held, others are queued,
-            // and it takes no lock (the CASE in the lock statement), reads only and will queue behind them.
-            locks!.CommandText = $"""
-                SELECT queue.busy, set_config('{OthersQueuedSetting}', queue.busy::text, true)
-                FROM (SELECT NOT bool_and(pg_try_advisory_xact_lock_shared(key)) AS busy FROM unnest($1::bigint[]) AS queues(key)) AS queue,
-                     LATERAL ({locks.CommandText}) AS locked
-                """;
-            locks.Parameters.Insert(0, new() { Value = focus.Scopes!.Select(scope => PostgresWaitQueue.Key(Schema, scope)).Distinct().ToArray() });
-        }
-
-        if (locks is not null)
-        {
-            batch.BatchCommands.Add(locks);
-        }
-
         // Tokens are drawn after the locks, one per possible grant: a later grant of an overlapping scope draws a
         // later, higher one. A decision that may not grant draws none (and the ledger cannot grant without one).
+        // The locks are taken in the subquery, whose count ends after the last is granted, before the time is read.
         // The count is in the text, not a parameter: the server then plans the prepared statement once, not per call.
-        var read = NowCommand();
-        var filter = "";
-        if (focus.Id is { } id)
+        // A newcomer first tries its scopes' queues (PostgresWaitQueue) shared: when one is held, others are queued, and
+        // it takes no lock (the CASE in the lock statement), reads only and will queue behind them.
+        var now = NowCommand($"SELECT {ServerClock.Now}, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, {(focus.Grants ? focus.Scopes!.Count : 0)})), {(focus.Newcomer ? "queue.busy" : "false")}");
+        var from = " FROM ";
+        if (focus.Newcomer)
         {
-            filter = $" AND reservation_id = ${read.Parameters.Count + 1}";
-            read.Parameters.Add(new() { Value = id.Value });
+            now.CommandText += $" FROM (SELECT NOT bool_and(pg_try_advisory_xact_lock_shared(key)) AS busy FROM unnest($3::bigint[]) AS queues(key)) AS queue";
+            now.Parameters.Add(new() { Value = focus.Scopes!.Select(scope => PostgresWaitQueue.Key(Schema, scope)).Distinct().ToArray() });
+            from = ", LATERAL ";
         }
-        else if (focus.Scopes is { } scopes && PrefixLocking.Filter(scopes, first: read.Parameters.Count + 1) is var (condition, values))
+
+        if (PrefixLocking.Lock(Schema, focus, first: now.Parameters.Count + 1, unless: focus.Newcomer ? "queue.busy" : null) is { } locks)
         {
-            filter = " AND " + condition;
-            foreach (var value in values)
+            now.CommandText += $"{from}({locks.CommandText}) AS locked";
+            foreach (var value in locks.Parameters.Select(p => p.Value))
             {
-                read.Parameters.Add(new() { Value = value });
+                now.Parameters.Add(new() { Value = value });
             }
         }
 
-        // One row per row read (and per row granted, marked), each with the time and tokens; one without a row when none is.
-        var (writes, written) = grant is null ? ("", "") : (GuardedGrant(focus, grant, read.Parameters), $" UNION ALL SELECT {Columns}, true FROM granted");
-        read.CommandText = $"""
-            WITH decision AS MATERIALIZED (SELECT {ServerClock.Now} AS now, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, {(focus.Grants ? focus.Scopes!.Count : 0)})) AS tokens),
-            active AS (SELECT {Columns} FROM {Schema.Table("reservations")} WHERE state = 'active'{filter}){writes}
-            SELECT r.*, decision.now, decision.tokens FROM decision LEFT JOIN (SELECT {Columns}, false AS granted FROM active{written}) AS r ON true
-            """;
-        batch.BatchCommands.Add(read);
+        var batch = new NpgsqlBatch(connection) { BatchCommands = { new("BEGIN"), now } };
+        var active = new NpgsqlBatchCommand($"SELECT {Columns} FROM {Schema.Table("reservations")} WHERE state = 'active'");
+        if (focus.Id is { } id)
+        {
+            active.CommandText += " AND reservation_id = $1";
+            active.Parameters.Add(new() { Value = id.Value });
+        }
+        else if (focus.Scopes is { } scopes && PrefixLocking.Filter(scopes) is var (condition, values))
+        {
+            active.CommandText += " AND " + condition;
+            foreach (var value in values)
+            {
+                active.Parameters.Add(new() { Value = value });
+            }
+        }
+
+        batch.BatchCommands.Add(active);
         if (focus.History)
         {
             // The core counts only ended reservations from the history; the renewals and grants stay on the server.
@@ -281,37 +261,21 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
                 $"SELECT {Columns}, event, recorded_at, taken_over_by, successor FROM {Schema.Table("history")} WHERE state <> 'active' ORDER BY seq"));
         }
 
-        if (grant is not null)
-        {
-            batch.BatchCommands.Add(new("COMMIT"));
-        }
-
+        await using var batchScope = batch.ConfigureAwait(false);
         var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        var othersQueued = false;
-        if (locks is not null)
-        {
-            if (focus.Newcomer)
-            {
-                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                othersQueued = reader.GetBoolean(0);
-            }
-
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var (time, drawnTokens) = (default(DateTimeOffset), Array.Empty<long>());
-        var (rows, granted) = (new List<Reservation>(), new List<Reservation>());
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var time = reader.GetFieldValue<DateTimeOffset>(0);
+        var drawnTokens = reader.GetFieldValue<long[]>(1);
+        var othersQueued = reader.GetBoolean(2);
+        Array.Sort(drawnTokens);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<Reservation>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            (time, drawnTokens) = (reader.GetFieldValue<DateTimeOffset>(12), reader.GetFieldValue<long[]>(13));
-            if (!reader.IsDBNull(0))
-            {
-                (reader.GetBoolean(11) ? granted : rows).Add(ReadReservation(reader));
-            }
+            rows.Add(ReadReservation(reader));
         }
 
-        Array.Sort(drawnTokens);
         List<ReservationHistoryEntry>? history = null;
         if (focus.History)
         {
@@ -328,96 +292,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
             }
         }
 
-        return new LedgerState(time, drawnTokens, rows, history, othersQueued, granted);
-    }
-
-    /// <summary>
-    /// The CTEs that write <paramref name="grant"/> when the read finds no active row (and a newcomer nobody queued):
-    /// each grant's row at the server's <c>now</c>, expiring its TTL later, with the next drawn token and an ID in
-    /// <see cref="ReservationId"/>'s shape from that <c>now</c> and the chosen random part, and its history row.
-    /// </summary>
-    private string GuardedGrant(LedgerFocus focus, Grant grant, NpgsqlParameterCollection parameters)
-    {
-        var first = parameters.Count + 1;
-        var rows = grant.Rows;
-        object[] columns =
-        [
-            grant.RandomParts,
-            rows.Select(r => r.Scope.Value).ToArray(),
-            rows.Select(r => r.AgentId.Value).ToArray(),
-            rows.Select(r => r.BeadId.Value).ToArray(),
-            rows.Select(r => r.Mode.ToWireName()).ToArray(),
-            rows.Select(r => r.Reason).ToArray(),
-            rows.Select(r => ScopeGlob.LiteralPrefix(r.Scope.Value)).ToArray(),
-            rows.Select(r => r.ExpiresAt - r.CreatedAt).ToArray(),
-        ];
-        foreach (var column in columns)
-        {
-            parameters.Add(new() { Value = column });
-        }
-
-        var free = focus.Newcomer ? $"NOT EXISTS (SELECT FROM active) AND NOT current_setting('{OthersQueuedSetting}')::boolean" : "NOT EXISTS (SELECT FROM active)";
-        return $"""
-            ,
-            granted AS (INSERT INTO {Schema.Table("reservations")} ({Columns}, scope_prefix)
-                        SELECT 'res_' || to_char(d.now AT TIME ZONE 'UTC', 'YYYYMMDD_HH24MISS.MS') || 'Z_' || g.random, g.scope, g.agent, g.bead, g.mode,
-                               '{ReservationState.Active.ToWireName()}', d.now, d.now + g.ttl, NULL, d.tokens[g.i], g.reason, g.prefix
-                        FROM decision AS d,
-                             unnest(${first}::text[], ${first + 1}::text[], ${first + 2}::text[], ${first + 3}::text[], ${first + 4}::text[], ${first + 5}::text[], ${first + 6}::text[], ${first + 7}::interval[])
-                             WITH ORDINALITY AS g(random, scope, agent, bead, mode, reason, prefix, ttl, i)
-                        WHERE {free}
-                        RETURNING {Columns}),
-            recorded AS (INSERT INTO {Schema.Table("history")} ({Columns}, event, recorded_at) SELECT {Columns}, '{ReservationEvent.Reserved}', created_at FROM granted)
-            """;
-    }
-
-    /// <summary>
-    /// What <paramref name="decide"/> grants when no row overlaps (the ledger run on none, with the random parts of
-    /// the IDs chosen here); null when it grants nothing then (an agent this store has not seen, a TTL out of bounds,
-    /// an earlier waiter of this store).
-    /// </summary>
-    private Grant? GrantOnNothing<T>(LedgerFocus focus, Func<ReservationLedger, IReadOnlyList<ReservationHistoryEntry>, T> decide)
-    {
-        string[] randomParts = [.. focus.Scopes!.Select(_ => ReservationId.NewRandomPart())];
-        var ledger = new ReservationLedger([], 0, _knownAgents.ContainsKey, TimeProvider.GetUtcNow(), idRandomParts: randomParts);
-        decide(ledger, []);
-        return ledger.Changed && ledger.Appended.All(e => e.Event == ReservationEvent.Reserved)
-            ? new Grant(randomParts[..ledger.Appended.Count], [.. ledger.Appended.Select(e => e.Reservation)])
-            : null;
-    }
-
-    /// <summary>
-    /// A reserve in one round trip (docs/postgres.md, "A reserve in one round trip"): under the same locks as the
-    /// two-round-trip way, one statement reads the rows that can overlap and writes <paramref name="grant"/> (the
-    /// ledger's grants on no rows) only when it reads none, then <c>COMMIT</c>. Written: the ledger runs on no rows at
-    /// the server's <c>now</c> with the drawn tokens to confirm it, failing loudly otherwise. Not written: the ledger
-    /// runs on the rows read; a decision that writes nothing (a refusal) stands, committed as the two-round-trip way
-    /// commits it; one that writes (a takeover, a grant beside a shared lease) is false, and the caller decides again.
-    /// </summary>
-    private async Task<(bool Done, T Result)> ReserveDirectlyAsync<T>(
-        NpgsqlConnection connection, LedgerFocus focus, Grant grant, Func<ReservationLedger, IReadOnlyList<ReservationHistoryEntry>, T> decide, CancellationToken cancellationToken)
-    {
-        var state = await ReadStateAsync(connection, focus, grant, cancellationToken).ConfigureAwait(false);
-        if (state.Granted.Count > 0)
-        {
-            var granting = new ReservationLedger([], 0, _knownAgents.ContainsKey, state.Now, state.DrawnTokens, grant.RandomParts);
-            var granted = decide(granting, []);
-            var written = state.Granted.OrderBy(r => r.FencingToken!.Value.Value).Select(r => new ReservationHistoryEntry(ReservationEvent.Reserved, r, state.Now));
-            return granting.Appended.SequenceEqual(written)
-                ? (true, granted)
-                : throw new InvalidOperationException($"The ledger does not grant {string.Join(", ", state.Granted.Select(r => r.Scope))} as the server did.");
-        }
-
-        var unknownAgent = false;
-        var ledger = new ReservationLedger(state.Active, 0, agent =>
-        {
-            var known = _knownAgents.ContainsKey(agent);
-            unknownAgent |= !known;
-            return known;
-        }, state.Now, state.DrawnTokens)
-        { OthersQueued = state.OthersQueued };
-        var result = decide(ledger, []);
-        return ledger.Changed || unknownAgent ? (false, default!) : (true, result);
+        return new LedgerState(time, drawnTokens, rows, history, othersQueued);
     }
 
     private async Task LookUpAgentsAsync(NpgsqlConnection connection, HashSet<AgentId> asked, HashSet<AgentId> unknown, CancellationToken cancellationToken)
@@ -609,10 +484,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
 
     /// <summary>
     /// What a decision reads: the server's time, the fencing tokens drawn for its grants, the rows it may see, and
-    /// whether it is a newcomer's that found others queued (then read under no lock); the rows a guarded grant wrote.
+    /// whether it is a newcomer's that found others queued (then read under no lock).
     /// </summary>
-    private sealed record LedgerState(DateTimeOffset Now, long[] DrawnTokens, List<Reservation> Active, List<ReservationHistoryEntry>? History, bool OthersQueued, List<Reservation> Granted);
-
-    /// <summary>The rows the ledger grants on no rows, and the random parts of their IDs, in grant order.</summary>
-    private sealed record Grant(string[] RandomParts, List<Reservation> Rows);
+    private sealed record LedgerState(DateTimeOffset Now, long[] DrawnTokens, List<Reservation> Active, List<ReservationHistoryEntry>? History, bool OthersQueued);
 }

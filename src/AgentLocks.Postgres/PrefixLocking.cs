@@ -53,10 +53,9 @@ internal static class PrefixLocking
     /// The condition (on <c>scope_prefix</c>, which compares bytewise: <c>COLLATE "C"</c>) of the active rows a
     /// decision about <paramref name="scopes"/> must see, with its parameter values: rows whose prefix starts a
     /// scope's (its ancestors and itself) or starts with it (below it), and rows of older versions, which have
-    /// none; its parameters are numbered from <paramref name="first"/>. Null when a scope's prefix is empty: every row
-    /// can overlap it.
+    /// none. Null when a scope's prefix is empty: every row can overlap it.
     /// </summary>
-    public static (string Condition, List<object> Values)? Filter(IReadOnlyList<ScopePattern> scopes, int first)
+    public static (string Condition, List<object> Values)? Filter(IReadOnlyList<ScopePattern> scopes)
     {
         var prefixes = scopes.Select(scope => (Scope: scope, Prefix: ScopeGlob.LiteralPrefix(scope.Value))).ToList();
         if (prefixes.Any(p => p.Prefix.Length == 0))
@@ -66,13 +65,13 @@ internal static class PrefixLocking
 
         var exact = prefixes.SelectMany(p => p.Scope.IsPath ? Ancestors(p.Scope, p.Prefix).Prepend(string.Empty) : [p.Prefix]).Distinct().ToArray();
         List<object> values = [exact];
-        var condition = $"(scope_prefix IS NULL OR scope_prefix = ANY(${first})";
+        var condition = "(scope_prefix IS NULL OR scope_prefix = ANY($1)";
         foreach (var (_, prefix) in prefixes.Where(p => p.Scope.IsPath))
         {
             // Every text that starts with "a/b/" lies in ["a/b/", "a/b0"): '0' follows '/'.
             values.Add(prefix);
             values.Add(prefix[..^1] + "0");
-            condition += $" OR (scope_prefix >= ${first + values.Count - 2} AND scope_prefix < ${first + values.Count - 1})";
+            condition += $" OR (scope_prefix >= ${values.Count - 1} AND scope_prefix < ${values.Count})";
         }
 
         return (condition + ")", values);

@@ -15,18 +15,12 @@ public readonly partial struct ReservationId
     /// so two IDs made in the same millisecond never collide (beadboard keeps 16 bits).
     /// </summary>
     /// <remarks>Usage: <c>var id = ReservationId.New(timeProvider.GetUtcNow());</c></remarks>
-    public static ReservationId New(DateTimeOffset now) => New(now, NewRandomPart());
-
-    /// <summary>The ID made at <paramref name="now"/> with this random part (<see cref="NewRandomPart"/>).</summary>
-    internal static ReservationId New(DateTimeOffset now, string randomPart)
-        => new(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"res_{now.UtcDateTime:yyyyMMdd_HHmmss.fff}Z_{randomPart}"));
-
-    /// <summary>96 random bits in lowercase hex: the part of a new ID that is not its time.</summary>
-    internal static string NewRandomPart()
+    public static ReservationId New(DateTimeOffset now)
     {
         Span<byte> random = stackalloc byte[12];
         System.Security.Cryptography.RandomNumberGenerator.Fill(random);
-        return Convert.ToHexString(random).ToLowerInvariant();
+        return new ReservationId(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"res_{now.UtcDateTime:yyyyMMdd_HHmmss.fff}Z_{Convert.ToHexString(random).ToLowerInvariant()}"));
     }
 
     private static string? Validate(ref string text) => IdRules.ReservationId(text);

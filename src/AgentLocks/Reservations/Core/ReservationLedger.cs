@@ -15,7 +15,6 @@ internal sealed class ReservationLedger
     private readonly List<AgentMessage> _notices = [];
     private readonly HashSet<AgentId> _seen = [];
     private readonly Queue<long>? _drawnTokens;
-    private readonly Queue<string>? _idRandomParts;
 
     /// <param name="active">The reservations of the active file or table, expired ones included.</param>
     /// <param name="lastFencingToken">The highest token the store has handed out (0 for none).</param>
@@ -25,21 +24,15 @@ internal sealed class ReservationLedger
     /// Tokens the store drew for this decision from a sequence shared by concurrent decisions (PostgreSQL), used in
     /// order instead of counting on from <paramref name="lastFencingToken"/>; one per grant the decision may make.
     /// </param>
-    /// <param name="idRandomParts">
-    /// The random parts of the grants' IDs, in order, when the store chose them before deciding (PostgreSQL writes an
-    /// uncontended grant in the statement that reads); fresh ones otherwise.
-    /// </param>
     public ReservationLedger(
         IEnumerable<Reservation> active,
         long lastFencingToken,
         Func<AgentId, bool> isKnownAgent,
         DateTimeOffset now,
-        IEnumerable<long>? drawnTokens = null,
-        IEnumerable<string>? idRandomParts = null)
+        IEnumerable<long>? drawnTokens = null)
     {
         _active = [.. active];
         _drawnTokens = drawnTokens is null ? null : new(drawnTokens);
-        _idRandomParts = idRandomParts is null ? null : new(idRandomParts);
         _isKnownAgent = isKnownAgent;
         Now = now;
 
@@ -141,7 +134,7 @@ internal sealed class ReservationLedger
             return Replace(own, own with { ExpiresAt = Now + ttl, Mode = request.Mode, BeadId = request.Bead, Reason = request.Reason ?? own.Reason }, ReservationEvent.Renewed);
         }
 
-        var id = ReservationId.New(Now, _idRandomParts?.Dequeue() ?? ReservationId.NewRandomPart());
+        var id = ReservationId.New(Now);
         foreach (var old in stale)
         {
             _active.Remove(old);
