@@ -30,4 +30,14 @@ if (args is ["file-store", .. var storeArgs])
     return;
 }
 
+// `pg-one-client [BLOCKS] [ROUND_TRIPS]`: one client beside the raw two-commit floor, alternating (PostgresOneClient).
+if (args is ["pg-one-client", .. var pgArgs])
+{
+    await PostgresOneClient.RunAsync(
+        pgArgs.Length > 0 ? int.Parse(pgArgs[0], System.Globalization.CultureInfo.InvariantCulture) : 20,
+        pgArgs.Length > 1 ? int.Parse(pgArgs[1], System.Globalization.CultureInfo.InvariantCulture) : 500,
+        Console.Out);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
