@@ -244,6 +244,15 @@ internal sealed record ActiveFile
             {
                 list.Add(known);
                 offset = start + length;
+
+                // Known ones mostly follow one another: the separator before each is stepped over here, and the reader
+                // starts again only after the last of them.
+                while (NextElement(json, offset) is { } next && source.Known(json[next..], out length) is { } following)
+                {
+                    list.Add(following);
+                    offset = next + length;
+                }
+
                 reader = new Utf8JsonReader(json[offset..], isFinalBlock: true, state);
                 continue;
             }
@@ -254,6 +263,18 @@ internal sealed record ActiveFile
         }
 
         return list;
+    }
+
+    /// <summary>
+    /// Where the next element of a list starts when <paramref name="json"/> from <paramref name="end"/> (just after an
+    /// element) holds white space, a comma and white space, exactly what a JSON reader accepts there; else null.
+    /// </summary>
+    private static int? NextElement(ReadOnlySpan<byte> json, int end)
+    {
+        var at = end + SkipWhiteSpace(json[end..]);
+        return at < json.Length && json[at] == (byte)',' ? at + 1 + SkipWhiteSpace(json[(at + 1)..]) : null;
+
+        static int SkipWhiteSpace(ReadOnlySpan<byte> rest) => rest.IndexOfAnyExcept(" \t\r\n"u8) is >= 0 and var i ? i : rest.Length;
     }
 
     /// <summary>Every reservation read from its text.</summary>

@@ -74,7 +74,7 @@ public sealed class ActiveFileCacheTests : IDisposable
         Gen.Select(Gen.Int[0, pool.Length - 1].Array[0, 12], step.Array[1, 20]).Sample((start, steps) =>
         {
             var cache = new ActiveFileCache();
-            List<Reservation> list = [.. start.Select(i => pool[i])];
+            List<Reservation> list = [.. start.Distinct().Select(i => pool[i])]; // ids are unique in a store's file
             var previous = cache.Read(new ActiveFile { Reservations = list, LastFencingToken = 1 }.ToBytes());
             var previousCompact = false;
             for (var n = 0; n < steps.Length; n++)
@@ -83,7 +83,7 @@ public sealed class ActiveFileCacheTests : IDisposable
                 list = [.. previous.Reservations];
                 switch (kind)
                 {
-                    case 0:
+                    case 0 when list.All(r => r.Id != pool[item].Id):
                         list.Insert(at % (list.Count + 1), pool[item]);
                         break;
                     case 1 when list.Count > 0:
@@ -112,9 +112,9 @@ public sealed class ActiveFileCacheTests : IDisposable
                 var parsed = ActiveFile.Read(bytes);
                 Assert.Equal(parsed.Reservations, read.Reservations);
                 Assert.Equal((parsed.LastFencingToken, parsed.HistorySize), (read.LastFencingToken, read.HistorySize));
-                foreach (var reservation in read.Reservations.Where(r => (format == 0) == previousCompact && previous.Reservations.Contains(r)))
+                foreach (var reservation in read.Reservations.Where(r => kind != 3 && (format == 0) == previousCompact && previous.Reservations.Contains(r)))
                 {
-                    // Unchanged since the previous version, in the same layout: one of its instances, not read again.
+                    // Unchanged since the previous version, in the same layout and order: one of its instances, not read again.
                     Assert.Contains(previous.Reservations, p => ReferenceEquals(p, reservation));
                 }
 
@@ -132,6 +132,8 @@ public sealed class ActiveFileCacheTests : IDisposable
         {
             written.Replace("},\n    {", "}\n    {", StringComparison.Ordinal), // no comma between two known ones
             written.Replace("},\n    {", "},,\n    {", StringComparison.Ordinal),
+            ReplaceLast(written, "},\n    {", "}\n    {"), // only between the second and third, both known
+            ReplaceLast(written, "},\n    {", "}, x\n    {"),
             written.Replace("}\n  ]", "},\n  ]", StringComparison.Ordinal), // a comma after the last one
             written.Replace("}\n  ]", "} x\n  ]", StringComparison.Ordinal),
             written.Replace("}\n  ]", "}", StringComparison.Ordinal), // the list never ends
@@ -140,6 +142,9 @@ public sealed class ActiveFileCacheTests : IDisposable
             Assert.NotEqual(written, damaged);
             Assert.ThrowsAny<JsonException>(() => cache.Read(Encoding.UTF8.GetBytes(damaged)));
         }
+
+        static string ReplaceLast(string text, string what, string with)
+            => text.LastIndexOf(what, StringComparison.Ordinal) is var at and >= 0 ? string.Concat(text.AsSpan(0, at), with, text.AsSpan(at + what.Length)) : text;
     }
 
     [Fact]

@@ -8,9 +8,10 @@ namespace AgentLocks;
 /// and comparing it costs about a tenth of a millisecond, and no timestamp granularity (file times move in coarse
 /// clock ticks), in-place edit or restored copy can fool it. A file that differs (another process wrote it) is read
 /// against the previous version in order: where the text of the reservation expected next starts, the reader skips
-/// it (a comparison of its bytes, no parse); any other reservation is cut out, looked up among the previous version's
-/// texts, and read only if it is new. So a file another process rewrote with one reservation added, removed or changed
-/// costs one or two reservations' reads, not a scan of the whole file. The writer likewise reuses the text of every
+/// it (a comparison of its bytes, no parse); any other reservation is cut out, looked for a little further on in the
+/// previous version, and read only if it is not there. So a file another process rewrote with reservations added,
+/// removed or changed costs a read of each new or changed one, not a scan of the whole file (one moved far from its
+/// place is read again too). The writer likewise reuses the text of every
 /// reservation it wrote or read unchanged and serializes only new or changed ones.
 /// </para>
 /// Used only under the store mutex, so never by two operations at once.
@@ -41,18 +42,11 @@ internal sealed class ActiveFileCache
     /// <summary>The bytes of <paramref name="file"/>, serializing only reservations whose text is not known yet; remembered as the last version.</summary>
     public byte[] Write(ActiveFile file)
     {
-        // By reference: records are immutable, and the ledger keeps the instances of the reservations it did not change.
-        // Only texts this store wrote are reused: another writer's may be laid out otherwise, and ours follow one layout.
-        Dictionary<Reservation, byte[]> ours = new(_texts.Length, ReferenceEqualityComparer.Instance);
-        for (var i = 0; i < _texts.Length; i++)
-        {
-            if (_texts[i].Ours)
-            {
-                ours.TryAdd(_file!.Reservations[i], _texts[i].Bytes);
-            }
-        }
-
-        var texts = file.Reservations.Select(r => new ReservationText(ours.TryGetValue(r, out var text) ? text : ActiveFile.Text(r), Ours: true)).ToArray();
+        // By reference, in order: records are immutable, and the ledger keeps the instances (and the order) of the
+        // reservations it did not change. Only texts this store wrote are reused: another writer's may be laid out
+        // otherwise, and ours follow one layout.
+        var previous = new PreviousVersion(_file?.Reservations ?? [], _texts);
+        var texts = file.Reservations.Select(r => new ReservationText(previous.OursOf(r) ?? ActiveFile.Text(r), Ours: true)).ToArray();
         var bytes = file.ToBytes(_bytes.Length, [.. texts.Select(t => t.Bytes)]);
 
         // Should the write fail, the file's bytes differ from these and the next read parses what is there.
@@ -67,16 +61,17 @@ internal sealed class ActiveFileCache
         _texts = texts;
     }
 
-    /// <summary>The last version's reservations, offered to the reader of a new one in their order.</summary>
+    /// <summary>The last version's reservations, offered in their order to the reader of a new version, or to the writer of one.</summary>
     private sealed class PreviousVersion(List<Reservation> reservations, ReservationText[] texts) : IReservationTexts
     {
-        /// <summary>How far past the expected one a reservation's text is looked for before the whole version is.</summary>
-        private const int LookAhead = 4;
+        /// <summary>
+        /// How far past the expected one a reservation's text is looked for (a text's first bytes tell most apart, so
+        /// each look costs a few nanoseconds). One moved further is read again; one that is new is read anyway.
+        /// </summary>
+        private const int LookAhead = 64;
 
         /// <summary>The previous version's reservation that comes next if nothing changed here.</summary>
         private int _next;
-
-        private Dictionary<byte[], int>? _byText;
 
         /// <summary>The new version's texts, in its order.</summary>
         public List<ReservationText> Texts { get; } = new(texts.Length + 1);
@@ -104,15 +99,23 @@ internal sealed class ActiveFileCache
                 }
             }
 
-            var copy = text.ToArray();
-            _byText ??= ByText(texts);
-            if (_byText.TryGetValue(copy, out var index))
+            Texts.Add(new ReservationText(text.ToArray(), Ours: false));
+            return ActiveFile.Reservation(text);
+        }
+
+        /// <summary>This store's text of <paramref name="reservation"/> (the very instance) if the previous version has it, looked for from where the last one was found.</summary>
+        public byte[]? OursOf(Reservation reservation)
+        {
+            for (var i = _next; i < Math.Min(texts.Length, _next + LookAhead); i++)
             {
-                return Take(index);
+                if (ReferenceEquals(reservations[i], reservation))
+                {
+                    _next = i + 1;
+                    return texts[i].Ours ? texts[i].Bytes : null;
+                }
             }
 
-            Texts.Add(new ReservationText(copy, Ours: false));
-            return ActiveFile.Reservation(text);
+            return null;
         }
 
         private Reservation Take(int index)
@@ -121,34 +124,8 @@ internal sealed class ActiveFileCache
             _next = index + 1;
             return reservations[index];
         }
-
-        private static Dictionary<byte[], int> ByText(ReservationText[] texts)
-        {
-            Dictionary<byte[], int> byText = new(texts.Length, TextComparer.Instance);
-            for (var i = 0; i < texts.Length; i++)
-            {
-                byText.TryAdd(texts[i].Bytes, i);
-            }
-
-            return byText;
-        }
     }
 
     /// <summary>A reservation's text in a version of the file, and whether this store wrote it (so it is laid out as the store lays it out).</summary>
     private readonly record struct ReservationText(byte[] Bytes, bool Ours);
-
-    /// <summary>Byte texts compared by content.</summary>
-    private sealed class TextComparer : IEqualityComparer<byte[]>
-    {
-        public static readonly TextComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(obj);
-            return hash.ToHashCode();
-        }
-    }
 }
