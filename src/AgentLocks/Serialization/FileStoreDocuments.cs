@@ -147,16 +147,20 @@ internal sealed record ActiveFile
     }
 
     /// <summary>Indented like beadboard's file, with its trailing newline.</summary>
-    public byte[] ToBytes() => ToBytes(0, [.. Reservations.Select(Text)]);
+    public byte[] ToBytes()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        WriteTo(buffer, [.. Reservations.Select(Text)]);
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>
-    /// Indented like beadboard's file, with its trailing newline; <paramref name="texts"/> holds each reservation's text,
-    /// in order (<see cref="Text"/>, or a copy of it kept from an earlier version), so a writer that keeps them
-    /// serializes only the reservations that changed; <paramref name="sizeHint"/> is the size expected (the last version's).
+    /// Writes the file to <paramref name="buffer"/>, indented like beadboard's file, with its trailing newline;
+    /// <paramref name="texts"/> holds each reservation's text, in order (<see cref="Text"/>, or a copy of it kept from an
+    /// earlier version), so a writer that keeps them serializes only the reservations that changed.
     /// </summary>
-    public byte[] ToBytes(int sizeHint, IReadOnlyList<byte[]> texts)
+    public void WriteTo(IBufferWriter<byte> buffer, IReadOnlyList<byte[]> texts)
     {
-        var buffer = new ArrayBufferWriter<byte>(Math.Max(sizeHint + 1024, 256)); // one buffer, not a doubling series of copies
         if (Reservations.Count == 0)
         {
             buffer.Write("{\n  \"reservations\": []"u8);
@@ -176,9 +180,8 @@ internal sealed record ActiveFile
         WriteNumber(buffer, "agentlocks_last_fencing_token", LastFencingToken);
         WriteNumber(buffer, "agentlocks_history_size", HistorySize);
         buffer.Write("\n}\n"u8);
-        return buffer.WrittenSpan.ToArray();
 
-        static void WriteNumber(ArrayBufferWriter<byte> buffer, string name, long? value)
+        static void WriteNumber(IBufferWriter<byte> buffer, string name, long? value)
         {
             if (value is { } number)
             {

@@ -30,7 +30,7 @@ public sealed class ActiveFileCacheTests : IDisposable
         })
         {
             Assert.Equal(Encoding.UTF8.GetString(WholeDocument(file)), Encoding.UTF8.GetString(file.ToBytes()));
-            Assert.Equal(Encoding.UTF8.GetString(file.ToBytes()), Encoding.UTF8.GetString(new ActiveFileCache().Write(file)));
+            Assert.Equal(Encoding.UTF8.GetString(file.ToBytes()), Encoding.UTF8.GetString(new ActiveFileCache().Write(file).ToArray()));
         }
     }
 
@@ -38,7 +38,7 @@ public sealed class ActiveFileCacheTests : IDisposable
     public void A_version_read_again_is_not_parsed_again_and_one_the_store_wrote_is_not_parsed_at_all()
     {
         var cache = new ActiveFileCache();
-        var written = cache.Write(new ActiveFile { Reservations = [Sample("src/a/**", 1), Sample("src/b/**", 2)], LastFencingToken = 2 });
+        var written = cache.Write(new ActiveFile { Reservations = [Sample("src/a/**", 1), Sample("src/b/**", 2)], LastFencingToken = 2 }).ToArray();
         var first = cache.Read(written);
         Assert.Same(first, cache.Read([.. written]));
         Assert.Equal(["src/a/**", "src/b/**"], first.Reservations.Select(r => r.Scope.Value));
@@ -49,7 +49,7 @@ public sealed class ActiveFileCacheTests : IDisposable
     {
         var cache = new ActiveFileCache();
         var (a, b) = (Sample("src/a/**", 1), Sample("src/b/**", 2));
-        var written = cache.Write(new ActiveFile { Reservations = [a, b], LastFencingToken = 2 });
+        var written = cache.Write(new ActiveFile { Reservations = [a, b], LastFencingToken = 2 }).ToArray();
 
         // Another writer changes one byte of b's scope: same size, read in the same clock tick.
         var changed = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(written).Replace("src/b/**", "src/c/**", StringComparison.Ordinal));
@@ -61,7 +61,7 @@ public sealed class ActiveFileCacheTests : IDisposable
 
         // Written again, it is what a writer without the cache would write.
         var next = read with { Reservations = [.. read.Reservations, Sample("src/d/**", 3)] };
-        Assert.Equal(next.ToBytes(), cache.Write(next));
+        Assert.Equal(next.ToBytes(), cache.Write(next).ToArray());
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class ActiveFileCacheTests : IDisposable
                 var file = new ActiveFile { Reservations = list, LastFencingToken = n + 2, HistorySize = n * 100 };
                 if (n % 3 == 2)
                 {
-                    Assert.Equal(file.ToBytes(), cache.Write(file));
+                    Assert.Equal(file.ToBytes(), cache.Write(file).ToArray());
                     (previous, previousCompact) = (file, false);
                     continue;
                 }
@@ -127,7 +127,7 @@ public sealed class ActiveFileCacheTests : IDisposable
     public void A_version_damaged_between_or_after_known_reservations_is_refused()
     {
         var cache = new ActiveFileCache();
-        var written = Encoding.UTF8.GetString(cache.Write(new ActiveFile { Reservations = [Sample("src/a/**", 1), Sample("src/b/**", 2), Sample("src/c/**", 3)], LastFencingToken = 3 }));
+        var written = Encoding.UTF8.GetString(cache.Write(new ActiveFile { Reservations = [Sample("src/a/**", 1), Sample("src/b/**", 2), Sample("src/c/**", 3)], LastFencingToken = 3 }).ToArray());
         foreach (var damaged in new[]
         {
             written.Replace("},\n    {", "}\n    {", StringComparison.Ordinal), // no comma between two known ones
@@ -177,7 +177,7 @@ public sealed class ActiveFileCacheTests : IDisposable
     public void A_damaged_version_after_a_good_one_is_refused()
     {
         var cache = new ActiveFileCache();
-        var written = cache.Write(new ActiveFile { Reservations = [Sample("src/a/**", 1)], LastFencingToken = 1 });
+        var written = cache.Write(new ActiveFile { Reservations = [Sample("src/a/**", 1)], LastFencingToken = 1 }).ToArray();
         Assert.ThrowsAny<JsonException>(() => cache.Read(written.AsSpan(0, written.Length - 3)));
         Assert.ThrowsAny<JsonException>(() => cache.Read([.. written, .. "{}"u8]));
     }

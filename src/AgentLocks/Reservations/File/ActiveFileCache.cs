@@ -1,3 +1,6 @@
+using System.Buffers;
+using Microsoft.Win32.SafeHandles;
+
 namespace AgentLocks;
 
 /// <summary>
@@ -18,45 +21,76 @@ namespace AgentLocks;
 /// </summary>
 internal sealed class ActiveFileCache
 {
-    private byte[] _bytes = [];
+    /// <summary>The last version's bytes, and a buffer for the next one (the two swap: a version costs no new 400 KB array, and no garbage).</summary>
+    private ArrayBufferWriter<byte> _last = new(), _next = new();
+
     private ActiveFile? _file;
 
     /// <summary>Each reservation's text in the last version, in the order of <see cref="_file"/>'s list.</summary>
     private ReservationText[] _texts = [];
 
+    /// <summary>The document in <paramref name="file"/> (<paramref name="length"/> bytes long), parsed only where it differs from the last version.</summary>
+    /// <exception cref="System.Text.Json.JsonException">It is not an active file.</exception>
+    public ActiveFile Read(SafeFileHandle file, long length)
+    {
+        _next.ResetWrittenCount();
+        var room = _next.GetSpan((int)length)[..(int)length];
+        var read = 0;
+        while (read < room.Length && Native.ReadAt(file, room[read..], read) is > 0 and var n)
+        {
+            read += n;
+        }
+
+        _next.Advance(read);
+        return ReadNext();
+    }
+
     /// <summary>The document in <paramref name="json"/>, parsed only where it differs from the last version.</summary>
     /// <exception cref="System.Text.Json.JsonException">It is not an active file.</exception>
     public ActiveFile Read(ReadOnlySpan<byte> json)
     {
-        if (_file is not null && json.SequenceEqual(_bytes))
-        {
-            return _file;
-        }
-
-        var previous = new PreviousVersion(_file?.Reservations ?? [], _texts);
-        var file = ActiveFile.Read(json, previous);
-        Remember(json.ToArray(), file, [.. previous.Texts]);
-        return file;
+        _next.ResetWrittenCount();
+        _next.Write(json);
+        return ReadNext();
     }
 
-    /// <summary>The bytes of <paramref name="file"/>, serializing only reservations whose text is not known yet; remembered as the last version.</summary>
-    public byte[] Write(ActiveFile file)
+    /// <summary>
+    /// The bytes of <paramref name="file"/>, serializing only reservations whose text is not known yet; remembered as
+    /// the last version. They stay valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<byte> Write(ActiveFile file)
     {
         // By reference, in order: records are immutable, and the ledger keeps the instances (and the order) of the
         // reservations it did not change. Only texts this store wrote are reused: another writer's may be laid out
         // otherwise, and ours follow one layout.
         var previous = new PreviousVersion(_file?.Reservations ?? [], _texts);
         var texts = file.Reservations.Select(r => new ReservationText(previous.OursOf(r) ?? ActiveFile.Text(r), Ours: true)).ToArray();
-        var bytes = file.ToBytes(_bytes.Length, [.. texts.Select(t => t.Bytes)]);
+        _next.ResetWrittenCount();
+        file.WriteTo(_next, [.. texts.Select(t => t.Bytes)]);
 
         // Should the write fail, the file's bytes differ from these and the next read parses what is there.
-        Remember(bytes, file, texts);
-        return bytes;
+        Remember(file, texts);
+        return _last.WrittenSpan;
     }
 
-    private void Remember(byte[] bytes, ActiveFile file, ReservationText[] texts)
+    private ActiveFile ReadNext()
     {
-        _bytes = bytes;
+        var json = _next.WrittenSpan;
+        if (_file is not null && json.SequenceEqual(_last.WrittenSpan))
+        {
+            return _file;
+        }
+
+        var previous = new PreviousVersion(_file?.Reservations ?? [], _texts);
+        var file = ActiveFile.Read(json, previous);
+        Remember(file, [.. previous.Texts]);
+        return file;
+    }
+
+    /// <summary>The version in <see cref="_next"/> becomes the last.</summary>
+    private void Remember(ActiveFile file, ReservationText[] texts)
+    {
+        (_last, _next) = (_next, _last);
         _file = file; // shared with callers, who only read it (the ledger copies the list)
         _texts = texts;
     }

@@ -262,7 +262,18 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     /// <summary>Agent ids are lowercase words and dashes, so the path cannot leave the agents directory.</summary>
     private string AgentPath(AgentId agent) => Path.Combine(AgentsDirectory, agent.Value + ".json");
 
-    private ActiveFile ReadActive() => Parse(ActivePath, _active.Read) ?? new ActiveFile { Reservations = [] };
+    private ActiveFile ReadActive()
+    {
+        using var file = StoreFiles.OpenRegular(ActivePath, out var identity);
+        try
+        {
+            return file is null ? new ActiveFile { Reservations = [] } : _active.Read(file, identity.Length);
+        }
+        catch (JsonException e)
+        {
+            throw Corrupt(ActivePath, e.Message, e);
+        }
+    }
 
     private long ReadCeiling() => Parse(CeilingPath, FencingCeiling.Read)?.Ceiling ?? 0;
 
