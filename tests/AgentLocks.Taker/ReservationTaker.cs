@@ -45,7 +45,7 @@ internal static class ReservationTaker
                     if (point == at)
                     {
                         Console.WriteLine("paused");
-                        Thread.Sleep(Timeout.Infinite);
+                        Thread.Sleep(Timeout.Infinite); // held here, in the middle of the commit, until the test kills the process
                     }
                 };
                 // Never returns: the fault point pauses the process in the middle of the write, to be killed there.

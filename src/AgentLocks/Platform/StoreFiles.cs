@@ -43,13 +43,20 @@ internal static class StoreFiles
         }
 
         var buffer = new byte[identity.Length];
+        var read = ReadFromStart(handle, buffer);
+        return read == buffer.Length ? buffer : buffer[..read];
+    }
+
+    /// <summary>Fills <paramref name="buffer"/> from the start of <paramref name="handle"/>'s file, or as much as there is; how many bytes were read.</summary>
+    public static int ReadFromStart(SafeFileHandle handle, Span<byte> buffer)
+    {
         var read = 0;
-        while (read < buffer.Length && Native.ReadAt(handle, buffer.AsSpan(read), read) is > 0 and var n)
+        while (read < buffer.Length && Native.ReadAt(handle, buffer[read..], read) is > 0 and var n)
         {
             read += n;
         }
 
-        return read == buffer.Length ? buffer : buffer[..read];
+        return read;
     }
 
     /// <summary>Opens a regular file for reading (and writing with <paramref name="write"/>); null when absent.</summary>

@@ -34,14 +34,7 @@ internal sealed class ActiveFileCache
     public ActiveFile Read(SafeFileHandle file, long length)
     {
         _next.ResetWrittenCount();
-        var room = _next.GetSpan((int)length)[..(int)length];
-        var read = 0;
-        while (read < room.Length && Native.ReadAt(file, room[read..], read) is > 0 and var n)
-        {
-            read += n;
-        }
-
-        _next.Advance(read);
+        _next.Advance(StoreFiles.ReadFromStart(file, _next.GetSpan((int)length)[..(int)length]));
         return ReadNext();
     }
 
