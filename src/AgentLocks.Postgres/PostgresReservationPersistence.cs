@@ -237,23 +237,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
             }
         }
 
-        var batch = new NpgsqlBatch(connection) { BatchCommands = { new("BEGIN"), now } };
-        var active = new NpgsqlBatchCommand($"SELECT {Columns} FROM {Schema.Table("reservations")} WHERE state = 'active'");
-        if (focus.Id is { } id)
-        {
-            active.CommandText += " AND reservation_id = $1";
-            active.Parameters.Add(new() { Value = id.Value });
-        }
-        else if (focus.Scopes is { } scopes && PrefixLocking.Filter(scopes) is var (condition, values))
-        {
-            active.CommandText += " AND " + condition;
-            foreach (var value in values)
-            {
-                active.Parameters.Add(new() { Value = value });
-            }
-        }
-
-        batch.BatchCommands.Add(active);
+        var batch = new NpgsqlBatch(connection) { BatchCommands = { new("BEGIN"), now, ActiveRows(Schema, focus) } };
         if (focus.History)
         {
             // The core counts only ended reservations from the history; the renewals and grants stay on the server.
@@ -293,6 +277,28 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         }
 
         return new LedgerState(time, drawnTokens, rows, history, othersQueued);
+    }
+
+    /// <summary>The statement that reads the active rows a decision about <paramref name="focus"/> must see.</summary>
+    internal static NpgsqlBatchCommand ActiveRows(PostgresSchema schema, LedgerFocus focus)
+    {
+        var active = new NpgsqlBatchCommand($"SELECT {Columns} FROM {schema.Table("reservations")} WHERE state = 'active'");
+        if (focus.Id is { } id)
+        {
+            active.CommandText += " AND reservation_id = $1";
+            active.Parameters.Add(new() { Value = id.Value });
+        }
+        else if (focus.Scopes is { } scopes && PrefixLocking.Filter(scopes) is var (conditions, values))
+        {
+            // A row two conditions find is read once: UNION drops the duplicate.
+            active.CommandText = string.Join(" UNION ", conditions.Select(condition => $"{active.CommandText} AND {condition}"));
+            foreach (var value in values)
+            {
+                active.Parameters.Add(new() { Value = value });
+            }
+        }
+
+        return active;
     }
 
     private async Task LookUpAgentsAsync(NpgsqlConnection connection, HashSet<AgentId> asked, HashSet<AgentId> unknown, CancellationToken cancellationToken)

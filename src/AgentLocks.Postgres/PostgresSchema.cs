@@ -16,8 +16,9 @@ internal sealed record SchemaMigration(int Version, string Description, string S
 internal sealed record PostgresSchemaState(string Where, string Schema, int Applied, int Known);
 
 /// <summary>
-/// Creates and upgrades the tables of one schema. Migrations only add (tables, columns, indexes), so code that
-/// knows fewer versions than the database still works against it; that is what makes a rolling upgrade safe.
+/// Creates and upgrades the tables of one schema. Migrations only add (tables, columns, indexes) or drop what no
+/// version's statement needs, so code that knows fewer versions than the database still works against it; that is
+/// what makes a rolling upgrade safe.
 /// </summary>
 internal sealed class PostgresSchema(string name)
 {
@@ -141,6 +142,12 @@ internal sealed class PostgresSchema(string name)
         new(5, "a free-text reason on reservations", """
             ALTER TABLE {schema}.reservations ADD COLUMN reason text;
             ALTER TABLE {schema}.history ADD COLUMN reason text;
+            """),
+        new(6, "drops reservations_active, which no decision reads", """
+            -- Decisions read by scope prefix (version 4), lookups by reservation_id. The planner, finding both partial
+            -- indexes small, took this one for a prefix read and walked every active lease in it. Dropping an index
+            -- only changes plans, so older versions still work against this schema.
+            DROP INDEX {schema}.reservations_active;
             """),
     ];
 

@@ -50,12 +50,15 @@ internal static class PrefixLocking
     }
 
     /// <summary>
-    /// The condition (on <c>scope_prefix</c>, which compares bytewise: <c>COLLATE "C"</c>) of the active rows a
-    /// decision about <paramref name="scopes"/> must see, with its parameter values: rows whose prefix starts a
-    /// scope's (its ancestors and itself) or starts with it (below it), and rows of older versions, which have
-    /// none. Null when a scope's prefix is empty: every row can overlap it.
+    /// The conditions (on <c>scope_prefix</c>, which compares bytewise: <c>COLLATE "C"</c>) of the active rows a
+    /// decision about <paramref name="scopes"/> must see, one per kind, with their parameter values: rows of older
+    /// versions, which have no prefix; rows whose prefix starts a scope's (its ancestors and itself); rows whose
+    /// prefix starts with a path scope's (below it). Each is an index condition on its own, so the read is their
+    /// <c>UNION</c>: OR-ed in one condition, they were read by a bitmap scan, which never marks an ended row's index
+    /// entry dead, so every decision visited every lease of its prefix ended since the last vacuum. Null when a
+    /// scope's prefix is empty: every row can overlap it.
     /// </summary>
-    public static (string Condition, List<object> Values)? Filter(IReadOnlyList<ScopePattern> scopes)
+    public static (List<string> Conditions, List<object> Values)? Filter(IReadOnlyList<ScopePattern> scopes)
     {
         var prefixes = scopes.Select(scope => (Scope: scope, Prefix: ScopeGlob.LiteralPrefix(scope.Value))).ToList();
         if (prefixes.Any(p => p.Prefix.Length == 0))
@@ -65,16 +68,16 @@ internal static class PrefixLocking
 
         var exact = prefixes.SelectMany(p => p.Scope.IsPath ? Ancestors(p.Scope, p.Prefix).Prepend(string.Empty) : [p.Prefix]).Distinct().ToArray();
         List<object> values = [exact];
-        var condition = "(scope_prefix IS NULL OR scope_prefix = ANY($1)";
+        List<string> conditions = ["scope_prefix IS NULL", "scope_prefix = ANY($1)"];
         foreach (var (_, prefix) in prefixes.Where(p => p.Scope.IsPath))
         {
             // Every text that starts with "a/b/" lies in ["a/b/", "a/b0"): '0' follows '/'.
             values.Add(prefix);
             values.Add(prefix[..^1] + "0");
-            condition += $" OR (scope_prefix >= ${values.Count - 1} AND scope_prefix < ${values.Count})";
+            conditions.Add($"scope_prefix >= ${values.Count - 1} AND scope_prefix < ${values.Count}");
         }
 
-        return (condition + ")", values);
+        return (conditions, values);
     }
 
     /// <summary>A prefix's lock key: 64 bits of a hash of the schema and the prefix (a collision only makes two prefixes wait for each other).</summary>

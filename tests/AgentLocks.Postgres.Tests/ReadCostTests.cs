@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace AgentLocks.Postgres.Tests;
+
+public sealed class ReadCostTests
+{
+    /// <summary>
+    /// A decision reads the active rows its scopes can overlap. The leases of that prefix that ended since the last
+    /// vacuum must not each cost it a visit: read by a bitmap scan (the conditions OR-ed), an ended row's index entry is
+    /// never marked dead, so every decision about a busy scope visited every one. Autovacuum is off on the table, as it
+    /// is between two of its runs on a busy one, and the table has no statistics yet, as before its first.
+    /// </summary>
+    [Fact]
+    public async Task A_decision_does_not_revisit_the_leases_of_its_prefix_that_ended_since_the_last_vacuum()
+    {
+        await using var schema = new TestSchema();
+        await using var store = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name));
+        var agent = AgentId.Parse("read-cost-tester");
+        await store.RegisterAgentAsync(agent);
+        await PostgresTestServer.ScalarAsync($"ALTER TABLE \"{schema.Name}\".reservations SET (autovacuum_enabled = false)");
+        var scope = ScopePattern.Parse("src/busy/**");
+
+        async Task<long> ChurnThenReadAsync(int leases)
+        {
+            for (var i = 0; i < leases; i++)
+            {
+                await (await store.ReserveAsync(new ReservationRequest(agent, scope, BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5)))).DisposeAsync();
+            }
+
+            await BuffersReadAsync(schema.Name, scope); // the first read after the churn may visit each ended lease once
+            return await BuffersReadAsync(schema.Name, scope);
+        }
+
+        var after100 = await ChurnThenReadAsync(100);
+        var after1100 = await ChurnThenReadAsync(1_000);
+        Assert.True(after1100 <= after100 + 3, $"the read touched {after100} pages after 100 ended leases, {after1100} after 1,100");
+    }
+
+    /// <summary>The pages (buffers) the store's read of the active rows a reserve of <paramref name="scope"/> must see touches.</summary>
+    private static async Task<long> BuffersReadAsync(string schema, ScopePattern scope)
+    {
+        var read = PostgresReservationPersistence.ActiveRows(new PostgresSchema(schema), LedgerFocus.Reserving([scope]));
+        await using var connection = await PostgresTestServer.DataSource.OpenConnectionAsync();
+        await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + read.CommandText, connection);
+        foreach (NpgsqlParameter parameter in read.Parameters)
+        {
+            explain.Parameters.Add(new NpgsqlParameter { Value = parameter.Value });
+        }
+
+        using var plan = JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!);
+        var top = plan.RootElement[0].GetProperty("Plan");
+        return top.GetProperty("Shared Hit Blocks").GetInt64() + top.GetProperty("Shared Read Blocks").GetInt64();
+    }
+}
