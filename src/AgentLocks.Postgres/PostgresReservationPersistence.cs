@@ -219,7 +219,9 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         // The count is in the text, not a parameter: the server then plans the prepared statement once, not per call.
         // A newcomer first tries its scopes' queues (PostgresWaitQueue) shared: when one is held, others are queued, and
         // it takes no lock (the CASE in the lock statement), reads only and will queue behind them.
-        var now = NowCommand($"SELECT {ServerClock.Now}, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, {(focus.Grants ? focus.Scopes!.Count : 0)})), {(focus.Newcomer ? "queue.busy" : "false")}");
+        // A decision's reads are plain index scans from here on (PrefixLocking.IndexScansOnly); a status, which reads
+        // the whole history, plans freely.
+        var now = NowCommand($"SELECT {ServerClock.Now}, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, {(focus.Grants ? focus.Scopes!.Count : 0)})), {(focus.Newcomer ? "queue.busy" : "false")}{(focus.History ? "" : ", " + PrefixLocking.IndexScansOnly)}");
         var from = " FROM ";
         if (focus.Newcomer)
         {

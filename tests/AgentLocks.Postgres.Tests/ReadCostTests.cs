@@ -37,11 +37,58 @@ public sealed class ReadCostTests
         Assert.True(after1100 <= after100 + 3, $"the read touched {after100} pages after 100 ended leases, {after1100} after 1,100");
     }
 
+    /// <summary>
+    /// The same when the statistics expect many rows in the scope's range: the last <c>ANALYZE</c> found 300 shared
+    /// leases under it, the planner's case for a bitmap scan even of the range alone.
+    /// </summary>
+    [Fact]
+    public async Task A_decision_does_not_revisit_ended_leases_when_the_statistics_expect_many_rows_in_its_range()
+    {
+        await using var schema = new TestSchema();
+        await using var store = new PostgresReservationStore(PostgresTestServer.DataSource, PostgresTestServer.Options(schema.Name));
+        var agent = AgentId.Parse("read-cost-tester");
+        await store.RegisterAgentAsync(agent);
+        await PostgresTestServer.ScalarAsync($"ALTER TABLE \"{schema.Name}\".reservations SET (autovacuum_enabled = false)");
+        var scope = ScopePattern.Parse("src/busy/**");
+        List<ReservationHandle> held = [];
+        for (var i = 0; i < 300; i++)
+        {
+            held.Add(await store.ReserveAsync(new ReservationRequest(agent, ScopePattern.Parse($"src/busy/f{i}.cs"), BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5)) { Mode = ReservationMode.Shared }));
+        }
+
+        await PostgresTestServer.ScalarAsync($"ANALYZE \"{schema.Name}\".reservations");
+
+        async Task<long> ChurnThenReadAsync(int leases)
+        {
+            for (var i = 0; i < leases; i++)
+            {
+                await (await store.ReserveAsync(new ReservationRequest(agent, scope, BeadId.Parse("bd-1"), TimeSpan.FromMinutes(5)) { Mode = ReservationMode.Shared })).DisposeAsync();
+            }
+
+            await BuffersReadAsync(schema.Name, scope);
+            return await BuffersReadAsync(schema.Name, scope);
+        }
+
+        var after100 = await ChurnThenReadAsync(100);
+        var after1100 = await ChurnThenReadAsync(1_000);
+        Assert.True(after1100 <= after100 + 3, $"the read touched {after100} pages after 100 ended leases, {after1100} after 1,100");
+        foreach (var handle in held)
+        {
+            await handle.DisposeAsync();
+        }
+    }
+
     /// <summary>The pages (buffers) the store's read of the active rows a reserve of <paramref name="scope"/> must see touches.</summary>
     private static async Task<long> BuffersReadAsync(string schema, ScopePattern scope)
     {
         var read = PostgresReservationPersistence.ActiveRows(new PostgresSchema(schema), LedgerFocus.Reserving([scope]));
         await using var connection = await PostgresTestServer.DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var settings = new NpgsqlCommand("SELECT " + PrefixLocking.IndexScansOnly, connection))
+        {
+            await settings.ExecuteNonQueryAsync(); // as the decision's first statement does
+        }
+
         await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + read.CommandText, connection);
         foreach (NpgsqlParameter parameter in read.Parameters)
         {
