@@ -52,7 +52,7 @@ internal sealed class PostgresStoreDoctor : StoreDoctor
 
         if (schema.Applied > schema.Known)
         {
-            // Migrations only add, so this tool still works against it; the newer one knows tables this one cannot check.
+            // Migrations only add, or drop what no version needs, so this tool still works against it; the newer one knows tables this one cannot check.
             report.Add("schema-newer", path, $"at version {schema.Applied}; this agentlocks knows up to {schema.Known}",
                 "left: a newer agentlocks upgraded it, and this one still works with it", repair: "install the newer agentlocks on this machine");
         }
