@@ -40,6 +40,7 @@ internal static class ReservationTaker
                 await TimedAsync(new FileReservationStore(root), new ReservationRequest(AgentId.Parse(agent), ScopePattern.Parse(scope), BeadId.Parse(bead), TimeSpan.FromMinutes(5)), int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture));
                 return 0;
             case ["crash-at", var at, var root, var agent, var scope, var bead]:
+                QueueRelease.Kept = false; // no beadboard window: the commit is always handed over, so every point is met
                 FileReservationPersistence.FaultPoint = (point, _) =>
                 {
                     if (point == at)

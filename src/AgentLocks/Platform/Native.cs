@@ -33,8 +33,10 @@ internal static partial class Native
     private const short F_RDLCK = 0;
     private const short F_WRLCK = 1;
     private const short F_UNLCK = 2;
+    private const int LOCK_SH = 1;
     private const int LOCK_EX = 2;
     private const int LOCK_NB = 4;
+    private const int LOCK_UN = 8;
     private const int O_RDONLY = 0;
     private const int O_WRONLY = 1;
     private const int O_RDWR = 2;
@@ -134,11 +136,16 @@ internal static partial class Native
     }
 
     /// <summary>Tries <c>flock(LOCK_EX|LOCK_NB)</c>; false when another open file description holds it.</summary>
-    public static bool TryLockExclusive(SafeFileHandle handle)
+    public static bool TryLockExclusive(SafeFileHandle handle) => TryFlock(handle, LOCK_EX);
+
+    /// <summary>Tries <c>flock(LOCK_SH|LOCK_NB)</c>; false when another open file description holds it exclusively.</summary>
+    public static bool TryLockShared(SafeFileHandle handle) => TryFlock(handle, LOCK_SH);
+
+    private static bool TryFlock(SafeFileHandle handle, int operation)
     {
         while (true)
         {
-            if (Flock(handle, LOCK_EX | LOCK_NB) == 0)
+            if (Flock(handle, operation | LOCK_NB) == 0)
             {
                 return true;
             }
@@ -156,10 +163,18 @@ internal static partial class Native
         }
     }
 
+    /// <summary><c>flock(LOCK_UN)</c>: lets go of this description's flock.</summary>
+    public static void Unlock(SafeFileHandle handle) => Lock(handle, LOCK_UN);
+
     /// <summary>Blocking <c>flock(LOCK_EX)</c>.</summary>
-    public static void LockExclusive(SafeFileHandle handle)
+    public static void LockExclusive(SafeFileHandle handle) => Lock(handle, LOCK_EX);
+
+    /// <summary>Blocking <c>flock(LOCK_SH)</c>.</summary>
+    public static void LockShared(SafeFileHandle handle) => Lock(handle, LOCK_SH);
+
+    private static void Lock(SafeFileHandle handle, int operation)
     {
-        while (Flock(handle, LOCK_EX) != 0)
+        while (Flock(handle, operation) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             if (errno != EINTR)

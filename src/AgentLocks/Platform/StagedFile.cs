@@ -16,10 +16,13 @@ internal sealed partial class StagedFile(SafeFileHandle directory, bool ownsDire
 
     /// <summary>The process that staged a file of this name (<c>NAME.tmp-PID-RANDOM</c>, <see cref="Stage"/>); null for any other name.</summary>
     public static int? WriterOf(string fileName)
-        => TemporaryName().Match(fileName) is { Success: true } match && int.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        => TemporaryNamePattern().Match(fileName) is { Success: true } match && int.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
 
     private bool _renamed;
     private SafeFileHandle? _replaced;
+
+    /// <summary>The temporary name the new version is written under.</summary>
+    public string TemporaryName => temp;
 
     /// <summary>Stages <paramref name="content"/> for <paramref name="path"/> (its directory is the caller's own path, so a symlinked store root is followed).</summary>
     public static StagedFile Write(string path, ReadOnlySpan<byte> content)
@@ -100,5 +103,5 @@ internal sealed partial class StagedFile(SafeFileHandle directory, bool ownsDire
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^.+\.tmp-([0-9]{1,9})-[0-9a-f]{16}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex TemporaryName();
+    private static partial System.Text.RegularExpressions.Regex TemporaryNamePattern();
 }

@@ -40,7 +40,7 @@ internal sealed partial class FileReservationPersistence
             return [];
         }
 
-        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken).ConfigureAwait(false);
+        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken, join: false).ConfigureAwait(false);
         return [.. FilesOfTheStore().Select(Check).OfType<DamagedStoreFile>()];
     }
 
@@ -78,7 +78,7 @@ internal sealed partial class FileReservationPersistence
     /// </summary>
     public async Task<string?> RepairIfDamagedAsync(string path, CancellationToken cancellationToken)
     {
-        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken).ConfigureAwait(false);
+        using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken, join: false).ConfigureAwait(false);
         if (Check(path) is null)
         {
             return null;

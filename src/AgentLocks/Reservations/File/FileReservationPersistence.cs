@@ -85,19 +85,20 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         StoreFiles.RequireDirectory(ReservationsDirectory);
         Warm();
         UnsyncedCommit? unsynced = null;
+        SafeFileHandle? historyFile = null;
         try
         {
             using var mutex = await StoreMutex.AcquireAsync(LockPath, _lockTimeout, cancellationToken, StaleMutexRemoved).ConfigureAwait(false);
 
             // Everything is read and checked before anything is written, so a damaged file changes nothing.
-            using var historyFile = StoreFiles.OpenRegular(HistoryPath, out var historyIdentity, write: true);
-            var state = ReadState(focus.History, historyFile, historyIdentity);
+            historyFile = StoreFiles.OpenRegular(HistoryPath, out var historyIdentity, write: true);
+            var state = ReadState(focus.History, mutex.Staged, historyFile, historyIdentity);
             Dictionary<AgentId, AgentFile?> agents = [];
             var ledger = new ReservationLedger(state.Active.Reservations, state.LastFencingToken, agent => LookUpAgent(agent, agents) is not null, TimeProvider.GetUtcNow());
             var result = decide(ledger, state.History ?? []);
             if (ledger.Changed)
             {
-                unsynced = Commit(ledger, state, historyFile);
+                unsynced = Commit(ledger, state, ref historyFile, mutex);
                 RefreshLastSeen(ledger, agents);
             }
 
@@ -105,20 +106,41 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         }
         finally
         {
-            if (unsynced is not null)
+            try
             {
-                SyncCommit(unsynced);
+                if (unsynced is not null)
+                {
+                    SyncCommit(unsynced);
+                }
+            }
+            finally
+            {
+                historyFile?.Dispose();
             }
         }
     }
 
     /// <summary>
-    /// A commit's last sync, once the mutex is let go (<see cref="UnsyncedCommit"/>); only then is the commit reported.
-    /// A power cut before it loses only commits never reported, and the next call cuts away their history lines
-    /// (<see cref="RepairCutOffCommit"/>).
+    /// A commit's syncs and rename when it was handed over, and its last sync, once the mutex is let go
+    /// (<see cref="UnsyncedCommit"/>); only then is the commit reported. A power cut before it loses only commits never
+    /// reported, and the next call cuts away their history lines (<see cref="RepairCutOffCommit"/>).
     /// </summary>
     private void SyncCommit(UnsyncedCommit commit)
     {
+        if (commit.IsHandedOver)
+        {
+            FaultPoint?.Invoke("handed-over", ReservationsDirectory);
+            try
+            {
+                commit.Settle();
+            }
+            catch (IOException e)
+            {
+                commit.Dispose();
+                throw new IOException($"The change was decided and written in {ReservationsDirectory}, but syncing it failed ({e.Message}): it is in effect only if a commit decided after it is (check with status).", e);
+            }
+        }
+
         FaultPoint?.Invoke("directory-unsynced", ReservationsDirectory);
         try
         {
@@ -262,12 +284,15 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     /// <summary>Agent ids are lowercase words and dashes, so the path cannot leave the agents directory.</summary>
     private string AgentPath(AgentId agent) => Path.Combine(AgentsDirectory, agent.Value + ".json");
 
-    private ActiveFile ReadActive()
+    /// <summary>active.json, or the newest version of it a commit pipeline has staged (<paramref name="staged"/>, open).</summary>
+    private ActiveFile ReadActive(SafeFileHandle? staged = null)
     {
-        using var file = StoreFiles.OpenRegular(ActivePath, out var identity);
+        FileIdentity identity = default;
+        using var file = staged is null ? StoreFiles.OpenRegular(ActivePath, out identity) : null;
+        var read = staged ?? file;
         try
         {
-            return file is null ? new ActiveFile { Reservations = [] } : _active.Read(file, identity.Length);
+            return read is null ? new ActiveFile { Reservations = [] } : _active.Read(read, staged is null ? identity.Length : Native.Stat(staged).Length);
         }
         catch (JsonException e)
         {
@@ -278,13 +303,13 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     private long ReadCeiling() => Parse(CeilingPath, FencingCeiling.Read)?.Ceiling ?? 0;
 
     /// <summary>
-    /// Reads the active file, the ceiling and the history's end (<paramref name="historyFile"/>, open, null when there is
+    /// Reads the active file (or the version <paramref name="staged"/> by a commit pipeline), the ceiling and the history's end (<paramref name="historyFile"/>, open, null when there is
     /// none; <paramref name="historyIdentity"/> says which file and how long); repairs a commit cut off between its two
     /// writes (its history lines are cut away: it never reported success); works out the last fencing token handed out.
     /// </summary>
-    private StoreState ReadState(bool withHistory, SafeFileHandle? historyFile, FileIdentity historyIdentity)
+    private StoreState ReadState(bool withHistory, SafeFileHandle? staged, SafeFileHandle? historyFile, FileIdentity historyIdentity)
     {
-        var active = ReadActive();
+        var active = ReadActive(staged);
         var ceiling = ReadCeiling();
         var historySize = historyFile is null ? 0 : RepairCutOffCommit(active, historyFile, historyIdentity.Length);
         var history = withHistory ? ReadHistory() : null;
@@ -432,15 +457,19 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
     /// <para>
     /// Three syncs per commit, each needed for a success to survive a power cut: the history's <c>fdatasync</c>
     /// (data and size, not timestamps; an append to an existing file needs no directory sync, only its creation
-    /// does), the temporary file's, and the directory's after the rename (after the mutex is let go,
-    /// <see cref="UnsyncedCommit"/>). The first two run at once (<see cref="Overlapped"/>), and both before the rename:
-    /// active.json must never name history lines that a power cut could lose, or a reported commit would be missing
-    /// from the history. Nothing else is synced per operation: the ceiling once per <see cref="CeilingBlock"/> grants,
-    /// an agent's record at most once a minute.
+    /// does), the temporary file's, and the directory's after the rename (<see cref="UnsyncedCommit"/>). The first two
+    /// run at once (<see cref="Overlapped"/>), and both before the rename: active.json must never name history lines
+    /// that a power cut could lose, or a reported commit would be missing from the history. Nothing else is synced per
+    /// operation: the ceiling once per <see cref="CeilingBlock"/> grants, an agent's record at most once a minute.
     /// </para>
-    /// Returns the commit, whose last sync the caller runs once it has let go of the mutex.
+    /// <para>
+    /// Once written, the commit is handed over (<see cref="StoreMutex.HandOver"/>): its syncs and rename then come
+    /// after the mutex is let go, while the next holder decides on the staged version; or it is settled at once.
+    /// </para>
+    /// Returns the commit, whose remaining syncs the caller runs once it has let go of the mutex. The history
+    /// (<paramref name="historyFile"/>) is created if there is none, and the caller closes it after those syncs.
     /// </summary>
-    private UnsyncedCommit Commit(ReservationLedger ledger, StoreState state, SafeFileHandle? historyFile)
+    private UnsyncedCommit Commit(ReservationLedger ledger, StoreState state, ref SafeFileHandle? historyFile, StoreMutex mutex)
     {
         if (ledger.LastFencingToken > state.Ceiling)
         {
@@ -448,8 +477,7 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
         }
 
         var created = historyFile is null;
-        using var opened = created ? StoreFiles.OpenOrCreateRegular(HistoryPath) : null;
-        var history = historyFile ?? opened!;
+        var history = historyFile ??= StoreFiles.OpenOrCreateRegular(HistoryPath);
         UnsyncedCommit? commit = null;
         try
         {
@@ -462,19 +490,11 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
 
             var bytes = Encoding.UTF8.GetBytes(lines.ToString());
             var active = new ActiveFile { Reservations = [.. ledger.Active], LastFencingToken = ledger.LastFencingToken, HistorySize = state.HistorySize + bytes.Length };
-            var staged = StagedFile.Write(ActivePath, _active.Write(active));
-            commit.Stage(staged);
+            commit.Stage(StagedFile.Write(ActivePath, _active.Write(active)), history, HistoryPath, created);
             Native.WriteAt(history, bytes, state.HistorySize);
-
-            Overlapped.Run(staged.Sync, () => Native.Fdatasync(history, HistoryPath));
-            if (created)
-            {
-                Native.FsyncDirectory(ReservationsDirectory);
-            }
-
             _historyWritten = Native.Stat(history);
             FaultPoint?.Invoke("history-appended", ReservationsDirectory);
-            commit.Place();
+            mutex.HandOver(commit);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -495,7 +515,8 @@ internal sealed partial class FileReservationPersistence : IReservationPersisten
 
     /// <summary>
     /// Test seam: called with the reservations directory at named points of a commit, so a test can kill the process
-    /// there or see that it passed: <c>history-appended</c> (active.json not yet renamed), <c>directory-unsynced</c>
+    /// there or see that it passed: <c>history-appended</c> (written, not yet synced or handed over), <c>handed-over</c>
+    /// (mutex let go, the next holder may decide on it; not yet synced or renamed), <c>directory-unsynced</c>
     /// (renamed, mutex let go, not yet synced), <c>earlier-commit-unsynced</c> (an earlier commit's sync still running).
     /// </summary>
     internal static Action<string, string>? FaultPoint { get; set; }

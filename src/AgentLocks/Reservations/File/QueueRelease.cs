@@ -62,11 +62,18 @@ internal static partial class QueueRelease
             ? (TimeSpan.FromTicks(Math.Min(held.Ticks, MaxBeadboardGap.Ticks)), false)
             : now % Period < Window.TotalSeconds * Stopwatch.Frequency ? (Window, true) : (TimeSpan.Zero, false);
 
-    /// <summary>Lets go of <paramref name="queue"/> (the reservations directory, locked) after a release of a mutex held for <paramref name="held"/>.</summary>
-    public static void After(SafeFileHandle queue, TimeSpan held)
+    /// <summary>How long the queue is to be kept after a release now of a mutex held for <paramref name="held"/> (<see cref="KeepFor"/>).</summary>
+    public static (TimeSpan Keep, bool InWindow) Plan(TimeSpan held)
+        => Kept ? KeepFor(Stopwatch.GetTimestamp(), held, Volatile.Read(ref s_beadboardSeen)) : (TimeSpan.Zero, false);
+
+    /// <summary>Test seam: false keeps the queue for nobody, so a test's commits are always handed over (<see cref="StoreMutex.HandOver"/>).</summary>
+    internal static bool Kept { get; set; } = true;
+
+    /// <summary>Lets go of <paramref name="queue"/> (the reservations directory, locked) now or after <paramref name="plan"/>'s time (<see cref="Plan"/>).</summary>
+    public static void After(SafeFileHandle queue, (TimeSpan Keep, bool InWindow) plan)
     {
         var now = Stopwatch.GetTimestamp();
-        var (keep, watch) = KeepFor(now, held, Volatile.Read(ref s_beadboardSeen));
+        var (keep, watch) = plan;
         if (keep <= TimeSpan.Zero)
         {
             queue.Dispose();

@@ -21,6 +21,11 @@ namespace AgentLocks;
 /// queue, still meets the same <c>.lock</c>. <see cref="QueueRelease"/> says how long the queue is kept after a
 /// release so that beadboard gets its turn.
 /// </para>
+/// <para>
+/// A holder whose commit is written but not yet synced lets the next AgentLocks process in at once and leaves
+/// <c>.lock</c> in place until the last such commit is done (<see cref="HandOver"/>, <see cref="CommitPipeline"/>): the
+/// next joins the pipeline that <c>.lock</c> belongs to instead of judging it.
+/// </para>
 /// </summary>
 internal sealed class StoreMutex : IDisposable
 {
@@ -42,28 +47,46 @@ internal sealed class StoreMutex : IDisposable
     /// <summary>When the machine booted (<c>btime</c> of <c>/proc/stat</c>), to turn a start time in ticks into an instant.</summary>
     private static readonly DateTimeOffset? BootTime = ReadBootTime();
 
+    /// <summary>How long a holder that keeps the queue for beadboard waits for the commits before it to be done.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+
     private readonly string _path;
-    private readonly FileStream _stream;
     private readonly SafeFileHandle _queue;
     private readonly QueueTicket _ticket;
-    private readonly long _acquired = Stopwatch.GetTimestamp();
 
-    private StoreMutex(string path, FileStream stream, SafeFileHandle queue, QueueTicket ticket)
+    /// <summary>Our part in the commit pipeline (it holds our flock on <c>.lock</c>); null when its line file cannot be used.</summary>
+    private readonly CommitPipeline? _pipeline;
+
+    /// <summary><c>.lock</c> with our flock, when there is no pipeline.</summary>
+    private readonly SafeFileHandle? _lockFile;
+
+    private readonly long _acquired = Stopwatch.GetTimestamp();
+    private (TimeSpan Keep, bool InWindow)? _release;
+    private bool _handedOver;
+
+    private StoreMutex(string path, SafeFileHandle queue, QueueTicket ticket, CommitPipeline? pipeline, SafeFileHandle? lockFile, SafeFileHandle? staged)
     {
         _path = path;
-        _stream = stream;
         _queue = queue;
         _ticket = ticket;
+        _pipeline = pipeline;
+        _lockFile = lockFile;
+        Staged = staged;
     }
+
+    /// <summary>The newest version of active.json, open, when this holder joined a pipeline whose newest commit is not yet in place; null: read active.json.</summary>
+    public SafeFileHandle? Staged { get; }
 
     /// <summary>Test seam: runs after a lock file was judged stale and before it is removed, to widen that window.</summary>
     internal static Func<Task>? BeforeStaleRemoval { get; set; }
 
     /// <summary>
     /// Takes the mutex, removing an abandoned lock file at once (and telling <paramref name="removedStale"/> its path and
-    /// whose it was); fails with <c>LOCKED</c> after <paramref name="timeout"/> while a live process holds it.
+    /// whose it was); fails with <c>LOCKED</c> after <paramref name="timeout"/> while a live process holds it. Joins a
+    /// commit pipeline that holds it unless <paramref name="join"/> is false (a caller that reads the store's files
+    /// directly, such as a repair): then it waits for the pipeline to be done.
     /// </summary>
-    public static async Task<StoreMutex> AcquireAsync(string path, TimeSpan timeout, CancellationToken cancellationToken, Action<string, string>? removedStale = null)
+    public static async Task<StoreMutex> AcquireAsync(string path, TimeSpan timeout, CancellationToken cancellationToken, Action<string, string>? removedStale = null, bool join = true)
     {
         var started = Stopwatch.GetTimestamp();
         var ticket = await QueueTicket.TakeAsync(path + ".queue", timeout, cancellationToken).ConfigureAwait(false)
@@ -79,18 +102,36 @@ internal sealed class StoreMutex : IDisposable
             throw;
         }
 
+        CommitPipeline? pipeline = null;
         try
         {
+            pipeline = CommitPipeline.Open(path);
             var delay = TimeSpan.FromMilliseconds(1);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (TryCreate(path) is { } stream)
+                if (TryCreate(queue, path) is { } file)
                 {
-                    return new StoreMutex(path, stream, queue, ticket);
+                    try
+                    {
+                        pipeline?.Begin(file);
+                    }
+                    catch
+                    {
+                        File.Delete(path);
+                        file.Dispose();
+                        throw;
+                    }
+
+                    return new StoreMutex(path, queue, ticket, pipeline, pipeline is null ? file : null, staged: null);
                 }
 
-                var inspection = await JudgeAsync(path, removeStale: true).ConfigureAwait(false);
+                if (join && pipeline is not null && pipeline.TryJoin(out var staged))
+                {
+                    return new StoreMutex(path, queue, ticket, pipeline, lockFile: null, staged);
+                }
+
+                var inspection = await JudgeAsync(path, removeStale: true, pipeline).ConfigureAwait(false);
                 if (inspection.Foreign)
                 {
                     QueueRelease.BeadboardSeen();
@@ -115,6 +156,7 @@ internal sealed class StoreMutex : IDisposable
         }
         catch
         {
+            pipeline?.Dispose();
             queue.Dispose();
             ticket.Dispose();
             throw;
@@ -127,30 +169,75 @@ internal sealed class StoreMutex : IDisposable
     /// </summary>
     public static async Task<LockInspection> InspectAsync(string path, bool removeStale, CancellationToken cancellationToken)
     {
-        var first = await JudgeAsync(path, removeStale: false).ConfigureAwait(false);
+        using var pipeline = CommitPipeline.Open(path, create: false);
+        var first = await JudgeAsync(path, removeStale: false, pipeline).ConfigureAwait(false);
         if (first.Verdict != LockVerdict.Stale || !removeStale)
         {
             return first;
         }
 
         using var queue = await EnterQueueAsync(path, InspectionQueueTimeout, cancellationToken).ConfigureAwait(false);
-        return await JudgeAsync(path, removeStale: true).ConfigureAwait(false);
+        return await JudgeAsync(path, removeStale: true, pipeline).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Releases the mutex: the file goes first, then our OS lock on it, the queue now or a moment later
+    /// Called by a commit whose new version is written (not yet synced or renamed) before the mutex is let go: hands
+    /// it on, so the next holder may decide on it at once while it syncs and renames after
+    /// (<see cref="UnsyncedCommit.Settle"/>); or, when beadboard is to have its turn next (or there is no pipeline),
+    /// settles it here, and <see cref="Dispose"/> then waits for the commits before it and removes <c>.lock</c>.
+    /// </summary>
+    public void HandOver(UnsyncedCommit commit)
+    {
+        _release = QueueRelease.Plan(Stopwatch.GetElapsedTime(_acquired));
+        if (_pipeline is not null && _release.Value.Keep == TimeSpan.Zero)
+        {
+            commit.HandedOver(_pipeline, _pipeline.Stage(commit.TemporaryName));
+            _handedOver = true;
+        }
+        else
+        {
+            commit.Settle(_pipeline);
+        }
+    }
+
+    /// <summary>
+    /// Releases the mutex: the file goes first unless a commit handed over (<see cref="HandOver"/>) or another part
+    /// of the pipeline is still in it, then our OS lock on it, the queue now or a moment later
     /// (<see cref="QueueRelease"/>), then our turn, which wakes the next in line.
     /// </summary>
     public void Dispose()
     {
+        var release = _release ?? QueueRelease.Plan(Stopwatch.GetElapsedTime(_acquired));
         try
         {
-            File.Delete(_path);
+            Staged?.Dispose();
+            if (_handedOver)
+            {
+                return; // the commit holds our part in the pipeline
+            }
+
+            if (_pipeline is null)
+            {
+                File.Delete(_path);
+                _lockFile!.Dispose();
+            }
+            else if (release.Keep > TimeSpan.Zero)
+            {
+                _pipeline.Drain(DrainTimeout); // beadboard's turn: .lock must go
+            }
+            else
+            {
+                _pipeline.Leave(holdingQueue: true);
+            }
         }
         finally
         {
-            _stream.Dispose();
-            QueueRelease.After(_queue, Stopwatch.GetElapsedTime(_acquired));
+            if (!_handedOver)
+            {
+                _pipeline?.Dispose();
+            }
+
+            QueueRelease.After(_queue, release);
             _ticket.Dispose();
         }
     }
@@ -181,8 +268,12 @@ internal sealed class StoreMutex : IDisposable
         throw Locked(path, "other AgentLocks processes (the queue did not move)", timeout);
     }
 
-    /// <summary>Judges the lock file; the caller is first in the queue, so no other AgentLocks process judges or removes it meanwhile.</summary>
-    private static async Task<LockInspection> JudgeAsync(string path, bool removeStale)
+    /// <summary>
+    /// Judges the lock file; when <paramref name="removeStale"/> the caller is first in the queue, so no other AgentLocks
+    /// process judges, removes or joins it meanwhile. A pipeline's <c>.lock</c> that nobody is in any more (the last
+    /// commit left while the queue was held) is stale whoever wrote it.
+    /// </summary>
+    private static async Task<LockInspection> JudgeAsync(string path, bool removeStale, CommitPipeline? pipeline)
     {
         RejectNonRegular(path);
         using var handle = Native.OpenNoFollow(path, write: false, create: false, out var errno);
@@ -197,10 +288,23 @@ internal sealed class StoreMutex : IDisposable
             throw NotRegular(path);
         }
 
-        if (!Native.TryLockExclusive(handle))
+        var (held, claimed) = pipeline is null ? (!Native.TryLockExclusive(handle), false) : pipeline.Look(handle);
+        if (held)
         {
             // A live AgentLocks holder keeps its OS lock on the file.
             return new LockInspection(LockVerdict.Held, "a live AgentLocks process");
+        }
+
+        if (claimed)
+        {
+            const string Finished = "AgentLocks commits that are done";
+            if (!removeStale)
+            {
+                return new LockInspection(LockVerdict.Stale, Finished);
+            }
+
+            pipeline!.Remove(judged);
+            return new LockInspection(LockVerdict.RemovedStale, Finished);
         }
 
         var buffer = new byte[1024];
@@ -250,29 +354,26 @@ internal sealed class StoreMutex : IDisposable
             || boot.AddSeconds(ticks / 100.0) <= written + StartTimeSlack;
     }
 
-    private static FileStream? TryCreate(string path)
+    /// <summary>Creates <c>.lock</c> in the reservations directory (<paramref name="directory"/>, open) with our shared flock on it; null when anything is there.</summary>
+    private static SafeFileHandle? TryCreate(SafeFileHandle directory, string path)
     {
         RejectNonRegular(path);
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-        }
-        catch (IOException)
+        var name = Path.GetFileName(path);
+        if (Native.CreateNewAt(directory, name, out _) is not { } file)
         {
             return null; // it exists (or has just gone): the caller inspects it and tries again
         }
 
         try
         {
-            stream.Write(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}\n{OwnStartTime}\n{LinuxProcessProbe.Instance.BootId}\n")));
-            stream.Flush();
-            return stream;
+            Native.WriteAll(file, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}\n{OwnStartTime}\n{LinuxProcessProbe.Instance.BootId}\n")));
+            Native.LockShared(file); // waits only for a look at it by doctor, which lets go at once
+            return file;
         }
         catch
         {
-            File.Delete(path);
-            stream.Dispose();
+            _ = Native.UnlinkAt(directory, name);
+            file.Dispose();
             throw;
         }
     }

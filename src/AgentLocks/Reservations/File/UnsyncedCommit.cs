@@ -4,8 +4,9 @@ namespace AgentLocks;
 
 /// <summary>
 /// A commit whose new active.json is staged, or in place, but whose rename is not yet durable. A commit lets go of the
-/// store mutex before its last sync (the directory's, which makes the rename survive a power cut), so the next writer
-/// need not wait for the device.
+/// store mutex before its syncs when it can (<see cref="StoreMutex.HandOver"/>: the next writer decides on the staged
+/// version, <see cref="CommitPipeline"/>), and always before its last sync (the directory's, which makes the rename
+/// survive a power cut), so the next writer need not wait for the device.
 /// <para>
 /// Each commit holds a shared lock on one byte of the mutex's line file (<see cref="QueueTicket.End"/>) from before
 /// its history append until its sync is done (the kernel drops it if the process dies). A commit that finds the byte
@@ -25,6 +26,13 @@ internal sealed class UnsyncedCommit : IDisposable
     private readonly SafeFileHandle? _mark;
     private readonly bool _syncEarlier;
     private StagedFile? _staged;
+    private SafeFileHandle? _history;
+    private string _historyPath = string.Empty;
+    private bool _historyCreated;
+
+    /// <summary>Our part in the pipeline and the staged version's number in it, once handed over (<see cref="HandedOver"/>).</summary>
+    private CommitPipeline? _part;
+    private long _number;
 
     private UnsyncedCommit(SafeFileHandle? mark, long batch, bool syncEarlier)
     {
@@ -35,6 +43,12 @@ internal sealed class UnsyncedCommit : IDisposable
 
     /// <summary>The batch this commit's history lines name: where they start, or where their chain began.</summary>
     public long Batch { get; }
+
+    /// <summary>The name the new active.json is staged under.</summary>
+    public string TemporaryName => _staged!.TemporaryName;
+
+    /// <summary>Whether the commit was handed over, so its syncs and rename come after the mutex (<see cref="Settle"/>).</summary>
+    public bool IsHandedOver { get; private set; }
 
     /// <summary>
     /// Under the store mutex, before the commit writes anything: marks it unsynced. Its lines are to start at
@@ -79,20 +93,57 @@ internal sealed class UnsyncedCommit : IDisposable
     }
 
     /// <summary>
-    /// Takes the commit's new active.json (written under its temporary name, not yet synced), before the history lines
+    /// Takes the commit's new active.json (written under its temporary name, not yet synced) and the history it is to
+    /// append to (<paramref name="created"/> by this commit: then the directory is synced for it too), before the lines
     /// are appended; makes the earlier commits durable first when this one does not chain onto them.
     /// </summary>
-    public void Stage(StagedFile staged)
+    public void Stage(StagedFile staged, SafeFileHandle history, string historyPath, bool created)
     {
         _staged = staged;
+        (_history, _historyPath, _historyCreated) = (history, historyPath, created);
         if (_syncEarlier)
         {
             staged.SyncDirectory();
         }
     }
 
-    /// <summary>Puts the new active.json in place (under the mutex).</summary>
-    public void Place() => _staged!.Place();
+    /// <summary>Takes our part in the pipeline from the mutex, with the number the staged version has in it.</summary>
+    public void HandedOver(CommitPipeline part, long number) => (_part, _number, IsHandedOver) = (part, number, true);
+
+    /// <summary>
+    /// Syncs the history and the new active.json at once (both before the rename: active.json must never name history
+    /// lines that a power cut could lose), then puts the new active.json in place unless a newer version is
+    /// (<paramref name="pipeline"/>: the mutex's, when settled under it; a handed-over commit uses its own part).
+    /// </summary>
+    public void Settle(CommitPipeline? pipeline = null)
+    {
+        Overlapped.Run(_staged!.Sync, () => Native.Fdatasync(_history!, _historyPath));
+        if (_historyCreated)
+        {
+            Native.FsyncDirectory(Path.GetDirectoryName(_historyPath)!);
+        }
+
+        if (_part is { } part)
+        {
+            _part = null;
+            try
+            {
+                part.Finish(_number, () => _staged.Place()); // and leaves: .lock may go before the directory's sync, as without a pipeline
+            }
+            finally
+            {
+                part.Dispose();
+            }
+        }
+        else if (pipeline is not null)
+        {
+            pipeline.PlaceNewest(() => _staged.Place());
+        }
+        else
+        {
+            _staged.Place();
+        }
+    }
 
     /// <summary>The commit's last sync (after the mutex); then the mark goes.</summary>
     public void Complete()
@@ -107,10 +158,22 @@ internal sealed class UnsyncedCommit : IDisposable
         }
     }
 
-    /// <summary>Drops the mark and the staged file (its temporary name, unless renamed).</summary>
+    /// <summary>Drops the mark and the staged file (its temporary name, unless renamed); leaves the pipeline.</summary>
     public void Dispose()
     {
         _mark?.Dispose();
         _staged?.Dispose();
+        if (_part is { } part)
+        {
+            _part = null;
+            try
+            {
+                part.Leave(holdingQueue: false);
+            }
+            finally
+            {
+                part.Dispose();
+            }
+        }
     }
 }

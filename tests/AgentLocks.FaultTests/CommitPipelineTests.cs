@@ -1,0 +1,101 @@
+using System.Text.Json.Nodes;
+
+namespace AgentLocks.FaultTests;
+
+/// <summary>
+/// Commits handed over before their syncs (<see cref="CommitPipeline"/>): the next holder decides on the staged
+/// version, beadboard never sees it until it is in place, and a commit whose process dies after handing over stays.
+/// The taker pauses at <c>handed-over</c> (its commit written and handed on, not yet synced or renamed) and is killed.
+/// </summary>
+[Collection(nameof(StoreMutexSeam))]
+public sealed class CommitPipelineTests : IDisposable
+{
+    private static readonly AgentId AgentA = AgentId.Parse("agent-a");
+    private static readonly AgentId AgentB = AgentId.Parse("agent-b");
+    private readonly StoreRoot _root = new();
+
+    public CommitPipelineTests() => QueueRelease.Kept = false; // no beadboard window: our commits are handed over too
+
+    public void Dispose()
+    {
+        QueueRelease.Kept = true;
+        _root.Dispose();
+    }
+
+    [Fact]
+    public async Task The_next_holder_decides_on_a_handed_over_commit_and_beadboard_waits_until_it_is_in_place()
+    {
+        var store = new FileReservationStore(_root.Path);
+        await store.RegisterAgentAsync(AgentA);
+        await store.RegisterAgentAsync(AgentB);
+        var taker = Processes.Start(Processes.Taker, ["reserve", "crash-at", "handed-over", _root.Path, "agent-a", "two", "bd-2"]);
+        await HandedOverAsync(taker);
+        using var beadboard = Processes.Start(Processes.ForeignWriter, ["reserve", _root.Path, "agent-c", "theirs", "bb-1", "60"]);
+        try
+        {
+            // Decided on the staged version: agent-b meets agent-a's "two", which is not yet in active.json.
+            var refused = await Assert.ThrowsAsync<AgentLocksException>(() => store.ReserveAsync(new ReservationRequest(AgentB, ScopePattern.Parse("two"), BeadId.Parse("bd-9"))));
+            Assert.Equal(ErrorCode.ReservationConflict, refused.Code);
+            LeftHeld.OnPurpose(await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("three"), BeadId.Parse("bd-3"))));
+
+            // Ours is in place (it carries the taker's decision); the taker is still in the pipeline, so .lock stays.
+            Assert.Equal(["three", "two"], ScopesInActiveFile());
+            Assert.True(File.Exists(_root.Lock));
+            Assert.False(beadboard.HasExited);
+        }
+        finally
+        {
+            taker.Kill();
+            await taker.WaitForExitAsync();
+            taker.Dispose();
+        }
+
+        // The next AgentLocks call finds nobody else in the pipeline and removes .lock; beadboard then reads what is in place.
+        await store.GetStatusAsync();
+        Assert.False(File.Exists(_root.Lock));
+        await beadboard.WaitForExitAsync().WaitAsync(Processes.HangBound);
+        Assert.Equal(0, beadboard.ExitCode);
+        Assert.Equal(["theirs", "three", "two"], ScopesInActiveFile());
+        Assert.Equal(["theirs", "three", "two"], (await store.GetStatusAsync()).Reservations.Select(r => r.Scope.Value).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_commit_whose_process_dies_after_handing_over_is_put_in_place_by_the_next_call()
+    {
+        var store = new FileReservationStore(_root.Path);
+        await store.RegisterAgentAsync(AgentA);
+        await (await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("one"), BeadId.Parse("bd-1")))).DisposeAsync();
+        using (var taker = Processes.Start(Processes.Taker, ["reserve", "crash-at", "handed-over", _root.Path, "agent-a", "two", "bd-2"]))
+        {
+            await HandedOverAsync(taker);
+            taker.Kill();
+            await taker.WaitForExitAsync();
+        }
+
+        Assert.Empty(ScopesInActiveFile());
+        var temporary = Assert.Single(Directory.GetFiles(Path.GetDirectoryName(_root.Active)!, "active.json.tmp-*"));
+
+        // The next call reads the staged version (a joiner may already have decided on it), so it must stay: it is
+        // synced and renamed into place as the pipeline ends, not lost with the process that wrote it.
+        Assert.Equal(["two"], (await store.GetStatusAsync()).Reservations.Select(r => r.Scope.Value));
+        Assert.Equal(["two"], ScopesInActiveFile());
+        Assert.False(File.Exists(temporary));
+        Assert.False(File.Exists(_root.Lock));
+        Assert.Equal(["two"], (await new FileReservationStore(_root.Path).GetStatusAsync()).Reservations.Select(r => r.Scope.Value));
+        // The history holds the taker's line: active.json names it, so no later call cuts it away.
+        Assert.Contains(File.ReadLines(_root.History), l => l.Contains("\"two\"", StringComparison.Ordinal));
+    }
+
+    /// <summary>Waits for the taker to pause after handing its commit over: active.json lacks it, and .lock stays.</summary>
+    private async Task HandedOverAsync(System.Diagnostics.Process taker)
+    {
+        Assert.Equal("paused", await taker.ReadLineAsync());
+        Assert.DoesNotContain("two", ScopesInActiveFile());
+        Assert.True(File.Exists(_root.Lock));
+    }
+
+    private List<string> ScopesInActiveFile()
+        => File.Exists(_root.Active)
+            ? [.. JsonNode.Parse(File.ReadAllText(_root.Active))!["reservations"]!.AsArray().Select(r => Path.GetFileName(r!["scope"]!.GetValue<string>())).Order(StringComparer.Ordinal)]
+            : [];
+}
