@@ -86,12 +86,136 @@ public sealed class CommitPipelineTests : IDisposable
         Assert.Contains(File.ReadLines(_root.History), l => l.Contains("\"two\"", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// kill -9 of processes whose commits are in the pipeline, several at work at once on disjoint scopes (more rounds
+    /// with AGENTLOCKS_TORTURE=1; their beadboard windows on): every grant and release a process was told of stays, a
+    /// process's last call that it was not told of is the only other change, and the store reads afterwards.
+    /// </summary>
+    [Fact]
+    public async Task Kill_nine_of_processes_in_the_pipeline_loses_nothing_they_were_told()
+    {
+        const int AtWork = 4;
+        var kills = Processes.Torture ? 120 : 12;
+        var store = new FileReservationStore(_root.Path);
+        for (var i = 0; i < kills + AtWork; i++)
+        {
+            await store.RegisterAgentAsync(AgentId.Parse($"worker-{i}"));
+        }
+
+        var random = new Random(11);
+        List<Worker> all = [];
+        List<Worker> working = [];
+        Worker Start()
+        {
+            var worker = new Worker(Processes.Start(Processes.Taker, ["reserve", "grants", _root.Path, $"worker-{all.Count}", $"w{all.Count}", "bd-1"]), $"w{all.Count}");
+            all.Add(worker);
+            return worker;
+        }
+
+        for (var i = 0; i < AtWork; i++)
+        {
+            working.Add(Start());
+        }
+
+        for (var k = 0; k < kills; k++)
+        {
+            var victim = working[random.Next(working.Count)];
+            await victim.AfterLinesAsync(random.Next(1, 8)); // it is in the middle of its next call now
+            await victim.KillAsync();
+            working[working.IndexOf(victim)] = Start();
+        }
+
+        foreach (var worker in working)
+        {
+            await worker.KillAsync();
+        }
+
+        var active = (await new FileReservationStore(_root.Path).GetStatusAsync()).Reservations.Select(r => r.Scope.Value).ToHashSet();
+        Assert.False(File.Exists(_root.Lock));
+        foreach (var worker in all)
+        {
+            var granted = worker.Told("granted");
+            var released = worker.Told("released");
+            var releasing = worker.ReleasingWhenKilled();
+            Assert.All(granted.Except(released).Where(s => s != releasing), scope => Assert.Contains(scope, active));
+            Assert.All(released, scope => Assert.DoesNotContain(scope, active));
+            Assert.True(active.Count(s => s.StartsWith(worker.Prefix + "/", StringComparison.Ordinal) && !granted.Contains(s)) <= 1, worker.Prefix);
+        }
+
+        Console.WriteLine($"pipeline kill -9: {kills} kills, {all.Sum(w => w.Told("granted").Count)} grants told");
+    }
+
     /// <summary>Waits for the taker to pause after handing its commit over: active.json lacks it, and .lock stays.</summary>
     private async Task HandedOverAsync(System.Diagnostics.Process taker)
     {
         Assert.Equal("paused", await taker.ReadLineAsync());
         Assert.DoesNotContain("two", ScopesInActiveFile());
         Assert.True(File.Exists(_root.Lock));
+    }
+
+    /// <summary>A taker in <c>grants</c> mode and every line it printed, read as they come (a kill loses none already written).</summary>
+    private sealed class Worker
+    {
+        private readonly System.Diagnostics.Process _process;
+        private readonly List<string> _lines = [];
+        private readonly System.Threading.Channels.Channel<string> _printed = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        private readonly Task _reading;
+
+        public Worker(System.Diagnostics.Process process, string prefix)
+        {
+            (_process, Prefix) = (process, prefix);
+            _reading = Task.Run(async () =>
+            {
+                while (await process.StandardOutput.ReadLineAsync() is { } line)
+                {
+                    lock (_lines)
+                    {
+                        _lines.Add(line);
+                    }
+
+                    _printed.Writer.TryWrite(line);
+                }
+            });
+        }
+
+        public string Prefix { get; }
+
+        public async Task AfterLinesAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await _printed.Reader.ReadAsync().AsTask().WaitAsync(Processes.HangBound);
+            }
+        }
+
+        public async Task KillAsync()
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+            await _reading;
+            _process.Dispose();
+        }
+
+        /// <summary>The scope whose release may have been the call that the kill cut off (after granting an even one, the one before).</summary>
+        public string? ReleasingWhenKilled()
+        {
+            lock (_lines)
+            {
+                return _lines.Count > 0 && _lines[^1].StartsWith("granted ", StringComparison.Ordinal)
+                    && int.Parse(_lines[^1][(_lines[^1].LastIndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture) is var last and > 0 && last % 2 == 0
+                    ? $"{Prefix}/{last - 1}"
+                    : null;
+            }
+        }
+
+        /// <summary>The scopes of the lines that start with <paramref name="what"/>.</summary>
+        public HashSet<string> Told(string what)
+        {
+            lock (_lines)
+            {
+                return [.. _lines.Where(l => l.StartsWith(what + " ", StringComparison.Ordinal)).Select(l => l[(what.Length + 1)..])];
+            }
+        }
     }
 
     private List<string> ScopesInActiveFile()

@@ -52,6 +52,9 @@ internal static class ReservationTaker
                 // Never returns: the fault point pauses the process in the middle of the write, to be killed there.
                 LeftHeld.OnPurpose(await new FileReservationStore(root).ReserveAsync(new ReservationRequest(AgentId.Parse(agent), ScopePattern.Parse(scope), BeadId.Parse(bead))));
                 return 0;
+            case ["grants", var root, var agent, var prefix, var bead]:
+                await GrantsAsync(new FileReservationStore(root, new ReservationStoreOptions { LockTimeout = TimeSpan.FromSeconds(60) }), AgentId.Parse(agent), prefix, BeadId.Parse(bead));
+                return 0;
             case ["hold-mutex", var root]:
                 var directory = Path.Combine(root, "reservations");
                 Directory.CreateDirectory(directory);
@@ -64,7 +67,7 @@ internal static class ReservationTaker
 
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: reserve serve|loop ROOT AGENT SCOPE BEAD | reserve crash-at POINT ROOT AGENT SCOPE BEAD | reserve timed ROOT AGENT SCOPE BEAD ROUNDS | reserve hold-mutex ROOT");
+                await Console.Error.WriteLineAsync("usage: reserve serve|loop ROOT AGENT SCOPE BEAD | reserve crash-at POINT ROOT AGENT SCOPE BEAD | reserve timed ROOT AGENT SCOPE BEAD ROUNDS | reserve grants ROOT AGENT PREFIX BEAD | reserve hold-mutex ROOT");
                 return 2;
         }
     }
@@ -141,6 +144,24 @@ internal static class ReservationTaker
         times.Sort();
         double At(double q) => times.Count == 0 ? 0 : times[Math.Min(times.Count - 1, (int)(q * times.Count))];
         Console.WriteLine(System.FormattableString.Invariant($"timed ok={times.Count} locked={locked} lost={lost} p50={At(0.5):0.0} p99={At(0.99):0.0} max={At(1):0.0}"));
+    }
+
+    /// <summary>
+    /// Reserves PREFIX/0, PREFIX/1, ... until killed, releasing each odd one once the next is granted; prints each
+    /// success as it is reported ("granted S", "released S"), so a test that kills it knows what it was told.
+    /// </summary>
+    private static async Task GrantsAsync(FileReservationStore store, AgentId agent, string prefix, BeadId bead)
+    {
+        for (var i = 0; ; i++)
+        {
+            LeftHeld.OnPurpose(await store.ReserveAsync(new ReservationRequest(agent, ScopePattern.Parse($"{prefix}/{i}"), bead, TimeSpan.FromHours(1))));
+            Console.WriteLine($"granted {prefix}/{i}");
+            if (i % 2 == 0 && i > 0)
+            {
+                await store.ReleaseAsync(agent, ScopePattern.Parse($"{prefix}/{i - 1}"));
+                Console.WriteLine($"released {prefix}/{i - 1}");
+            }
+        }
     }
 
     private static async Task LoopAsync(FileReservationStore store, ReservationRequest request)
