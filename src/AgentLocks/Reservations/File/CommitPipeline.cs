@@ -48,6 +48,12 @@ internal sealed class CommitPipeline : IDisposable
     private readonly string _directory;
     private SafeFileHandle? _lock;
 
+    /// <summary>Which <c>.lock</c> we are in (<see cref="_lock"/>'s file).</summary>
+    private FileIdentity _identity;
+
+    /// <summary>Whether the record names our <c>.lock</c>: we joined, or staged a commit on the one we created.</summary>
+    private bool _begun;
+
     private CommitPipeline(SafeFileHandle line, string lockPath)
     {
         _line = line;
@@ -75,17 +81,15 @@ internal sealed class CommitPipeline : IDisposable
         return new CommitPipeline(line, lockPath);
     }
 
-    /// <summary>Starts a pipeline on the <c>.lock</c> this process has just created (<paramref name="lockFile"/>, with our shared flock).</summary>
-    public void Begin(SafeFileHandle lockFile)
+    /// <summary>
+    /// Takes part with the <c>.lock</c> this process has just created (<paramref name="lockFile"/>, with our shared flock).
+    /// Nobody can join before we let go of the queue, so the record names it only once a commit is staged on it
+    /// (<see cref="Stage"/>); until then it is removed as a plain mutex file.
+    /// </summary>
+    public void Created(SafeFileHandle lockFile)
     {
         _lock = lockFile;
-        var identity = Native.Stat(lockFile);
-        using (Hold())
-        {
-            var record = Read();
-            var last = Math.Max(record.Staged, record.Published);
-            Write(new Record(Boot, identity.Device, identity.Inode, identity.Modified.UtcTicks, true, last, last, string.Empty));
-        }
+        _identity = Native.Stat(lockFile);
     }
 
     /// <summary>
@@ -104,7 +108,8 @@ internal sealed class CommitPipeline : IDisposable
                 return false;
             }
 
-            if (!Names(record, Native.Stat(file)) || !Native.TryLockShared(file))
+            var identity = Native.Stat(file);
+            if (!Names(record, identity) || !Native.TryLockShared(file))
             {
                 file.Dispose(); // not ours; or a look at it holds it this moment: judged, then tried again
                 return false;
@@ -124,7 +129,7 @@ internal sealed class CommitPipeline : IDisposable
                 }
             }
 
-            _lock = file;
+            (_lock, _identity, _begun) = (file, identity, true);
             return true;
         }
     }
@@ -158,15 +163,21 @@ internal sealed class CommitPipeline : IDisposable
         }
     }
 
-    /// <summary>Records a commit's staged version (its temporary file's name); its number, to <see cref="Finish"/> it with.</summary>
+    /// <summary>
+    /// Records a commit's staged version (its temporary file's name), and our <c>.lock</c> as the pipeline's if it is
+    /// not yet; its number, to <see cref="Finish"/> it with.
+    /// </summary>
     public long Stage(string temporaryName)
     {
         using (Hold())
         {
             var record = Read();
-            var number = Math.Max(record.Staged, record.Published) + 1;
-            Write(record with { Staged = number, StagedName = temporaryName });
-            return number;
+            var last = Math.Max(record.Staged, record.Published);
+            Write(_begun
+                ? record with { Staged = last + 1, StagedName = temporaryName }
+                : new Record(Boot, _identity.Device, _identity.Inode, _identity.Modified.UtcTicks, true, last + 1, last, temporaryName));
+            _begun = true;
+            return last + 1;
         }
     }
 
@@ -179,13 +190,17 @@ internal sealed class CommitPipeline : IDisposable
         using (Hold())
         {
             var record = Read();
-            if (record.Published < number)
+            var placed = record.Published < number;
+            if (placed)
             {
                 place();
-                Write(record = record with { Published = number });
+                record = record with { Published = number };
             }
 
-            LeaveHeld(record, holdingQueue: false);
+            if (!LeaveHeld(record, holdingQueue: false) && placed)
+            {
+                Write(record);
+            }
         }
     }
 
@@ -195,6 +210,12 @@ internal sealed class CommitPipeline : IDisposable
     /// </summary>
     public void PlaceNewest(Action place)
     {
+        if (!_begun)
+        {
+            place(); // our own .lock, no commit before ours in it
+            return;
+        }
+
         using (Hold())
         {
             var record = Read();
@@ -210,6 +231,12 @@ internal sealed class CommitPipeline : IDisposable
     /// </summary>
     public void Leave(bool holdingQueue)
     {
+        if (!_begun)
+        {
+            RemoveOwn();
+            return;
+        }
+
         using (Hold())
         {
             LeaveHeld(Read(), holdingQueue);
@@ -222,6 +249,12 @@ internal sealed class CommitPipeline : IDisposable
     /// </summary>
     public void Drain(TimeSpan timeout)
     {
+        if (!_begun)
+        {
+            RemoveOwn();
+            return;
+        }
+
         _lock?.Dispose();
         _lock = null;
         if (Native.OpenNoFollow(_lockPath, write: false, create: false, out _) is not { } probe)
@@ -245,7 +278,8 @@ internal sealed class CommitPipeline : IDisposable
         _line.Dispose();
     }
 
-    private void LeaveHeld(Record record, bool holdingQueue)
+    /// <summary>Leaves (under the record's lock); whether we removed <c>.lock</c>, and so wrote <paramref name="record"/>.</summary>
+    private bool LeaveHeld(Record record, bool holdingQueue)
     {
         using var mine = _lock;
         _lock = null;
@@ -253,26 +287,43 @@ internal sealed class CommitPipeline : IDisposable
         // Our shared flock turns exclusive only when nobody else is in; a failed try lets go of it, which is leaving.
         if (mine is null || !Native.TryLockExclusive(mine))
         {
-            return; // the last of the others removes it
+            return false; // the last of the others removes it
         }
 
         using var queue = holdingQueue ? null : Native.OpenDirectoryNoFollow(_directory, out _);
         if (!holdingQueue && (queue is null || !Native.TryLockExclusive(queue)))
         {
-            return; // the queue's holder joins or removes it
+            return false; // the queue's holder joins or removes it
         }
 
-        RemoveHeld(record, Native.Stat(mine));
+        return RemoveHeld(record, _identity);
+    }
+
+    /// <summary>Removes the <c>.lock</c> we created and no commit was staged on (we hold the queue, so nobody joined).</summary>
+    private void RemoveOwn()
+    {
+        try
+        {
+            if (Native.StatNoFollow(_lockPath) is { } now && now.SameFile(_identity))
+            {
+                File.Delete(_lockPath);
+            }
+        }
+        finally
+        {
+            _lock?.Dispose();
+            _lock = null;
+        }
     }
 
     private static bool Names(Record record, FileIdentity lockFile)
         => record.Device == lockFile.Device && record.Inode == lockFile.Inode && record.Written == lockFile.Modified.UtcTicks;
 
-    private void RemoveHeld(Record record, FileIdentity lockFile)
+    private bool RemoveHeld(Record record, FileIdentity lockFile)
     {
         if (!record.Open || !Names(record, lockFile))
         {
-            return;
+            return false;
         }
 
         if (record.Staged > record.Published)
@@ -286,6 +337,7 @@ internal sealed class CommitPipeline : IDisposable
         }
 
         Write(record with { Open = false, Published = Math.Max(record.Staged, record.Published) });
+        return true;
     }
 
     /// <summary>

@@ -112,17 +112,7 @@ internal sealed class StoreMutex : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 if (TryCreate(queue, path) is { } file)
                 {
-                    try
-                    {
-                        pipeline?.Begin(file);
-                    }
-                    catch
-                    {
-                        File.Delete(path);
-                        file.Dispose();
-                        throw;
-                    }
-
+                    pipeline?.Created(file);
                     return new StoreMutex(path, queue, ticket, pipeline, pipeline is null ? file : null, staged: null);
                 }
 
