@@ -87,6 +87,36 @@ public sealed class CommitPipelineTests : IDisposable
     }
 
     /// <summary>
+    /// doctor finds the <c>.lock</c> of a pipeline whose every process died; <c>--fix</c> puts the commit staged in it in
+    /// place (what a status read meanwhile stays true) before it looks for leftover temporary files.
+    /// </summary>
+    [Fact]
+    public async Task Doctor_fix_puts_in_place_a_commit_whose_process_died_after_handing_over()
+    {
+        var store = new FileReservationStore(_root.Path);
+        await store.RegisterAgentAsync(AgentA);
+        using (var taker = Processes.Start(Processes.Taker, ["reserve", "crash-at", "handed-over", _root.Path, "agent-a", "two", "bd-2"]))
+        {
+            await HandedOverAsync(taker);
+            taker.Kill();
+            await taker.WaitForExitAsync();
+        }
+
+        var report = await Processes.CliAsync(_root.Path, "doctor");
+        Assert.Contains("orphaned-mutex", Kinds(report));
+        Assert.True(File.Exists(_root.Lock), "doctor without --fix changes nothing");
+        Assert.Empty(ScopesInActiveFile());
+
+        var fixedReport = await Processes.CliAsync(_root.Path, "doctor", "--fix");
+        Assert.Contains("orphaned-mutex", Kinds(fixedReport));
+        Assert.DoesNotContain("leftover-temp-file", Kinds(fixedReport)); // renamed into place, not removed
+        Assert.Equal(["two"], ScopesInActiveFile());
+        Assert.False(File.Exists(_root.Lock));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(_root.Active)!, "active.json.tmp-*"));
+        Assert.Equal(["two"], (await store.GetStatusAsync()).Reservations.Select(r => r.Scope.Value));
+    }
+
+    /// <summary>
     /// kill -9 of processes whose commits are in the pipeline, several at work at once on disjoint scopes (more rounds
     /// with AGENTLOCKS_TORTURE=1; their beadboard windows on): every grant and release a process was told of stays, a
     /// process's last call that it was not told of is the only other change, and the store reads afterwards.
@@ -217,6 +247,9 @@ public sealed class CommitPipelineTests : IDisposable
             }
         }
     }
+
+    private static List<string> Kinds(Run doctor)
+        => [.. JsonNode.Parse(doctor.Stdout)!["data"]!["findings"]!.AsArray().Select(f => f!["kind"]!.GetValue<string>())];
 
     private List<string> ScopesInActiveFile()
         => File.Exists(_root.Active)

@@ -33,19 +33,20 @@ internal sealed class FileStoreDoctor(FileReservationStore store, CommandContext
             return false;
         }
 
-        // A new version staged by a process killed before its rename: harmless, but it stays until removed.
-        foreach (var leftover in _files.FindLeftoverTemporaryFiles())
-        {
-            report.Add("leftover-temp-file", leftover, "a new version of a store file whose writer died before putting it in place",
-                report.Fix ? FileReservationPersistence.RemoveLeftoverTemporaryFile(leftover) : null);
-        }
-
-        // beadboard's mutex left by a crashed process: every later call would wait on it.
+        // beadboard's mutex left by a crashed process: every later call would wait on it. First: removing a commit
+        // pipeline's puts in place the version its last process staged, which must not be taken for a leftover below.
         var mutex = await StoreMutex.InspectAsync(_files.LockPath, removeStale: report.Fix, cancellationToken).ConfigureAwait(false);
         if (mutex.Verdict is LockVerdict.Stale or LockVerdict.RemovedStale)
         {
             report.Add("orphaned-mutex", _files.LockPath, $"left behind by {mutex.Holder}, which is gone",
                 mutex.Verdict == LockVerdict.RemovedStale ? "removed" : null);
+        }
+
+        // A new version staged by a process killed before its rename: harmless, but it stays until removed.
+        foreach (var leftover in _files.FindLeftoverTemporaryFiles())
+        {
+            report.Add("leftover-temp-file", leftover, "a new version of a store file whose writer died before putting it in place",
+                report.Fix ? FileReservationPersistence.RemoveLeftoverTemporaryFile(leftover) : null);
         }
 
         if (mutex.Verdict == LockVerdict.Stale)

@@ -287,7 +287,7 @@ internal sealed class StoreMutex : IDisposable
 
         if (claimed)
         {
-            const string Finished = "AgentLocks commits that are done";
+            const string Finished = "a commit pipeline of AgentLocks processes";
             if (!removeStale)
             {
                 return new LockInspection(LockVerdict.Stale, Finished);
