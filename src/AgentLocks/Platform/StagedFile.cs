@@ -54,7 +54,7 @@ internal sealed partial class StagedFile(SafeFileHandle directory, bool ownsDire
     {
         // The file replaced is freed when its last handle closes, and where the filesystem is mounted with `discard`
         // that free waits for the device (a fifth of a durable write on our CI machine): it is held open across the
-        // rename and closed on Dispose, which a store commit reaches once it has let go of its mutex.
+        // rename and closed on a pool thread from Dispose, off the path of the call and of the store's mutex.
         _replaced = replace ? Native.OpenForReadAt(directory, name, out _) : null;
         var errno = replace ? Native.RenameAt(directory, temp, name) : Native.LinkAt(directory, temp, name);
         _renamed = replace && errno == 0;
@@ -76,7 +76,11 @@ internal sealed partial class StagedFile(SafeFileHandle directory, bool ownsDire
             _ = Native.UnlinkAt(directory, temp);
         }
 
-        _replaced?.Dispose();
+        if (_replaced is { } replaced)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static handle => handle.Dispose(), replaced, preferLocal: false);
+        }
+
         if (ownsDirectory)
         {
             directory.Dispose();
