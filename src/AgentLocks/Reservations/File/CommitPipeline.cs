@@ -24,8 +24,10 @@ namespace AgentLocks;
 /// (<see cref="Drain"/>, <see cref="StoreMutex"/>'s judge).</item>
 /// </list>
 /// If every part dies, the next process joins all the same: the newest staged version is whole (written before it
-/// was recorded) and its history lines are in the history. After a reboot (another boot id) nothing staged is trusted:
-/// an unsynced file may be empty, so the next process judges <c>.lock</c> as any other.
+/// was recorded) and its history lines are in the history. Whoever removes <c>.lock</c> first syncs and renames into
+/// place a staged version whose commit died (<see cref="PlaceAbandoned"/>), so what a joiner read stays. After a reboot
+/// (another boot id) nothing staged is trusted: an unsynced file may be empty, so the next process judges
+/// <c>.lock</c> as any other.
 /// </summary>
 internal sealed class CommitPipeline : IDisposable
 {
@@ -154,7 +156,7 @@ internal sealed class CommitPipeline : IDisposable
         }
     }
 
-    /// <summary>Removes a pipeline's <c>.lock</c> that nobody is in (the caller holds the queue and an exclusive flock on it), when it is still that file.</summary>
+    /// <summary>Removes a pipeline's <c>.lock</c> that nobody is in (the caller holds the queue, so nobody joins meanwhile), when it is still that file.</summary>
     public void Remove(FileIdentity lockFile)
     {
         using (Hold())
