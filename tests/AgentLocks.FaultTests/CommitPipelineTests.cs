@@ -87,6 +87,55 @@ public sealed class CommitPipelineTests : IDisposable
     }
 
     /// <summary>
+    /// A commit that finds a newer version in place (decided on top of it) renames nothing and removes its temporary
+    /// file before it leaves the pipeline: once the last is out, beadboard's window watches the directory, and a change
+    /// then is taken for beadboard's (which halves the store's pace for ten seconds).
+    /// </summary>
+    [Fact]
+    public async Task A_commit_overtaken_by_a_newer_version_removes_its_temporary_file_before_it_leaves()
+    {
+        var first = new FileReservationStore(_root.Path);
+        var second = new FileReservationStore(_root.Path);
+        await first.RegisterAgentAsync(AgentA);
+        var isFirst = new AsyncLocal<bool>();
+        var handedOver = new TaskCompletionSource();
+        var resume = new TaskCompletionSource();
+        var leftBeside = new TaskCompletionSource<string[]>();
+        FileReservationPersistence.FaultPoint = (point, directory) =>
+        {
+            if (isFirst.Value && point == "handed-over")
+            {
+                handedOver.SetResult();
+                resume.Task.Wait(Processes.HangBound); // the first commit waits to sync until the second is in place
+            }
+            else if (isFirst.Value && point == "directory-unsynced")
+            {
+                leftBeside.SetResult(Directory.GetFiles(directory, "active.json.tmp-*"));
+            }
+        };
+        try
+        {
+            var one = Task.Run(async () =>
+            {
+                isFirst.Value = true;
+                LeftHeld.OnPurpose(await first.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("one"), BeadId.Parse("bd-1"))));
+            });
+            await handedOver.Task.WaitAsync(Processes.HangBound);
+            LeftHeld.OnPurpose(await second.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("two"), BeadId.Parse("bd-2"))));
+            resume.SetResult();
+            await one.WaitAsync(Processes.HangBound);
+        }
+        finally
+        {
+            FileReservationPersistence.FaultPoint = null;
+        }
+
+        Assert.Empty(await leftBeside.Task);
+        Assert.Equal(["one", "two"], ScopesInActiveFile());
+        Assert.False(File.Exists(_root.Lock));
+    }
+
+    /// <summary>
     /// doctor finds the <c>.lock</c> of a pipeline whose every process died; <c>--fix</c> puts the commit staged in it in
     /// place (what a status read meanwhile stays true) before it looks for leftover temporary files.
     /// </summary>

@@ -19,6 +19,7 @@ internal sealed partial class StagedFile(SafeFileHandle directory, bool ownsDire
         => TemporaryNamePattern().Match(fileName) is { Success: true } match && int.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
 
     private bool _renamed;
+    private bool _discarded;
     private SafeFileHandle? _replaced;
 
     /// <summary>The temporary name the new version is written under.</summary>
@@ -64,6 +65,16 @@ internal sealed partial class StagedFile(SafeFileHandle directory, bool ownsDire
         }
     }
 
+    /// <summary>Removes the temporary name now: a newer version is in place, so this one will never be.</summary>
+    public void Discard()
+    {
+        if (!_renamed && !_discarded)
+        {
+            _ = Native.UnlinkAt(directory, temp);
+            _discarded = true;
+        }
+    }
+
     /// <summary>Makes <see cref="Place"/> survive a power cut.</summary>
     public void SyncDirectory() => Native.Fsync(directory, directoryPath);
 
@@ -71,10 +82,7 @@ internal sealed partial class StagedFile(SafeFileHandle directory, bool ownsDire
     public void Dispose()
     {
         file.Dispose();
-        if (!_renamed)
-        {
-            _ = Native.UnlinkAt(directory, temp);
-        }
+        Discard();
 
         if (_replaced is { } replaced)
         {

@@ -185,9 +185,11 @@ internal sealed class CommitPipeline : IDisposable
 
     /// <summary>
     /// A handed-over commit's end: runs <paramref name="place"/> (the rename) unless a version newer than
-    /// <paramref name="number"/> is in place already, then leaves the pipeline (<see cref="Leave"/>).
+    /// <paramref name="number"/> is in place already, and otherwise <paramref name="discard"/> (the temporary file goes
+    /// while we are in: once the last is out, a change of the directory in beadboard's window is taken for beadboard's);
+    /// then leaves the pipeline (<see cref="Leave"/>).
     /// </summary>
-    public void Finish(long number, Action place)
+    public void Finish(long number, Action place, Action discard)
     {
         using (Hold())
         {
@@ -197,6 +199,10 @@ internal sealed class CommitPipeline : IDisposable
             {
                 place();
                 record = record with { Published = number };
+            }
+            else
+            {
+                discard();
             }
 
             if (!LeaveHeld(record, holdingQueue: false) && placed)

@@ -128,7 +128,7 @@ internal sealed class UnsyncedCommit : IDisposable
             _part = null;
             try
             {
-                part.Finish(_number, () => _staged.Place()); // and leaves: .lock may go before the directory's sync, as without a pipeline
+                part.Finish(_number, () => _staged.Place(), _staged.Discard); // and leaves: .lock may go before the directory's sync, as without a pipeline
             }
             finally
             {
