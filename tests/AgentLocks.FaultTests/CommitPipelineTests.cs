@@ -136,6 +136,36 @@ public sealed class CommitPipelineTests : IDisposable
     }
 
     /// <summary>
+    /// A staged version replaced by a FIFO (or anything but a regular file) is never read or opened blocking: nobody
+    /// joins on it, the pipeline ends without it, and its commit, never reported, is cut away as one cut off.
+    /// </summary>
+    [Fact]
+    public async Task A_staged_version_replaced_by_a_fifo_is_never_read()
+    {
+        var store = new FileReservationStore(_root.Path);
+        await store.RegisterAgentAsync(AgentA);
+        await (await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("one"), BeadId.Parse("bd-1")))).DisposeAsync();
+        using (var taker = Processes.Start(Processes.Taker, ["reserve", "crash-at", "handed-over", _root.Path, "agent-a", "two", "bd-2"]))
+        {
+            await HandedOverAsync(taker);
+            taker.Kill();
+            await taker.WaitForExitAsync();
+        }
+
+        var staged = Assert.Single(Directory.GetFiles(Path.GetDirectoryName(_root.Active)!, "active.json.tmp-*"));
+        File.Delete(staged);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", staged))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        Assert.Empty((await store.GetStatusAsync().WaitAsync(Processes.HangBound)).Reservations);
+        Assert.DoesNotContain(File.ReadLines(_root.History), l => l.Contains("\"two\"", StringComparison.Ordinal));
+        Assert.False(File.Exists(_root.Lock));
+        Assert.Contains(staged, Directory.GetFileSystemEntries(Path.GetDirectoryName(staged)!)); // left as it is
+    }
+
+    /// <summary>
     /// doctor finds the <c>.lock</c> of a pipeline whose every process died; <c>--fix</c> puts the commit staged in it in
     /// place (what a status read meanwhile stays true) before it looks for leftover temporary files.
     /// </summary>

@@ -119,13 +119,16 @@ internal sealed class CommitPipeline : IDisposable
 
             if (record.Staged > record.Published)
             {
-                // Missing only when doctor removed a dead writer's file, or its commit failed: active.json may then lack
-                // commits before it that are still to be renamed, so wait until the pipeline is done (judged as any other).
+                // Missing (or not a regular file) only when doctor removed a dead writer's file, its commit failed, or
+                // someone replaced it: active.json may then lack commits before it that are still to be renamed, so wait
+                // until the pipeline is done (judged as any other).
                 staged = StagedFile.WriterOf(record.StagedName) is not null && !record.StagedName.Contains('/')
                     ? Native.OpenNoFollow(Path.Combine(_directory, record.StagedName), write: false, create: false, out _)
                     : null;
-                if (staged is null)
+                if (staged is null || !Native.Stat(staged).IsRegular)
                 {
+                    staged?.Dispose();
+                    staged = null;
                     file.Dispose();
                     return false;
                 }
