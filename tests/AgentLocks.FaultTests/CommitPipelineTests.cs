@@ -62,15 +62,8 @@ public sealed class CommitPipelineTests : IDisposable
     [Fact]
     public async Task A_commit_whose_process_dies_after_handing_over_is_put_in_place_by_the_next_call()
     {
-        var store = new FileReservationStore(_root.Path);
-        await store.RegisterAgentAsync(AgentA);
-        await (await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("one"), BeadId.Parse("bd-1")))).DisposeAsync();
-        using (var taker = Processes.Start(Processes.Taker, ["reserve", "crash-at", "handed-over", _root.Path, "agent-a", "two", "bd-2"]))
-        {
-            await HandedOverAsync(taker);
-            taker.Kill();
-            await taker.WaitForExitAsync();
-        }
+        var store = await StoreWithHistoryAsync();
+        await KillAfterHandingOverAsync();
 
         Assert.Empty(ScopesInActiveFile());
         var temporary = Assert.Single(Directory.GetFiles(Path.GetDirectoryName(_root.Active)!, "active.json.tmp-*"));
@@ -142,15 +135,8 @@ public sealed class CommitPipelineTests : IDisposable
     [Fact]
     public async Task A_staged_version_replaced_by_a_fifo_is_never_read()
     {
-        var store = new FileReservationStore(_root.Path);
-        await store.RegisterAgentAsync(AgentA);
-        await (await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("one"), BeadId.Parse("bd-1")))).DisposeAsync();
-        using (var taker = Processes.Start(Processes.Taker, ["reserve", "crash-at", "handed-over", _root.Path, "agent-a", "two", "bd-2"]))
-        {
-            await HandedOverAsync(taker);
-            taker.Kill();
-            await taker.WaitForExitAsync();
-        }
+        var store = await StoreWithHistoryAsync();
+        await KillAfterHandingOverAsync();
 
         var staged = Assert.Single(Directory.GetFiles(Path.GetDirectoryName(_root.Active)!, "active.json.tmp-*"));
         File.Delete(staged);
@@ -174,12 +160,7 @@ public sealed class CommitPipelineTests : IDisposable
     {
         var store = new FileReservationStore(_root.Path);
         await store.RegisterAgentAsync(AgentA);
-        using (var taker = Processes.Start(Processes.Taker, ["reserve", "crash-at", "handed-over", _root.Path, "agent-a", "two", "bd-2"]))
-        {
-            await HandedOverAsync(taker);
-            taker.Kill();
-            await taker.WaitForExitAsync();
-        }
+        await KillAfterHandingOverAsync();
 
         var report = await Processes.CliAsync(_root.Path, "doctor");
         Assert.Contains("orphaned-mutex", Kinds(report));
@@ -252,6 +233,24 @@ public sealed class CommitPipelineTests : IDisposable
         }
 
         Console.WriteLine($"pipeline kill -9: {kills} kills, {all.Sum(w => w.Told("granted").Count)} grants told");
+    }
+
+    /// <summary>A store whose agent-a has reserved and released "one", so active.json names the history's length.</summary>
+    private async Task<FileReservationStore> StoreWithHistoryAsync()
+    {
+        var store = new FileReservationStore(_root.Path);
+        await store.RegisterAgentAsync(AgentA);
+        await (await store.ReserveAsync(new ReservationRequest(AgentA, ScopePattern.Parse("one"), BeadId.Parse("bd-1")))).DisposeAsync();
+        return store;
+    }
+
+    /// <summary>Starts a taker that reserves "two" for agent-a, waits until it has handed its commit over, and kills it there.</summary>
+    private async Task KillAfterHandingOverAsync()
+    {
+        using var taker = Processes.Start(Processes.Taker, ["reserve", "crash-at", "handed-over", _root.Path, "agent-a", "two", "bd-2"]);
+        await HandedOverAsync(taker);
+        taker.Kill();
+        await taker.WaitForExitAsync();
     }
 
     /// <summary>Waits for the taker to pause after handing its commit over: active.json lacks it, and .lock stays.</summary>
