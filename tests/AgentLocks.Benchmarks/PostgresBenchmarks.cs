@@ -19,7 +19,7 @@ namespace AgentLocks.Benchmarks;
 /// string, as one agent process would be. <c>Disjoint</c>: every client on its own scope; <c>HotWaiting</c>:
 /// every client on one scope, waiting its turn; <c>HotRetrying</c>: the same, retrying each refusal at once.
 /// One invocation is every client doing <see cref="RoundTripsPerClient"/> round trips, at least
-/// <see cref="RoundTripsPerRound"/> in all (on the hot scope that many in all, so compare the printed rates, not the
+/// <see cref="RoundTripsPerRound"/> in all (on the hot scope <see cref="HotRoundTripsPerRound"/> in all, so compare the printed rates, not the
 /// means); at the end of each case
 /// the round trips per second (over every invocation), the p50/p99 of one round trip and the refusals per second
 /// are printed as a line starting with <c>// pg</c>. Needs a server: <c>source .ci/postgres.sh</c>, then
@@ -31,10 +31,15 @@ public class PostgresBenchmarks
     private const int RoundTripsPerClient = 20;
 
     /// <summary>
-    /// At least this many round trips per round, so a case with few clients is not mostly its first, cold ones; on
-    /// one hot scope a round is as long as all clients' turns, so there this is the whole round.
+    /// At least this many round trips per round, so a case with few clients is not mostly its first, cold ones.
     /// </summary>
     private const int RoundTripsPerRound = 100;
+
+    /// <summary>
+    /// On one hot scope a round is as long as all clients' turns, so there this is the whole round: long enough (a
+    /// second or so) that the ratio of 32 clients' grants to one client's does not move with a single slow turn.
+    /// </summary>
+    private const int HotRoundTripsPerRound = 320;
     private static readonly TimeSpan ShortestWarmUp = TimeSpan.FromSeconds(3);
     private readonly ConcurrentBag<double> _latencies = [];
     private readonly List<Func<Task>> _clients = [];
@@ -146,7 +151,7 @@ public class PostgresBenchmarks
         await CreateSchemaAsync();
         if (hot)
         {
-            _roundTrips = Math.Max(1, RoundTripsPerRound / Clients);
+            _roundTrips = Math.Max(1, HotRoundTripsPerRound / Clients);
         }
         var options = new PostgresStoreOptions { Schema = _schema };
         for (var i = 0; i < Clients; i++)
