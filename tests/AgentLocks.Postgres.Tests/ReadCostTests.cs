@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Npgsql;
 
@@ -5,6 +6,8 @@ namespace AgentLocks.Postgres.Tests;
 
 public sealed class ReadCostTests
 {
+    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// A decision reads the active rows its scopes can overlap. The leases of that prefix that ended since the last
     /// vacuum must not each cost it a visit: read by a bitmap scan (the conditions OR-ed), an ended row's index entry is
@@ -56,6 +59,7 @@ public sealed class ReadCostTests
                 await (await store.ReserveAsync(Shared(scope.Value))).DisposeAsync();
             }
 
+            await UntilNoOlderSnapshotAsync();
             await BuffersReadAsync(schema.Name, scope); // the first read after the churn may visit each ended lease once
             return await BuffersReadAsync(schema.Name, scope);
         }
@@ -66,6 +70,25 @@ public sealed class ReadCostTests
         foreach (var handle in held)
         {
             await handle.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Until no other session's snapshot began before now. Only then are the leases ended so far dead to everyone, so
+    /// that a read marks their index entries dead, as it does between two vacuums of a busy table; a snapshot held by
+    /// a test running beside this one on the same server (a transaction kept open to hold a lock) would keep them
+    /// alive, and the read would visit them all again.
+    /// </summary>
+    private static async Task UntilNoOlderSnapshotAsync()
+    {
+        var now = Convert.ToInt64(await PostgresTestServer.ScalarAsync("SELECT txid_current()"), System.Globalization.CultureInfo.InvariantCulture);
+        var stopwatch = Stopwatch.StartNew();
+        while (await PostgresTestServer.ScalarAsync(
+            "SELECT string_agg(pid || ': ' || left(query, 60), '; ') FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_xmin IS NOT NULL AND age(backend_xmin) >= age(($1 % 4294967296)::text::xid)",
+            now) is string older)
+        {
+            Assert.True(stopwatch.Elapsed < Hang, $"Sessions kept a snapshot older than the churn: {older}");
+            await Task.Delay(TimeSpan.FromMilliseconds(20)); // the server tells nobody that a snapshot ended: pg_stat_activity is looked at again
         }
     }
 
