@@ -40,7 +40,9 @@ internal static class PostgresWaitQueue
                     await behind().ConfigureAwait(false);
                 }
 
-                using var command = new NpgsqlCommand("SELECT pg_advisory_lock($1)", connection) { Parameters = { new() { Value = key } } };
+                // A wait lasts as long as those ahead hold their places: the caller's deadline and token end it, never
+                // the driver's command timeout (30 s by default), which would drop the waiter out of the queue.
+                using var command = new NpgsqlCommand("SELECT pg_advisory_lock($1)", connection) { Parameters = { new() { Value = key } }, CommandTimeout = 0 };
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 

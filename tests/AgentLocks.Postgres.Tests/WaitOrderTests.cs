@@ -160,6 +160,45 @@ public sealed class WaitOrderTests
         Assert.Equal(agents[1], last.Reservation.AgentId);
     }
 
+    [Fact]
+    public async Task A_waiter_keeps_its_place_in_the_queue_longer_than_the_drivers_command_timeout()
+    {
+        await using var schema = new TestSchema();
+        AgentId[] agents = [AgentId.Parse("first"), AgentId.Parse("second")];
+        await using var holders = await HoldersAsync(schema, agents);
+        await using var held = await holders.ReserveAsync(new ReservationRequest(Holder, Hot, Bead));
+
+        // A wait outlasts the driver's command timeout (30 s unless the connection string says otherwise); one second
+        // here, so the test need not wait half a minute.
+        var connectionString = PostgresTestServer.ConnectionString + ";Command Timeout=1";
+        await using var first = new PostgresReservationStore(connectionString, PostgresTestServer.Options(schema.Name));
+        await using var second = new PostgresReservationStore(connectionString, PostgresTestServer.Options(schema.Name));
+        var firstWaiting = first.ReserveAsync(new ReservationRequest(agents[0], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan });
+        await QueuedAsync(schema, 1);
+        var secondWaiting = second.ReserveAsync(new ReservationRequest(agents[1], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan });
+        await QueuedAsync(schema, 2);
+
+        // For three command timeouts the second still waits for its place behind the first (a wait that timed out
+        // would leave the queue, and the waiter would wait unqueued, trying at every release).
+        var key = PostgresWaitQueue.Key(new PostgresSchema(schema.Name), Hot);
+        var stopwatch = Stopwatch.StartNew();
+        while (stopwatch.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            Assert.Equal(2, await AdvisoryLocksAsync(key));
+            Assert.False(secondWaiting.IsCompleted);
+            await Task.Delay(TimeSpan.FromMilliseconds(50)); // the place is looked at again: the server reports no change
+        }
+
+        await held.DisposeAsync();
+        await using (var granted = await Task.WhenAny(firstWaiting, secondWaiting).WaitAsync(Hang).Unwrap())
+        {
+            Assert.Equal(agents[0], granted.Reservation.AgentId);
+        }
+
+        await using var last = await secondWaiting.WaitAsync(Hang);
+        Assert.Equal(agents[1], last.Reservation.AgentId);
+    }
+
     /// <summary>Until a session waits for the advisory lock <paramref name="key"/>; fails if <paramref name="call"/> ends first.</summary>
     private static async Task WaitingForLockAsync(long key, Task call)
     {
