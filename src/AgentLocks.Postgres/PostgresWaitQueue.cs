@@ -41,9 +41,15 @@ internal static class PostgresWaitQueue
                 }
 
                 // A wait lasts as long as those ahead hold their places: the caller's deadline and token end it, never
-                // the driver's command timeout (30 s by default), which would drop the waiter out of the queue.
-                using var command = new NpgsqlCommand("SELECT pg_advisory_lock($1)", connection) { Parameters = { new() { Value = key } }, CommandTimeout = 0 };
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                // the driver's command timeout (30 s by default) nor a statement_timeout set for the role or database,
+                // either of which would drop the waiter out of the queue. The place resets the setting when it leaves.
+                var wait = new NpgsqlBatch(connection)
+                {
+                    BatchCommands = { new("SET statement_timeout = 0"), new("SELECT pg_advisory_lock($1)") { Parameters = { new() { Value = key } } } },
+                    Timeout = 0,
+                };
+                await using var waitScope = wait.ConfigureAwait(false);
+                await wait.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return place;
@@ -70,7 +76,7 @@ internal static class PostgresWaitQueue
             try
             {
                 // Pooled connections keep session state (No Reset On Close), so the place is given up explicitly.
-                using var command = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
+                using var command = new NpgsqlCommand("SELECT pg_advisory_unlock_all(); RESET statement_timeout", connection);
                 await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e) when (PostgresConnector.IsDriverFailure(e, CancellationToken.None) || e is InvalidOperationException)

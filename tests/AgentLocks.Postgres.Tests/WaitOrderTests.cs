@@ -160,26 +160,30 @@ public sealed class WaitOrderTests
         Assert.Equal(agents[1], last.Reservation.AgentId);
     }
 
-    [Fact]
-    public async Task A_waiter_keeps_its_place_in_the_queue_longer_than_the_drivers_command_timeout()
+    [Theory]
+    [InlineData(";Command Timeout=1")] // the driver's, 30 s by default
+    [InlineData(";Options=-c statement_timeout=1000")] // the server's, as a role or database may set it
+    public async Task A_waiter_keeps_its_place_in_the_queue_longer_than_a_statement_may_run(string timeout)
     {
         await using var schema = new TestSchema();
         AgentId[] agents = [AgentId.Parse("first"), AgentId.Parse("second")];
         await using var holders = await HoldersAsync(schema, agents);
         await using var held = await holders.ReserveAsync(new ReservationRequest(Holder, Hot, Bead));
 
-        // A wait outlasts the driver's command timeout (30 s unless the connection string says otherwise); one second
-        // here, so the test need not wait half a minute.
-        var connectionString = PostgresTestServer.ConnectionString + ";Command Timeout=1";
+        // A wait outlasts any time given to one statement; one second here, so the test need not wait longer. The
+        // second's pool keeps session state, as a store's own does (No Reset On Close), so what its place changed
+        // stays unless the place undoes it.
+        var connectionString = PostgresTestServer.ConnectionString + timeout;
         await using var first = new PostgresReservationStore(connectionString, PostgresTestServer.Options(schema.Name));
-        await using var second = new PostgresReservationStore(connectionString, PostgresTestServer.Options(schema.Name));
+        await using var secondSource = NpgsqlDataSource.Create(connectionString + ";No Reset On Close=true");
+        await using var second = new PostgresReservationStore(secondSource, PostgresTestServer.Options(schema.Name));
         var firstWaiting = first.ReserveAsync(new ReservationRequest(agents[0], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan });
         await QueuedAsync(schema, 1);
         var secondWaiting = second.ReserveAsync(new ReservationRequest(agents[1], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan });
         await QueuedAsync(schema, 2);
 
-        // For three command timeouts the second still waits for its place behind the first (a wait that timed out
-        // would leave the queue, and the waiter would wait unqueued, trying at every release).
+        // For three timeouts the second still waits for its place behind the first (a wait that timed out would
+        // leave the queue, and the waiter would wait unqueued, trying at every release).
         var key = PostgresWaitQueue.Key(new PostgresSchema(schema.Name), Hot);
         var stopwatch = Stopwatch.StartNew();
         while (stopwatch.Elapsed < TimeSpan.FromSeconds(3))
@@ -197,6 +201,37 @@ public sealed class WaitOrderTests
 
         await using var last = await secondWaiting.WaitAsync(Hang);
         Assert.Equal(agents[1], last.Reservation.AgentId);
+
+        // Every connection the second's pool hands out again has the statement timeout a new one has.
+        string expected;
+        await using (var fresh = new NpgsqlConnection(connectionString + ";Pooling=false"))
+        {
+            await fresh.OpenAsync();
+            expected = await ShowStatementTimeoutAsync(fresh);
+        }
+
+        List<NpgsqlConnection> pooled = [];
+        try
+        {
+            for (var i = 0; i < 6; i++) // more than a waiting store holds at once: every idle one is among them
+            {
+                pooled.Add(await secondSource.OpenConnectionAsync());
+                Assert.Equal(expected, await ShowStatementTimeoutAsync(pooled[^1]));
+            }
+        }
+        finally
+        {
+            foreach (var connection in pooled)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<string> ShowStatementTimeoutAsync(NpgsqlConnection connection)
+    {
+        await using var show = new NpgsqlCommand("SHOW statement_timeout", connection);
+        return (string)(await show.ExecuteScalarAsync())!;
     }
 
     /// <summary>Until a session waits for the advisory lock <paramref name="key"/>; fails if <paramref name="call"/> ends first.</summary>
