@@ -26,12 +26,22 @@ internal static class PostgresWaitQueue
         try
         {
             var behindOthers = false;
+            var timed = false;
             foreach (var key in scopes.Select(s => Key(connector.Schema, s)).Distinct().Order())
             {
                 if (!behindOthers)
                 {
-                    using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection) { Parameters = { new() { Value = key } } };
-                    if ((bool)(await take.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                    // With the try: whether a statement_timeout (the role's or the database's) would cut a wait short.
+                    using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1), current_setting('statement_timeout') <> '0'", connection) { Parameters = { new() { Value = key } } };
+                    bool taken;
+                    var reader = await take.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                        (taken, timed) = (reader.GetBoolean(0), reader.GetBoolean(1));
+                    }
+
+                    if (taken)
                     {
                         continue;
                     }
@@ -41,14 +51,17 @@ internal static class PostgresWaitQueue
                 }
 
                 // A wait lasts as long as those ahead hold their places: the caller's deadline and token end it, never
-                // the driver's command timeout (30 s by default) nor a statement_timeout set for the role or database,
-                // either of which would drop the waiter out of the queue. The place resets the setting when it leaves.
-                var wait = new NpgsqlBatch(connection)
-                {
-                    BatchCommands = { new("SET statement_timeout = 0"), new("SELECT pg_advisory_lock($1)") { Parameters = { new() { Value = key } } } },
-                    Timeout = 0,
-                };
+                // the driver's command timeout (30 s by default) nor a statement_timeout, either of which would drop
+                // the waiter out of the queue. The place resets that setting when it leaves.
+                var wait = new NpgsqlBatch(connection) { Timeout = 0 };
                 await using var waitScope = wait.ConfigureAwait(false);
+                if (timed && !place.ResetsTimeout)
+                {
+                    wait.BatchCommands.Add(new("SET statement_timeout = 0"));
+                    place.ResetsTimeout = true;
+                }
+
+                wait.BatchCommands.Add(new("SELECT pg_advisory_lock($1)") { Parameters = { new() { Value = key } } });
                 await wait.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -71,12 +84,15 @@ internal static class PostgresWaitQueue
 
     private sealed class Place(NpgsqlConnection connection) : IAsyncDisposable
     {
+        /// <summary>Whether the place's session set statement_timeout to 0 for its wait.</summary>
+        public bool ResetsTimeout { get; set; }
+
         public async ValueTask DisposeAsync()
         {
             try
             {
                 // Pooled connections keep session state (No Reset On Close), so the place is given up explicitly.
-                using var command = new NpgsqlCommand("SELECT pg_advisory_unlock_all(); RESET statement_timeout", connection);
+                using var command = new NpgsqlCommand(ResetsTimeout ? "SELECT pg_advisory_unlock_all(); RESET statement_timeout" : "SELECT pg_advisory_unlock_all()", connection);
                 await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e) when (PostgresConnector.IsDriverFailure(e, CancellationToken.None) || e is InvalidOperationException)
