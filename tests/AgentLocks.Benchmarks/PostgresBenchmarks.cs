@@ -19,10 +19,9 @@ namespace AgentLocks.Benchmarks;
 /// string, as one agent process would be. <c>Disjoint</c>: every client on its own scope; <c>HotWaiting</c>:
 /// every client on one scope, waiting its turn; <c>HotRetrying</c>: the same, retrying each refusal at once.
 /// One invocation is every client doing <see cref="RoundTripsPerClient"/> round trips, at least
-/// <see cref="RoundTripsPerRound"/> in all (on the hot scope <see cref="HotRoundTripsPerRound"/> in all, so compare the printed rates, not the
-/// means); at the end of each case
-/// the round trips per second (over every invocation), the p50/p99 of one round trip and the refusals per second
-/// are printed as a line starting with <c>// pg</c>. Needs a server: <c>source .ci/postgres.sh</c>, then
+/// <see cref="RoundTripsPerRound"/> in all (on the hot scope <see cref="HotRoundTripsPerRound"/> in all, so compare
+/// the printed rates, not the means); at the end of each case the round trips per second (over every invocation),
+/// the p50/p99 of one round trip and the refusals per second are printed as a line starting with <c>// pg</c>. Needs a server: <c>source .ci/postgres.sh</c>, then
 /// <c>dotnet run -c Release --project tests/AgentLocks.Benchmarks -- --filter '*PostgresBenchmarks*'</c>.
 /// </summary>
 [Config(typeof(Config))]
