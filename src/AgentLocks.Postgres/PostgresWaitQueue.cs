@@ -31,8 +31,13 @@ internal static class PostgresWaitQueue
             {
                 if (!behindOthers)
                 {
-                    // With the try: whether a statement_timeout (the role's or the database's) would cut a wait short.
-                    using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1), current_setting('statement_timeout') <> '0'", connection) { Parameters = { new() { Value = key } } };
+                    // With the try: whether a statement_timeout or lock_timeout (the role's or the database's) would cut
+                    // a wait short.
+                    using var take = new NpgsqlCommand(
+                        "SELECT pg_try_advisory_lock($1), current_setting('statement_timeout') <> '0' OR current_setting('lock_timeout') <> '0'", connection)
+                    {
+                        Parameters = { new() { Value = key } },
+                    };
                     bool taken;
                     var reader = await take.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
@@ -51,13 +56,14 @@ internal static class PostgresWaitQueue
                 }
 
                 // A wait lasts as long as those ahead hold their places: the caller's deadline and token end it, never
-                // the driver's command timeout (30 s by default) nor a statement_timeout, either of which would drop
-                // the waiter out of the queue. The place resets that setting when it leaves.
+                // the driver's command timeout (30 s by default) nor the server's statement_timeout or lock_timeout,
+                // any of which would drop the waiter out of the queue. The place resets those settings when it leaves.
                 var wait = new NpgsqlBatch(connection) { Timeout = 0 };
                 await using var waitScope = wait.ConfigureAwait(false);
                 if (timed && !place.ResetsTimeout)
                 {
                     wait.BatchCommands.Add(new("SET statement_timeout = 0"));
+                    wait.BatchCommands.Add(new("SET lock_timeout = 0"));
                     place.ResetsTimeout = true;
                 }
 
@@ -84,7 +90,7 @@ internal static class PostgresWaitQueue
 
     private sealed class Place(NpgsqlConnection connection) : IAsyncDisposable
     {
-        /// <summary>Whether the place's session set statement_timeout to 0 for its wait.</summary>
+        /// <summary>Whether the place's session set statement_timeout and lock_timeout to 0 for its wait.</summary>
         public bool ResetsTimeout { get; set; }
 
         public async ValueTask DisposeAsync()
@@ -92,7 +98,7 @@ internal static class PostgresWaitQueue
             try
             {
                 // Pooled connections keep session state (No Reset On Close), so the place is given up explicitly.
-                using var command = new NpgsqlCommand(ResetsTimeout ? "SELECT pg_advisory_unlock_all(); RESET statement_timeout" : "SELECT pg_advisory_unlock_all()", connection);
+                using var command = new NpgsqlCommand(ResetsTimeout ? "SELECT pg_advisory_unlock_all(); RESET statement_timeout; RESET lock_timeout" : "SELECT pg_advisory_unlock_all()", connection);
                 await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e) when (PostgresConnector.IsDriverFailure(e, CancellationToken.None) || e is InvalidOperationException)

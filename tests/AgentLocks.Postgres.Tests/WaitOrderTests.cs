@@ -163,6 +163,7 @@ public sealed class WaitOrderTests
     [Theory]
     [InlineData(";Command Timeout=1")] // the driver's, 30 s by default
     [InlineData(";Options=-c statement_timeout=1000")] // the server's, as a role or database may set it
+    [InlineData(";Options=-c lock_timeout=1000")] // the server's for a wait for any lock, advisory ones too
     public async Task A_waiter_keeps_its_place_in_the_queue_longer_than_a_statement_may_run(string timeout)
     {
         await using var schema = new TestSchema();
@@ -202,12 +203,12 @@ public sealed class WaitOrderTests
         await using var last = await secondWaiting.WaitAsync(Hang);
         Assert.Equal(agents[1], last.Reservation.AgentId);
 
-        // Every connection the second's pool hands out again has the statement timeout a new one has.
+        // Every connection the second's pool hands out again has the timeouts a new one has.
         string expected;
         await using (var fresh = new NpgsqlConnection(connectionString + ";Pooling=false"))
         {
             await fresh.OpenAsync();
-            expected = await ShowStatementTimeoutAsync(fresh);
+            expected = await ShowTimeoutsAsync(fresh);
         }
 
         List<NpgsqlConnection> pooled = [];
@@ -216,7 +217,7 @@ public sealed class WaitOrderTests
             for (var i = 0; i < 6; i++) // more than a waiting store holds at once: every idle one is among them
             {
                 pooled.Add(await secondSource.OpenConnectionAsync());
-                Assert.Equal(expected, await ShowStatementTimeoutAsync(pooled[^1]));
+                Assert.Equal(expected, await ShowTimeoutsAsync(pooled[^1]));
             }
         }
         finally
@@ -228,9 +229,9 @@ public sealed class WaitOrderTests
         }
     }
 
-    private static async Task<string> ShowStatementTimeoutAsync(NpgsqlConnection connection)
+    private static async Task<string> ShowTimeoutsAsync(NpgsqlConnection connection)
     {
-        await using var show = new NpgsqlCommand("SHOW statement_timeout", connection);
+        await using var show = new NpgsqlCommand("SELECT current_setting('statement_timeout') || ' ' || current_setting('lock_timeout')", connection);
         return (string)(await show.ExecuteScalarAsync())!;
     }
 
