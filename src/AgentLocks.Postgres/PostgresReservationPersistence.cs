@@ -17,6 +17,13 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
 {
     private const string Columns = "reservation_id, scope, agent_id, bead_id, mode, state, created_at, expires_at, released_at, fencing_token, reason";
 
+    /// <summary>
+    /// A decision's transaction, READ COMMITTED whatever the server's or role's <c>default_transaction_isolation</c>:
+    /// its read must see what was committed while it waited for its locks. Under REPEATABLE READ the read would use
+    /// the snapshot taken when the lock statement began, and two decisions that waited for the same lock both granted.
+    /// </summary>
+    private const string Begin = "BEGIN ISOLATION LEVEL READ COMMITTED";
+
     // Agents are never deleted, so an agent once seen registered stays registered: decisions need no agent query.
     private readonly ConcurrentDictionary<AgentId, bool> _knownAgents = new();
 
@@ -239,7 +246,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
             }
         }
 
-        var batch = new NpgsqlBatch(connection) { BatchCommands = { new("BEGIN"), now, ActiveRows(Schema, focus) } };
+        var batch = new NpgsqlBatch(connection) { BatchCommands = { new(Begin), now, ActiveRows(Schema, focus) } };
         if (focus.History)
         {
             // The core counts only ended reservations from the history; the renewals and grants stay on the server.
@@ -415,7 +422,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         release.Parameters.Add(new() { Value = id.Value });
         var batch = new NpgsqlBatch(connection)
         {
-            BatchCommands = { new("BEGIN"), PrefixLocking.Lock(Schema, focus)!, release, new("COMMIT"), NotifyCommand([.. focus.Scopes!.Select(s => s.Value)]) },
+            BatchCommands = { new(Begin), PrefixLocking.Lock(Schema, focus)!, release, new("COMMIT"), NotifyCommand([.. focus.Scopes!.Select(s => s.Value)]) },
         };
         await using var batchScope = batch.ConfigureAwait(false);
         Reservation? ended = null;

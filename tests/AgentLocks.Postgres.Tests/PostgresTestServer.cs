@@ -14,6 +14,16 @@ internal static class PostgresTestServer
     /// <summary>One pool for the tests that do not test connection handling, so each test does not pay for a new one.</summary>
     public static NpgsqlDataSource DataSource => Shared.Value;
 
+    /// <summary>How many sessions hold or await the advisory lock <paramref name="key"/> (only await, with <paramref name="waiting"/>).</summary>
+    public static async Task<long> AdvisoryLocksAsync(long key, bool waiting = false)
+    {
+        await using var command = DataSource.CreateCommand(
+            $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND classid::bigint = $1 AND objid::bigint = $2{(waiting ? " AND NOT granted" : "")}");
+        command.Parameters.Add(new() { Value = (key >> 32) & uint.MaxValue });
+        command.Parameters.Add(new() { Value = key & uint.MaxValue });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     public static string NewSchemaName() => "t_" + Guid.NewGuid().ToString("N")[..16];
 
     public static PostgresStoreOptions Options(string schema, TimeProvider? time = null, TimeSpan? heartbeat = null) => new()

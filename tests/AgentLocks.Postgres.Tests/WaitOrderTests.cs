@@ -171,11 +171,11 @@ public sealed class WaitOrderTests
         await using var holders = await HoldersAsync(schema, agents);
         await using var held = await holders.ReserveAsync(new ReservationRequest(Holder, Hot, Bead));
 
-        // A wait outlasts any time given to one statement; one second here, so the test need not wait longer. The
-        // second's pool keeps session state, as a store's own does (No Reset On Close), so what its place changed
-        // stays unless the place undoes it.
+        // A wait outlasts any time given to one statement; one second here, for the waiter behind, so the test need
+        // not wait longer. Its pool keeps session state, as a store's own does (No Reset On Close), so what its place
+        // changed stays unless the place undoes it.
         var connectionString = PostgresTestServer.ConnectionString + timeout;
-        await using var first = new PostgresReservationStore(connectionString, PostgresTestServer.Options(schema.Name));
+        await using var first = Store(schema);
         await using var secondSource = NpgsqlDataSource.Create(connectionString + ";No Reset On Close=true");
         await using var second = new PostgresReservationStore(secondSource, PostgresTestServer.Options(schema.Name));
         var firstWaiting = first.ReserveAsync(new ReservationRequest(agents[0], Hot, Bead) { Wait = Timeout.InfiniteTimeSpan });
@@ -189,7 +189,7 @@ public sealed class WaitOrderTests
         var stopwatch = Stopwatch.StartNew();
         while (stopwatch.Elapsed < TimeSpan.FromSeconds(3))
         {
-            Assert.Equal(2, await AdvisoryLocksAsync(key));
+            Assert.Equal(2, await PostgresTestServer.AdvisoryLocksAsync(key));
             Assert.False(secondWaiting.IsCompleted);
             await Task.Delay(TimeSpan.FromMilliseconds(50)); // the place is looked at again: the server reports no change
         }
@@ -241,7 +241,7 @@ public sealed class WaitOrderTests
         var stopwatch = Stopwatch.StartNew();
         while (true)
         {
-            if (await AdvisoryLocksAsync(key, waiting: true) > 0)
+            if (await PostgresTestServer.AdvisoryLocksAsync(key, waiting: true) > 0)
             {
                 return;
             }
@@ -296,7 +296,7 @@ public sealed class WaitOrderTests
         var stopwatch = Stopwatch.StartNew();
         while (true)
         {
-            if (await AdvisoryLocksAsync(key) >= count)
+            if (await PostgresTestServer.AdvisoryLocksAsync(key) >= count)
             {
                 return;
             }
@@ -304,15 +304,5 @@ public sealed class WaitOrderTests
             Assert.True(stopwatch.Elapsed < Hang, $"Waiter {count} never queued on the server.");
             await Task.Delay(TimeSpan.FromMilliseconds(10));
         }
-    }
-
-    /// <summary>How many sessions hold or await the advisory lock <paramref name="key"/> (only await, with <paramref name="waiting"/>).</summary>
-    private static async Task<long> AdvisoryLocksAsync(long key, bool waiting = false)
-    {
-        await using var command = PostgresTestServer.DataSource.CreateCommand(
-            $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND classid::bigint = $1 AND objid::bigint = $2{(waiting ? " AND NOT granted" : "")}");
-        command.Parameters.Add(new() { Value = (key >> 32) & uint.MaxValue });
-        command.Parameters.Add(new() { Value = key & uint.MaxValue });
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }
