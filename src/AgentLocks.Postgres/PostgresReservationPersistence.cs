@@ -24,6 +24,12 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
     /// </summary>
     private const string Begin = "BEGIN ISOLATION LEVEL READ COMMITTED";
 
+    /// <summary>
+    /// A column that makes a decision's <c>COMMIT</c> wait for its WAL flush whatever the server's or role's
+    /// <c>synchronous_commit</c>: a grant the client was told of must survive a crash, or the scope is granted twice.
+    /// </summary>
+    private const string DurableCommit = "set_config('synchronous_commit', 'on', true)";
+
     // Agents are never deleted, so an agent once seen registered stays registered: decisions need no agent query.
     private readonly ConcurrentDictionary<AgentId, bool> _knownAgents = new();
 
@@ -228,7 +234,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
         // it takes no lock (the CASE in the lock statement), reads only and will queue behind them.
         // A decision's reads are plain index scans from here on (PrefixLocking.IndexScansOnly); a status, which reads
         // the whole history, plans freely.
-        var now = NowCommand($"SELECT {ServerClock.Now}, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, {(focus.Grants ? focus.Scopes!.Count : 0)})), {(focus.Newcomer ? "queue.busy" : "false")}{(focus.History ? "" : ", " + PrefixLocking.IndexScansOnly)}");
+        var now = NowCommand($"SELECT {ServerClock.Now}, ARRAY(SELECT nextval('{Schema.Quoted}.fencing_tokens') FROM generate_series(1, {(focus.Grants ? focus.Scopes!.Count : 0)})), {(focus.Newcomer ? "queue.busy" : "false")}, {DurableCommit}{(focus.History ? "" : ", " + PrefixLocking.IndexScansOnly)}");
         var from = " FROM ";
         if (focus.Newcomer)
         {
@@ -411,7 +417,7 @@ internal sealed partial class PostgresReservationPersistence(PostgresConnector c
     {
         var released = ReservationState.Released.ToWireName();
         var release = NowCommand($"""
-            WITH now AS MATERIALIZED (SELECT {ServerClock.Now} AS at),
+            WITH now AS MATERIALIZED (SELECT {ServerClock.Now} AS at, {DurableCommit} AS durable),
             ended AS (UPDATE {Schema.Table("reservations")} AS r SET state = '{released}', released_at = now.at FROM now
                       WHERE r.reservation_id = $3 AND r.state = 'active' AND r.released_at IS NULL AND r.expires_at > now.at
                       RETURNING {Columns}),
