@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace AgentLocks.Postgres.Tests;
 
 public sealed class PrefixLockingTests
@@ -13,14 +11,8 @@ public sealed class PrefixLockingTests
         await store.RegisterAgentAsync(agent);
 
         // Another client is deciding about src/auth/**: its transaction holds exactly the locks such a decision takes.
-        await using var other = new NpgsqlConnection(PostgresTestServer.ConnectionString);
-        await other.OpenAsync();
-        var transaction = await other.BeginTransactionAsync();
-        await using (var locks = new NpgsqlBatch(other, transaction))
-        {
-            locks.BatchCommands.Add(PrefixLocking.Lock(new PostgresSchema(schema.Name), LedgerFocus.Reserving([ScopePattern.Parse("src/auth/**")]))!);
-            await locks.ExecuteNonQueryAsync();
-        }
+        var (other, transaction) = await PostgresTestServer.DecidingAsync(schema.Name, "src/auth/**");
+        await using var otherScope = other;
 
         foreach (var disjoint in new[] { "src/api/**", "src/authz/**", "docs/*.md", "/repo/src/auth/**", "deploy:prod" })
         {

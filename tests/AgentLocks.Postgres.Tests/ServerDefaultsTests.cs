@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace AgentLocks.Postgres.Tests;
 
 /// <summary>
@@ -29,14 +27,8 @@ public sealed class ServerDefaultsTests
         await second.RegisterAgentAsync(agents[1]);
 
         // Another client is deciding about src/iso/**: its transaction holds exactly the locks such a decision takes.
-        await using var other = new NpgsqlConnection(PostgresTestServer.ConnectionString);
-        await other.OpenAsync();
-        var transaction = await other.BeginTransactionAsync();
-        await using (var locks = new NpgsqlBatch(other, transaction))
-        {
-            locks.BatchCommands.Add(PrefixLocking.Lock(new PostgresSchema(schema.Name), LedgerFocus.Reserving([ScopePattern.Parse("src/iso/**")]))!);
-            await locks.ExecuteNonQueryAsync();
-        }
+        var (other, transaction) = await PostgresTestServer.DecidingAsync(schema.Name, "src/iso/**");
+        await using var otherScope = other;
 
         // Both wait for the scope's lock, the first ahead of the second.
         var key = PrefixLocking.Key(new PostgresSchema(schema.Name), "src/iso/");
