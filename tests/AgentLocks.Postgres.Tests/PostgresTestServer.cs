@@ -14,23 +14,6 @@ internal static class PostgresTestServer
     /// <summary>One pool for the tests that do not test connection handling, so each test does not pay for a new one.</summary>
     public static NpgsqlDataSource DataSource => Shared.Value;
 
-    /// <summary>
-    /// Another client deciding about <paramref name="scope"/>: an open transaction that holds exactly the locks such a
-    /// decision takes, until it is committed or its connection disposed.
-    /// </summary>
-    public static async Task<(NpgsqlConnection Connection, NpgsqlTransaction Transaction)> DecidingAsync(string schema, string scope)
-    {
-        var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        await using var locks = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands = { PrefixLocking.Lock(new PostgresSchema(schema), LedgerFocus.Reserving([ScopePattern.Parse(scope)]))! },
-        };
-        await locks.ExecuteNonQueryAsync();
-        return (connection, transaction);
-    }
-
     /// <summary>How many sessions hold or await the advisory lock <paramref name="key"/> (only await, with <paramref name="waiting"/>).</summary>
     public static async Task<long> AdvisoryLocksAsync(long key, bool waiting = false)
     {

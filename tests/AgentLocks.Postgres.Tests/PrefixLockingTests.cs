@@ -11,7 +11,7 @@ public sealed class PrefixLockingTests
         await store.RegisterAgentAsync(agent);
 
         // Another client is deciding about src/auth/**: its transaction holds exactly the locks such a decision takes.
-        var (other, transaction) = await PostgresTestServer.DecidingAsync(schema.Name, "src/auth/**");
+        var (other, transaction) = await DecisionInProgress.StartAsync(schema.Name, "src/auth/**");
         await using var otherScope = other;
 
         foreach (var disjoint in new[] { "src/api/**", "src/authz/**", "docs/*.md", "/repo/src/auth/**", "deploy:prod" })

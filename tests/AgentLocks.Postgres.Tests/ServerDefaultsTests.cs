@@ -27,7 +27,7 @@ public sealed class ServerDefaultsTests
         await second.RegisterAgentAsync(agents[1]);
 
         // Another client is deciding about src/iso/**: its transaction holds exactly the locks such a decision takes.
-        var (other, transaction) = await PostgresTestServer.DecidingAsync(schema.Name, "src/iso/**");
+        var (other, transaction) = await DecisionInProgress.StartAsync(schema.Name, "src/iso/**");
         await using var otherScope = other;
 
         // Both wait for the scope's lock, the first ahead of the second.
